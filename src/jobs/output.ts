@@ -1,0 +1,6 @@
+import { NotBuiltError } from '../core/errors.ts';
+import type { JobContext } from './context.ts';
+
+export async function run(_ctx: JobContext): Promise<number> {
+  throw new NotBuiltError('itb output');
+}

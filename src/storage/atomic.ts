@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+function tempPathFor(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+}
+
+/** Writes a whole file so that readers see either the old or the new content, never a part. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = tempPathFor(file);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    if (typeof data === 'string') fs.writeSync(fd, data);
+    else fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Opens a temporary file beside `file`; `commit()` renames it over `file`, `abort()` removes it.
+ * For outputs too large to build in memory at once.
+ */
+export function openAtomic(file: string): { write(chunk: string | Uint8Array): void; commit(): void; abort(): void } {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = tempPathFor(file);
+  const fd = fs.openSync(tmp, 'w');
+  let open = true;
+  return {
+    write(chunk) {
+      if (typeof chunk === 'string') fs.writeSync(fd, chunk);
+      else fs.writeSync(fd, chunk);
+    },
+    commit() {
+      if (!open) return;
+      open = false;
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fs.renameSync(tmp, file);
+    },
+    abort() {
+      if (!open) return;
+      open = false;
+      fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
+    },
+  };
+}
+
+/** Appends text (side files such as features.txt, predictions.txt). */
+export function appendText(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.appendFileSync(file, text);
+}
