@@ -1,0 +1,50 @@
+import type { Candle } from '../../core/exchange/types.ts';
+import type { Frame } from '../../core/frame.ts';
+
+/**
+ * What the minute cycle needs from the engine and the models: a warm-up on history, then one
+ * closed bar at a time turned into the row the outputs read (features → predictions → signals).
+ */
+export interface BarScorer {
+  /** Warms the streaming features up on history (klines layout, oldest first). */
+  init(history: Frame): void;
+  /** One closed bar, newer than every bar seen so far → its scored row. */
+  push(candle: Candle): ScoredBar;
+  /** Names of the columns `push` reports (predictions, then signals). */
+  readonly outputColumns: string[];
+}
+
+export interface ScoredBar {
+  time: number;
+  /** Predictions and signal columns by name (NaN when not computable). */
+  values: Record<string, number>;
+  /** False while some model input is still NaN (not enough history yet). */
+  complete: boolean;
+  /** Milliseconds spent in features, predict and signals for this bar. */
+  computeMs: number;
+}
+
+/** One bar as the outputs see it. */
+export interface OutputBar {
+  candle: Candle;
+  scored: ScoredBar;
+  /** False for catch-up bars after downtime and bars right after a data gap: no alerts, no trades. */
+  fresh: boolean;
+}
+
+/** One entry of output_sets, run in order for each processed bar. */
+export interface BarOutput {
+  readonly name: string;
+  run(bar: OutputBar, state: OutputStateSlot): Promise<void>;
+}
+
+/** Persistent runtime state of one output (e.g. the previous score band), saved with the service state. */
+export interface OutputStateSlot {
+  get<T>(): T | undefined;
+  set<T>(value: T): void;
+}
+
+/** Where the service's own messages go: admins (failures, retraining) — never the channel. */
+export interface AdminNotifier {
+  notifyAdmins(text: string): Promise<void>;
+}

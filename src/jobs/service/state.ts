@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Low } from 'lowdb';
+import type { Config } from '../../config/schema.ts';
+import { symbolFolder } from '../../config/load.ts';
+import { openJsonStore } from '../../storage/jsonStore.ts';
+import { formatTime } from '../../core/time.ts';
+
+/** A stretch of bars the source did not deliver. */
+export interface DataGap {
+  /** Open time of the first missing bar. */
+  from: number;
+  /** Open time of the first bar after the gap. */
+  to: number;
+  missingBars: number;
+}
+
+/** A tick failure that admins were told about once. */
+export interface TickFailure {
+  since: number;
+  message: string;
+  count: number;
+}
+
+/** What the service must remember across restarts (small; written atomically after each tick). */
+export interface ServiceStateData {
+  /** Open time of the newest bar that went through the cycle; null before the first start. */
+  lastBarTime: number | null;
+  /** Runtime state of each output (e.g. the previous score band), by output index and generator. */
+  outputs: Record<string, unknown>;
+  /** Bars up to this open time are affected by the latest gap (their scores are not fresh). */
+  gapAffectedUntil: number | null;
+  gaps: DataGap[];
+  failure: TickFailure | null;
+  /** When the models in use were trained (epoch ms), for the expiry warning. */
+  modelsTrainedAt: number | null;
+}
+
+const DEFAULTS: ServiceStateData = {
+  lastBarTime: null,
+  outputs: {},
+  gapAffectedUntil: null,
+  gaps: [],
+  failure: null,
+  modelsTrainedAt: null,
+};
+
+const KEEP_GAPS = 20;
+
+/** The folder of the service's state files: service.state_folder, or data_folder/symbol/state. */
+export function stateFolder(config: Config): string {
+  const configured = config.service.state_folder;
+  if (!configured) return path.join(symbolFolder(config), 'state');
+  return path.isAbsolute(configured) ? configured : path.resolve(symbolFolder(config), configured);
+}
+
+/** One line of the scores history: a processed bar, its scores and signals, and whether it was fresh. */
+export interface ScoreRecord {
+  time: number;
+  close: number;
+  /** ok: scored on fresh, complete data; late: processed after its time (catch-up); gap: within features_horizon after missing bars; warmup: inputs incomplete. */
+  status: 'ok' | 'late' | 'gap' | 'warmup';
+  values: Record<string, number>;
+}
+
+/**
+ * The service's persistent state: a small JSON document (lowdb, atomic writes) and an
+ * append-only JSONL history of every processed bar's scores.
+ */
+export class ServiceState {
+  private constructor(
+    private readonly db: Low<ServiceStateData>,
+    readonly historyFile: string,
+  ) {}
+
+  static async open(folder: string): Promise<ServiceState> {
+    fs.mkdirSync(folder, { recursive: true });
+    const db = await openJsonStore<ServiceStateData>(path.join(folder, 'service.json'), DEFAULTS);
+    return new ServiceState(db, path.join(folder, 'scores.jsonl'));
+  }
+
+  get data(): ServiceStateData {
+    return this.db.data;
+  }
+
+  recordGap(gap: DataGap): void {
+    this.db.data.gaps.push(gap);
+    if (this.db.data.gaps.length > KEEP_GAPS) this.db.data.gaps.splice(0, this.db.data.gaps.length - KEEP_GAPS);
+  }
+
+  /** Appends processed bars to the history (one JSON object per line, times as UTC text). */
+  appendHistory(records: ScoreRecord[]): void {
+    if (!records.length) return;
+    let text = '';
+    for (const r of records) {
+      const values: Record<string, number | null> = {};
+      for (const [k, v] of Object.entries(r.values)) values[k] = Number.isFinite(v) ? v : null;
+      text += `${JSON.stringify({ time: formatTime(r.time), close: r.close, status: r.status, ...values })}\n`;
+    }
+    fs.appendFileSync(this.historyFile, text);
+  }
+
+  /** Reads the history back (tests, /status); `limit` keeps the newest lines. */
+  readHistory(limit = 0): Array<Record<string, unknown>> {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.historyFile, 'utf8');
+    } catch {
+      return [];
+    }
+    const lines = text.split('\n').filter(Boolean);
+    return (limit ? lines.slice(-limit) : lines).map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  async flush(): Promise<void> {
+    await this.db.write();
+  }
+}
