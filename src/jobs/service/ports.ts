@@ -48,3 +48,10 @@ export interface OutputStateSlot {
 export interface AdminNotifier {
   notifyAdmins(text: string): Promise<void>;
 }
+
+/** Where channel posts go (the bot's publisher with its outbox, or the terminal in `npm start`). */
+export interface ChannelPublisher {
+  /** A text in Telegram's legacy Markdown. `key` identifies the post so a repeat is not sent twice. */
+  publish(text: string, options?: { key?: string }): Promise<void>;
+  publishPhoto(png: Uint8Array, caption: string, options?: { key?: string }): Promise<void>;
+}
