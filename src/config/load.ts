@@ -124,8 +124,16 @@ export function buildConfig(
   const raw: Record<string, unknown> = structuredClone(rawInput);
   const warnings: string[] = [];
 
-  for (const [k, v] of Object.entries(raw)) {
-    if (typeof v === 'string' && PLACEHOLDER.test(v.trim())) raw[k] = '';
+  // "<token>"-style placeholders (the samples ship them) mean "not set", here and in our sections.
+  const blankPlaceholders = (obj: Record<string, unknown>) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (typeof v === 'string' && PLACEHOLDER.test(v.trim())) obj[k] = '';
+    }
+  };
+  blankPlaceholders(raw);
+  for (const section of ['telegram', 'exchange']) {
+    const obj = raw[section];
+    if (isObj(obj)) blankPlaceholders(obj);
   }
   for (const [section, keys] of Object.entries(knownKeys)) {
     const obj = section ? raw[section] : raw;

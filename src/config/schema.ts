@@ -97,6 +97,10 @@ export const exchangeSchema = z.looseObject({
   market_type: z.enum(['spot', 'future']).default('spot'),
   timeout_ms: z.number().int().positive().default(10_000),
   retries: count.default(5),
+  /** First wait before a retry (ms); it doubles on each further attempt. */
+  retry_base_ms: z.number().int().positive().default(1000),
+  /** Where `itb download` starts when there is no klines file yet (a date, UTC). */
+  download_start: str.default('2017-01-01'),
 });
 
 export const traderSchema = z.looseObject({
