@@ -1,0 +1,62 @@
+import type { Config } from '../../config/schema.ts';
+import { formatTime } from '../../core/time.ts';
+import { formatDuration } from '../progress.ts';
+import type { ServiceHealth } from './signaler.ts';
+
+/** The models in use, as /status shows them. */
+export interface ModelsHealth {
+  names: string[];
+  /** When the oldest of them was trained (epoch ms), or null when unknown. */
+  trainedAt: number | null;
+  ageHours: number | null;
+  expired: boolean;
+  expiryHours: number;
+  retraining: boolean;
+  lastRetrain: { at: number; ok: boolean; message: string } | null;
+}
+
+/** Everything /status reports about the running service. */
+export interface ServiceStatus extends ServiceHealth {
+  venue: string;
+  tradingMode: string;
+  models: ModelsHealth;
+  /** Wall-clock time the status was taken (the source's clock in replay). */
+  now: number;
+  warnings: string[];
+}
+
+export function modelsHealth(config: Config, names: string[], trainedAt: number | null, now: number, extra: Pick<ModelsHealth, 'retraining' | 'lastRetrain'>): ModelsHealth {
+  const ageHours = trainedAt === null ? null : Math.max(0, (now - trainedAt) / 3_600_000);
+  const expiryHours = config.service.model_expiry_hours;
+  return { names, trainedAt, ageHours, expired: ageHours !== null && ageHours > expiryHours, expiryHours, ...extra };
+}
+
+/** Warnings a person should act on, one sentence each. */
+export function statusWarnings(s: Omit<ServiceStatus, 'warnings'>): string[] {
+  const w: string[] = [];
+  if (s.models.expired) w.push(`the models are ${Math.floor(s.models.ageHours!)} h old, older than service.model_expiry_hours (${s.models.expiryHours} h): retrain them`);
+  if (s.staleSince !== null) w.push(`no new candle since ${formatTime(s.lastBarTime ?? NaN)} UTC: the data is stale and is not scored`);
+  if (s.gapAffectedUntil !== null && s.lastBarTime !== null && s.lastBarTime <= s.gapAffectedUntil) {
+    const g = s.gaps[s.gaps.length - 1];
+    w.push(`candles were missing${g ? ` from ${formatTime(g.from)} UTC (${g.missingBars})` : ''}: no alerts or trades until ${formatTime(s.gapAffectedUntil)} UTC`);
+  }
+  if (s.failure) w.push(`ticks are failing since ${formatTime(s.failure.since)} UTC (${s.failure.count}×): ${s.failure.message}`);
+  return w;
+}
+
+/** /status as plain text lines (the bot may format it its own way from ServiceStatus). */
+export function formatStatus(s: ServiceStatus): string {
+  const lines = [
+    `${s.symbol} ${s.freq} · venue ${s.venue} (${s.source}) · trading ${s.tradingMode}`,
+    `last candle: ${s.lastBarTime === null ? 'none yet' : `${formatTime(s.lastBarTime)} UTC`}${s.lagMs === null ? '' : ` · lag ${formatDuration(s.lagMs)}`}`,
+    s.lastTick
+      ? `last tick: ${formatTime(s.lastTick.at)} UTC · ${s.lastTick.bars} bar(s) · latency ${s.lastTick.latencyMs.toFixed(0)} ms (compute ${s.lastTick.computeMs.toFixed(1)} ms)${s.lastTick.error ? ` · failed: ${s.lastTick.error}` : ''}`
+      : 'last tick: none yet',
+    `ticks: ${s.ticks}${s.skippedTicks ? ` (${s.skippedTicks} skipped while one was running)` : ''}`,
+    `models: ${s.models.names.join(', ') || 'none'}${s.models.ageHours === null ? '' : ` · trained ${formatDuration(s.models.ageHours * 3_600_000)} ago`}${s.models.retraining ? ' · retraining now' : ''}`,
+  ];
+  const values = Object.entries(s.lastValues).filter(([, v]) => Number.isFinite(v));
+  if (values.length) lines.push(`latest: ${values.map(([k, v]) => `${k} ${v >= 0 ? '+' : ''}${v.toFixed(4)}`).join(' · ')}`);
+  for (const w of s.warnings) lines.push(`⚠️ ${w}`);
+  return lines.join('\n');
+}
