@@ -1,0 +1,198 @@
+import { UserError } from '../core/errors.ts';
+import type { AlgorithmDef } from '../config/schema.ts';
+import { solveSpd } from './linearAlgebra.ts';
+import { textDecoder, textEncoder, type Algorithm, type FitContext, type Predictor } from './types.ts';
+
+/**
+ * `lc`: L2-regularised logistic regression (scikit-learn's LogisticRegression objective:
+ * C·Σ wᵢ·logloss + ½‖β‖², intercept unpenalised), fitted by damped Newton steps, which
+ * converge in a few passes where scikit-learn's `sag` stops early. With `is_regression`
+ * it is ridge regression with the same penalty (the original has no regression `lc`).
+ */
+
+interface LinearWeights {
+  coef: number[];
+  intercept: number;
+}
+
+function sampleWeights(y: Float64Array, n: number, classWeight: unknown, isRegression: boolean): Float64Array | null {
+  if (classWeight === undefined || classWeight === null || isRegression) return null;
+  let w0: number;
+  let w1: number;
+  if (classWeight === 'balanced') {
+    let pos = 0;
+    for (let i = 0; i < n; i++) pos += y[i]! > 0.5 ? 1 : 0;
+    const neg = n - pos;
+    w0 = neg ? n / (2 * neg) : 1;
+    w1 = pos ? n / (2 * pos) : 1;
+  } else if (typeof classWeight === 'object') {
+    const cw = classWeight as Record<string, unknown>;
+    w0 = Number(cw['0'] ?? 1);
+    w1 = Number(cw['1'] ?? 1);
+    if (!Number.isFinite(w0) || !Number.isFinite(w1)) throw new UserError('algorithm lc: train.class_weight must map 0 and 1 to numbers, or be "balanced"');
+  } else {
+    throw new UserError(`algorithm lc: train.class_weight must be null, "balanced" or {"0": w, "1": w}, got ${JSON.stringify(classWeight)}`);
+  }
+  const s = new Float64Array(n);
+  for (let i = 0; i < n; i++) s[i] = y[i]! > 0.5 ? w1 : w0;
+  return s;
+}
+
+/** log(1 + e^z) without overflow. */
+function softplus(z: number): number {
+  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+}
+
+function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+export function fitLinear(
+  X: Float64Array,
+  y: Float64Array,
+  n: number,
+  f: number,
+  def: AlgorithmDef,
+  ctx: FitContext,
+): { weights: LinearWeights; iterations: number; converged: boolean; loss: number } {
+  const train = def.train ?? {};
+  if (train.penalty !== undefined && train.penalty !== null && train.penalty !== 'l2') {
+    throw new UserError(`algorithm ${def.name}: train.penalty "${String(train.penalty)}" is not supported (only "l2")`);
+  }
+  const C = train.C === undefined ? 1 : Number(train.C);
+  if (!(C > 0)) throw new UserError(`algorithm ${def.name}: train.C must be a positive number`);
+  const maxIter = train.max_iter === undefined ? 100 : Math.max(1, Number(train.max_iter));
+  const fitIntercept = train.fit_intercept !== false;
+  const logistic = !ctx.isRegression;
+  const s = sampleWeights(y, n, train.class_weight, ctx.isRegression);
+  const m = f + 1; // coefficients, then the intercept
+  const beta = new Float64Array(m);
+  const lambda = 1 / C;
+
+  const objective = (b: Float64Array): number => {
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      let z = b[f]!;
+      const row = i * f;
+      for (let j = 0; j < f; j++) z += X[row + j]! * b[j]!;
+      const wi = s ? s[i]! : 1;
+      if (logistic) loss += wi * (softplus(z) - y[i]! * z);
+      else loss += 0.5 * wi * (z - y[i]!) ** 2;
+    }
+    let pen = 0;
+    for (let j = 0; j < f; j++) pen += b[j]! * b[j]!;
+    return loss + 0.5 * lambda * pen;
+  };
+
+  let loss = objective(beta);
+  let converged = false;
+  let iter = 0;
+  const grad = new Float64Array(m);
+  const hess = new Float64Array(m * m);
+  const xi = new Float64Array(m);
+  for (iter = 1; iter <= maxIter; iter++) {
+    grad.fill(0);
+    hess.fill(0);
+    for (let i = 0; i < n; i++) {
+      const row = i * f;
+      let z = beta[f]!;
+      for (let j = 0; j < f; j++) {
+        xi[j] = X[row + j]!;
+        z += xi[j]! * beta[j]!;
+      }
+      xi[f] = 1;
+      const wi = s ? s[i]! : 1;
+      let r: number;
+      let h: number;
+      if (logistic) {
+        const p = sigmoid(z);
+        r = wi * (p - y[i]!);
+        h = wi * p * (1 - p);
+      } else {
+        r = wi * (z - y[i]!);
+        h = wi;
+      }
+      for (let a = 0; a < m; a++) {
+        grad[a]! += r * xi[a]!;
+        const ha = h * xi[a]!;
+        const off = a * m;
+        for (let b = 0; b <= a; b++) hess[off + b]! += ha * xi[b]!;
+      }
+    }
+    for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) hess[b * m + a] = hess[a * m + b]!;
+    for (let j = 0; j < f; j++) {
+      grad[j]! += lambda * beta[j]!;
+      hess[j * m + j]! += lambda;
+    }
+    // A tiny ridge on the intercept keeps the system solvable when every label is the same.
+    hess[f * m + f]! += 1e-10 * n;
+    if (!fitIntercept) {
+      grad[f] = 0;
+      for (let a = 0; a < m; a++) hess[f * m + a] = hess[a * m + f] = a === f ? 1 : 0;
+    }
+    let gmax = 0;
+    for (let a = 0; a < m; a++) gmax = Math.max(gmax, Math.abs(grad[a]!));
+    if (gmax <= 1e-8 * Math.max(1, n)) {
+      converged = true;
+      break;
+    }
+    const step = solveSpd(hess, grad, m);
+    if (!step) throw new Error('lc: the Newton system is not positive definite');
+    // Backtracking keeps every step a descent on the penalised loss.
+    let t = 1;
+    const trial = new Float64Array(m);
+    let trialLoss = Infinity;
+    for (let k = 0; k < 30; k++) {
+      for (let a = 0; a < m; a++) trial[a] = beta[a]! - t * step[a]!;
+      trialLoss = objective(trial);
+      if (trialLoss <= loss) break;
+      t /= 2;
+    }
+    const improvement = loss - trialLoss;
+    if (!(trialLoss <= loss)) {
+      converged = true;
+      break;
+    }
+    beta.set(trial);
+    loss = trialLoss;
+    ctx.progress({ done: iter, total: maxIter, unit: 'iterations', loss: loss / n });
+    if (improvement <= 1e-12 * Math.max(1, Math.abs(loss)) || !logistic) {
+      converged = true;
+      break;
+    }
+  }
+  return { weights: { coef: [...beta.subarray(0, f)], intercept: beta[f]! }, iterations: Math.min(iter, maxIter), converged, loss: loss / n };
+}
+
+class LinearPredictor implements Predictor {
+  private readonly coef: Float64Array;
+  constructor(weights: LinearWeights, private readonly intercept: number, private readonly logistic: boolean) {
+    this.coef = Float64Array.from(weights.coef);
+  }
+  predict(X: Float64Array, n: number): Float64Array {
+    const f = this.coef.length;
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let z = this.intercept;
+      for (let j = 0; j < f; j++) z += X[i * f + j]! * this.coef[j]!;
+      out[i] = this.logistic ? sigmoid(z) : z;
+    }
+    return out;
+  }
+}
+
+export const lc: Algorithm = {
+  async fit(X, y, n, f, def, ctx) {
+    const r = fitLinear(X, y, n, f, def, ctx);
+    return {
+      weights: { 'lc.json': textEncoder.encode(JSON.stringify(r.weights)) },
+      info: { iterations: r.iterations, converged: r.converged, final_loss: r.loss },
+    };
+  },
+  async load(weights, f, isRegression) {
+    const w = JSON.parse(textDecoder.decode(weights['lc.json'])) as LinearWeights;
+    if (!Array.isArray(w.coef) || w.coef.length !== f) throw new UserError(`the lc weights hold ${w.coef?.length} coefficients but the model has ${f} features`);
+    return new LinearPredictor(w, w.intercept, !isRegression);
+  },
+  libraries: () => ({}),
+};

@@ -1,0 +1,144 @@
+/**
+ * Prediction metrics as the original's predictions.txt reports them (scikit-learn's
+ * definitions): ROC AUC with tied scores averaged, average precision over distinct
+ * thresholds, and f1/precision/recall of score > 0.5 (0 when undefined).
+ */
+
+function orderByScoreDesc(score: Float64Array): Int32Array {
+  const idx = new Int32Array(score.length);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  return idx.sort((a, b) => score[b]! - score[a]!);
+}
+
+/** ROC AUC; 0 when only one class is present (as the original reports it). */
+export function rocAuc(truth: Float64Array, score: Float64Array): number {
+  const n = truth.length;
+  const order = orderByScoreDesc(score);
+  let pos = 0;
+  for (let i = 0; i < n; i++) if (truth[i]! > 0.5) pos++;
+  const neg = n - pos;
+  if (!pos || !neg) return 0;
+  // Count, for each positive, the negatives ranked below it; a tie counts half.
+  let auc = 0;
+  let negBelow = neg;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    let p = 0;
+    let q = 0;
+    while (j < n && score[order[j]!] === score[order[i]!]) {
+      if (truth[order[j]!]! > 0.5) p++;
+      else q++;
+      j++;
+    }
+    negBelow -= q;
+    auc += p * (negBelow + q / 2);
+    i = j;
+  }
+  return auc / (pos * neg);
+}
+
+/** Average precision: Σ (Rₖ − Rₖ₋₁)·Pₖ over distinct score thresholds, high to low. */
+export function averagePrecision(truth: Float64Array, score: Float64Array): number {
+  const n = truth.length;
+  const order = orderByScoreDesc(score);
+  let pos = 0;
+  for (let i = 0; i < n; i++) if (truth[i]! > 0.5) pos++;
+  if (!pos) return 0;
+  let tp = 0;
+  let fp = 0;
+  let ap = 0;
+  let prevRecall = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j < n && score[order[j]!] === score[order[i]!]) {
+      if (truth[order[j]!]! > 0.5) tp++;
+      else fp++;
+      j++;
+    }
+    const recall = tp / pos;
+    ap += (recall - prevRecall) * (tp / (tp + fp));
+    prevRecall = recall;
+    i = j;
+  }
+  return ap;
+}
+
+export interface ClassificationScores {
+  auc: number;
+  ap: number;
+  f1: number;
+  precision: number;
+  recall: number;
+}
+
+export function classificationScores(truth: Float64Array, score: Float64Array, threshold = 0.5): ClassificationScores {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (let i = 0; i < truth.length; i++) {
+    const t = truth[i]! > 0.5;
+    const p = score[i]! > threshold;
+    if (t && p) tp++;
+    else if (p) fp++;
+    else if (t) fn++;
+  }
+  const precision = tp + fp ? tp / (tp + fp) : 0;
+  const recall = tp + fn ? tp / (tp + fn) : 0;
+  const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+  return { auc: rocAuc(truth, score), ap: averagePrecision(truth, score), f1, precision, recall };
+}
+
+export interface RegressionScores extends ClassificationScores {
+  mae: number;
+  mape: number;
+  r2: number;
+}
+
+/** mae, mape, r2, then the classification scores of the signs (value > 0) of truth and prediction. */
+export function regressionScores(truth: Float64Array, pred: Float64Array): RegressionScores {
+  const n = truth.length;
+  let mae = 0;
+  let mape = 0;
+  let mean = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.abs(truth[i]! - pred[i]!);
+    mae += e;
+    mape += e / Math.max(Math.abs(truth[i]!), Number.EPSILON);
+    mean += truth[i]!;
+  }
+  mean /= n || 1;
+  let ssRes = 0;
+  let ssTot = 0;
+  for (let i = 0; i < n; i++) {
+    ssRes += (truth[i]! - pred[i]!) ** 2;
+    ssTot += (truth[i]! - mean) ** 2;
+  }
+  const sign = (a: Float64Array) => a.map((v) => (v > 0 ? 1 : 0));
+  const cls = classificationScores(sign(truth), sign(pred));
+  return { mae: n ? mae / n : NaN, mape: n ? mape / n : NaN, r2: ssTot ? 1 - ssRes / ssTot : ssRes ? 0 : 1, ...cls };
+}
+
+/** Python's repr of a float rounded to 3 decimals: 0.0, 0.612, nan. */
+function pyFloat(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  const r = Math.round(v * 1000) / 1000;
+  const s = String(r === 0 ? 0 : r);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}
+
+/** One line of predictions.txt: `high_20_lc: {'auc': 0.612, 'ap': 0.1, …}`. */
+export function formatScoreLine(scoreColumn: string, scores: object): string {
+  const body = Object.entries(scores)
+    .map(([k, v]) => `'${k}': ${pyFloat(v as number)}`)
+    .join(', ');
+  return `${scoreColumn}: {${body}}`;
+}
+
+/** Scores of one score column against its label, rows with NaN in either dropped. */
+export function scoreAgainstLabel(label: Float64Array, score: Float64Array, isRegression: boolean): ClassificationScores | RegressionScores {
+  const keep: number[] = [];
+  for (let i = 0; i < label.length; i++) if (!Number.isNaN(label[i]!) && !Number.isNaN(score[i]!)) keep.push(i);
+  const t = Float64Array.from(keep, (i) => label[i]!);
+  const s = Float64Array.from(keep, (i) => score[i]!);
+  return isRegression ? regressionScores(t, s) : classificationScores(t, s);
+}

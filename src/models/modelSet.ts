@@ -1,0 +1,103 @@
+import type { Config } from '../config/schema.ts';
+import { modelFolder } from '../config/load.ts';
+import { Frame } from '../core/frame.ts';
+import { loadModel, type LoadedModel } from './modelFiles.ts';
+import { resolveTrainSets, scoreColumnName } from './trainSets.ts';
+
+const CHUNK_ROWS = 65_536;
+
+/**
+ * All models of a config, ready to score: `predictFrame` for tables, `predictRow` for the
+ * service's one new row a minute. Rows with a missing input get NaN, as in the original.
+ */
+export class ModelSet {
+  readonly models: LoadedModel[];
+  private readonly rowBuffers: Float64Array[];
+
+  constructor(models: LoadedModel[]) {
+    this.models = models;
+    this.rowBuffers = models.map((m) => new Float64Array(m.features.length));
+  }
+
+  /** Score columns `<label>_<name>`, in train-set, label, algorithm order. */
+  get scoreColumns(): string[] {
+    return this.models.map((m) => m.scoreColumn);
+  }
+
+  /** Every input feature of the models, each once, in first-use order. */
+  get features(): string[] {
+    return [...new Set(this.models.flatMap((m) => m.features))];
+  }
+
+  model(scoreColumn: string): LoadedModel | undefined {
+    return this.models.find((m) => m.scoreColumn === scoreColumn);
+  }
+
+  /** Scores of rows [start, end) of `frame` (all rows by default) as a frame of score columns. */
+  predictFrame(frame: Frame, rows: { start?: number; end?: number } = {}): Frame {
+    const start = Math.max(0, rows.start ?? 0);
+    const end = Math.min(frame.length, rows.end ?? frame.length);
+    const out = new Frame(frame.time.slice(start, Math.max(start, end)));
+    for (const m of this.models) out.set(m.scoreColumn, scoreRows(m, frame, start, end));
+    return out;
+  }
+
+  /** Scores of one row given its feature values by name (missing or NaN features give NaN). */
+  predictRow(values: Record<string, number> | Map<string, number>): Record<string, number> {
+    const get = values instanceof Map ? (k: string) => values.get(k) : (k: string) => values[k];
+    const out: Record<string, number> = {};
+    this.models.forEach((m, mi) => {
+      const x = this.rowBuffers[mi]!;
+      let complete = true;
+      for (let j = 0; j < m.features.length; j++) {
+        const v = get(m.features[j]!);
+        if (v === undefined || Number.isNaN(v)) complete = false;
+        x[j] = v ?? NaN;
+      }
+      if (!complete) {
+        out[m.scoreColumn] = NaN;
+        return;
+      }
+      if (m.scaler) for (let j = 0; j < x.length; j++) x[j] = (x[j]! - m.scaler.mean[j]!) / m.scaler.scale[j]!;
+      out[m.scoreColumn] = m.predictor.predict(x, 1)[0]!;
+    });
+    return out;
+  }
+}
+
+function scoreRows(m: LoadedModel, frame: Frame, start: number, end: number): Float64Array {
+  const f = m.features.length;
+  const cols = m.features.map((name) => frame.get(name));
+  const out = new Float64Array(Math.max(0, end - start)).fill(NaN);
+  const X = new Float64Array(Math.min(CHUNK_ROWS, out.length) * f);
+  const where = new Int32Array(Math.min(CHUNK_ROWS, out.length));
+  for (let c0 = start; c0 < end; c0 += CHUNK_ROWS) {
+    const c1 = Math.min(end, c0 + CHUNK_ROWS);
+    let k = 0;
+    rows: for (let i = c0; i < c1; i++) {
+      for (let j = 0; j < f; j++) {
+        const v = cols[j]![i]!;
+        if (Number.isNaN(v)) continue rows;
+        X[k * f + j] = m.scaler ? (v - m.scaler.mean[j]!) / m.scaler.scale[j]! : v;
+      }
+      where[k++] = i - start;
+    }
+    if (!k) continue;
+    const scores = m.predictor.predict(X.subarray(0, k * f), k);
+    for (let r = 0; r < k; r++) out[where[r]!] = scores[r]!;
+  }
+  return out;
+}
+
+/** Loads every label × algorithm model of the config's train sets from its model folder. */
+export async function loadModelSet(config: Config, folder: string = modelFolder(config)): Promise<ModelSet> {
+  const models: LoadedModel[] = [];
+  for (const set of resolveTrainSets(config)) {
+    for (const label of set.labels) {
+      for (const def of set.algorithms) {
+        models.push(await loadModel(folder, scoreColumnName(label, def.name), { features: set.features, def }));
+      }
+    }
+  }
+  return new ModelSet(models);
+}
