@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { modelFolder, symbolFolder } from '../../config/load.ts';
+import type { Config } from '../../config/schema.ts';
+import { UserError } from '../../core/errors.ts';
+import type { Frame } from '../../core/frame.ts';
+import { formatTime } from '../../core/time.ts';
+import { writeCsv } from '../../storage/csv.ts';
+import type { Job, JobContext } from '../context.ts';
+
+/** The batch stages that turn klines into models, in order. */
+const TRAINING_STAGES = ['merge', 'features', 'labels', 'train'] as const;
+
+/**
+ * Puts the bundled sample's candles before `replayStart` into data_folder/<source folder>/klines.csv:
+ * the demo's models learn only from the past of the bars it then replays.
+ */
+export function writeDemoKlines(config: Config, sample: Frame, replayStart: number): string {
+  const source = config.data_sources[0];
+  if (!source) throw new UserError('config: key data_sources: the demo needs one data source (the klines folder)');
+  const file = path.resolve(config.data_folder, source.folder, `${source.file || 'klines'}.csv`);
+  const history = sample.slice(0, sample.lowerBound(replayStart));
+  if (!history.length) throw new UserError(`the sample has no candles before ${formatTime(replayStart)} to train on`);
+  writeCsv(file, history, { timeColumn: config.time_column });
+  return file;
+}
+
+/** True when the models folder holds something (a trained model set). */
+export function modelsExist(config: Config): boolean {
+  const dir = modelFolder(config);
+  try {
+    return fs.readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** merge → features → labels → train with the given context (progress bars on the terminal). */
+export async function trainFromKlines(ctx: JobContext): Promise<void> {
+  const config: Config = { ...ctx.config, train: true };
+  fs.mkdirSync(symbolFolder(config), { recursive: true });
+  for (const stage of TRAINING_STAGES) {
+    ctx.log.info(`demo: ${stage} …`);
+    const mod = (await import(`../${stage}.ts`)) as { run: Job };
+    const code = await mod.run({ ...ctx, config });
+    if (typeof code === 'number' && code !== 0) throw new UserError(`demo: itb ${stage} failed (exit code ${code})`);
+    if (ctx.signal?.aborted) throw new UserError('demo: stopped');
+  }
+}
