@@ -32,11 +32,14 @@ class ChangeScorer implements BarScorer {
   }
 }
 
+/** Records the fresh bars (the ones an alert or a trade may use) and every bar it was shown. */
 class RecordingOutput implements BarOutput {
   readonly name = 'recorder';
   bars: OutputBar[] = [];
+  seen: number[] = [];
   async run(bar: OutputBar): Promise<void> {
-    this.bars.push(bar);
+    this.seen.push(bar.candle.time);
+    if (bar.fresh) this.bars.push(bar);
   }
 }
 
@@ -138,6 +141,7 @@ describe('the minute cycle', () => {
     expect(report?.bars).toBe(10);
     expect(state.readHistory().map((r) => r.status)).toEqual([...Array(8).fill('late'), 'ok', 'ok']);
     expect(output.bars.map((b) => b.candle.time)).toEqual([START + 8 * MINUTE, START + 9 * MINUTE]);
+    expect(output.seen).toEqual(Array.from({ length: 10 }, (_, k) => START + k * MINUTE));
   });
 
   it('marks the bars after a missing candle as gap-affected and does not alert or trade on them', async () => {

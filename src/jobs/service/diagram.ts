@@ -141,7 +141,7 @@ export class DiagramOutput implements BarOutput {
   ) {}
 
   async run(bar: OutputBar): Promise<void> {
-    if (!this.cfg.enabled) return;
+    if (!this.cfg.enabled || !bar.fresh) return;
     if (!diagramDue(bar.candle.time + this.deps.freq.ms, this.deps.freq, this.cfg.notificationFreq)) return;
     const data = this.data();
     const png = await this.deps.render(data);

@@ -32,7 +32,7 @@ export interface OutputBar {
   fresh: boolean;
 }
 
-/** One entry of output_sets, run in order for each processed bar. */
+/** One entry of output_sets, run in order for each processed bar, fresh or not: alerts and new trades only on fresh ones. */
 export interface BarOutput {
   readonly name: string;
   run(bar: OutputBar, state: OutputStateSlot): Promise<void>;

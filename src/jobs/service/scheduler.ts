@@ -1,5 +1,4 @@
 import schedule from 'node-schedule';
-import type { ReplayCandleSource } from '../../core/exchange/replay.ts';
 import { nextFireTime, type TickSchedule } from './cron.ts';
 
 /** Calls the tick on the bar schedule until stopped. */
@@ -33,6 +32,17 @@ export class CronScheduler implements TickScheduler {
   }
 }
 
+/** A clock the scheduler may move: the replay source's, or a test's fake exchange clock. */
+export interface SimulatedClock {
+  now(): number;
+  /** Moves the clock forwards. */
+  setNow(t: number): void;
+  /** 0 = jump from tick to tick; N = N× real time. */
+  getSpeed(): number;
+  /** True when there is nothing left to play. */
+  finished(): boolean;
+}
+
 export interface ReplaySchedulerOptions {
   /** Stop after this many ticks (0 = until the file ends). */
   maxTicks?: number;
@@ -50,7 +60,7 @@ export class ReplayScheduler implements TickScheduler {
 
   constructor(
     private readonly s: TickSchedule,
-    private readonly source: ReplayCandleSource,
+    private readonly source: SimulatedClock,
     private readonly options: ReplaySchedulerOptions = {},
   ) {}
 

@@ -248,16 +248,16 @@ export class Signaler {
     this.lastClose = candle.close;
     const bar = { candle, scored, fresh: status === 'ok' };
     let outputError: unknown = null;
-    if (bar.fresh) {
-      for (let i = 0; i < this.deps.outputs.length; i++) {
-        const output = this.deps.outputs[i]!;
-        try {
-          await output.run(bar, this.slot(`${i}:${output.name}`));
-        } catch (e) {
-          // As in the original, a failing output stops the outputs after it for this bar.
-          outputError = new Error(`output ${output.name} failed on the bar of ${formatTime(candle.time)}: ${describeError(e)}`, { cause: e });
-          break;
-        }
+    // Every output sees every bar (the trader settles orders on late bars too); `fresh` tells
+    // them whether they may alert or trade on it.
+    for (let i = 0; i < this.deps.outputs.length; i++) {
+      const output = this.deps.outputs[i]!;
+      try {
+        await output.run(bar, this.slot(`${i}:${output.name}`));
+      } catch (e) {
+        // As in the original, a failing output stops the outputs after it for this bar.
+        outputError = new Error(`output ${output.name} failed on the bar of ${formatTime(candle.time)}: ${describeError(e)}`, { cause: e });
+        break;
       }
     }
     const record: ScoreRecord = { time: candle.time, close: candle.close, status, values: scored.values };
