@@ -86,6 +86,10 @@ export const telegramSchema = z.looseObject({
   api_root: str.default(''),
   admins: z.array(z.number().int().positive()).default([]),
   channel: z.union([str, z.number().int()]).default(''),
+  /** Commands and button presses a non-admin may send per minute (0 = unlimited). */
+  rate_limit_per_minute: count.default(20),
+  /** How long a Yes/No confirmation of a destructive action stays valid. */
+  confirm_seconds: z.number().int().positive().default(60),
 });
 
 export const exchangeSchema = z.looseObject({

@@ -1,0 +1,265 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../storage/atomic.ts';
+
+/** One message waiting to reach one chat. */
+export interface OutboxItem {
+  id: string;
+  chatId: string | number;
+  kind: 'text' | 'photo';
+  text?: string;
+  parseMode?: 'Markdown';
+  /** For photos: a PNG kept in the outbox folder until every chat got it. */
+  photoFile?: string;
+  caption?: string;
+  /** Delivered without a notification sound (quiet hours). */
+  silent?: boolean;
+  /** What it is (score, signal, diagram, trade, text): for logs and tests. */
+  topic: string;
+  createdAt: number;
+}
+
+export type NewOutboxItem = Omit<OutboxItem, 'id' | 'createdAt'>;
+
+export type DeliveryOutcome =
+  | { status: 'sent' }
+  /** Never deliverable (blocked, chat gone, bad request): forget it. */
+  | { status: 'drop'; reason: string }
+  /** Not delivered this time (network, 5xx, a long retry_after): try again after `afterMs`. */
+  | { status: 'retry'; afterMs: number; reason: string };
+
+export type Deliver = (item: OutboxItem) => Promise<DeliveryOutcome>;
+
+type JournalLine = { op: 'add'; item: OutboxItem } | { op: 'done'; id: string } | { op: 'drop'; id: string; reason: string };
+
+interface Queued {
+  item: OutboxItem;
+  attempts: number;
+  notBefore: number;
+}
+
+export interface OutboxStats {
+  sent: number;
+  dropped: number;
+  retried: number;
+}
+
+/**
+ * A persistent queue of outgoing messages: each is written to an append-only journal before it
+ * is sent and marked right after Telegram accepted it, so a crash or restart re-sends exactly
+ * what was not yet accepted. (A process killed between Telegram's answer and the mark — a few
+ * microseconds — would send that one message again; nothing else can repeat.) Messages to one
+ * chat go out in order; different chats are served concurrently.
+ */
+export class Outbox {
+  private readonly journal: string;
+  readonly filesDir: string;
+  private readonly chats = new Map<string, Queued[]>();
+  private readonly ready: string[] = [];
+  private readonly scheduled = new Set<string>();
+  private readonly busy = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly fileRefs = new Map<string, number>();
+  private inFlight = 0;
+  private pendingCount = 0;
+  private running = false;
+  private deliver: Deliver | null = null;
+  private concurrency = 16;
+  private idleWaiters: (() => void)[] = [];
+  private stopWaiters: (() => void)[] = [];
+  private seq = 0;
+  private readonly idPrefix = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  readonly stats: OutboxStats = { sent: 0, dropped: 0, retried: 0 };
+  /** Gives up on a message after this many failed attempts. */
+  maxAttempts = 12;
+
+  private constructor(folder: string) {
+    fs.mkdirSync(folder, { recursive: true });
+    this.journal = path.join(folder, 'outbox.jsonl');
+    this.filesDir = path.join(folder, 'outbox-files');
+  }
+
+  /** Opens the outbox in `folder`, reloading whatever a previous run left undelivered. */
+  static open(folder: string): Outbox {
+    const box = new Outbox(folder);
+    const pending = box.replay();
+    // Compact: the journal restarts with only the undelivered messages.
+    writeFileAtomic(box.journal, pending.map((item) => JSON.stringify({ op: 'add', item }) + '\n').join(''));
+    for (const item of pending) box.queue(item);
+    return box;
+  }
+
+  private replay(): OutboxItem[] {
+    let text = '';
+    try {
+      text = fs.readFileSync(this.journal, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const pending = new Map<string, OutboxItem>();
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      let rec: JournalLine;
+      try {
+        rec = JSON.parse(line) as JournalLine;
+      } catch {
+        continue; // a line cut short by a crash mid-append: it was never acknowledged
+      }
+      if (rec.op === 'add') pending.set(rec.item.id, rec.item);
+      else pending.delete(rec.id);
+    }
+    return [...pending.values()];
+  }
+
+  private append(lines: JournalLine[]): void {
+    if (lines.length) fs.appendFileSync(this.journal, lines.map((l) => JSON.stringify(l) + '\n').join(''));
+  }
+
+  /** Stores the messages (durably, before anything is sent) and queues them. */
+  enqueue(items: NewOutboxItem[]): OutboxItem[] {
+    const now = Date.now();
+    const full = items.map((it) => ({ ...it, id: `${this.idPrefix}-${(this.seq++).toString(36)}`, createdAt: now }));
+    this.append(full.map((item) => ({ op: 'add' as const, item })));
+    for (const item of full) this.queue(item);
+    this.pump();
+    return full;
+  }
+
+  private queue(item: OutboxItem): void {
+    const key = String(item.chatId);
+    let q = this.chats.get(key);
+    if (!q) this.chats.set(key, (q = []));
+    q.push({ item, attempts: 0, notBefore: 0 });
+    this.pendingCount++;
+    if (item.photoFile) this.fileRefs.set(item.photoFile, (this.fileRefs.get(item.photoFile) ?? 0) + 1);
+    if (q.length === 1 && !this.busy.has(key)) this.makeReady(key);
+  }
+
+  private makeReady(key: string): void {
+    if (this.scheduled.has(key)) return;
+    this.scheduled.add(key);
+    this.ready.push(key);
+  }
+
+  /** Messages not yet delivered (queued or in flight). */
+  get pending(): number {
+    return this.pendingCount;
+  }
+
+  start(deliver: Deliver, options: { concurrency?: number } = {}): void {
+    this.deliver = deliver;
+    this.concurrency = options.concurrency ?? this.concurrency;
+    this.running = true;
+    this.pump();
+  }
+
+  private pump(): void {
+    if (!this.running || !this.deliver) return;
+    while (this.inFlight < this.concurrency && this.ready.length) {
+      const key = this.ready.shift()!;
+      this.scheduled.delete(key);
+      const q = this.chats.get(key);
+      const head = q?.[0];
+      if (!head || this.busy.has(key)) continue;
+      const wait = head.notBefore - Date.now();
+      if (wait > 0) {
+        this.scheduled.add(key);
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          this.scheduled.delete(key);
+          this.makeReady(key);
+          this.pump();
+        }, wait);
+        this.timers.add(t);
+        continue;
+      }
+      this.busy.add(key);
+      this.inFlight++;
+      void this.send(key, head);
+    }
+    this.checkIdle();
+  }
+
+  private async send(key: string, head: Queued): Promise<void> {
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await this.deliver!(head.item);
+    } catch (e) {
+      outcome = { status: 'retry', afterMs: 5000, reason: (e as Error).message };
+    }
+    const q = this.chats.get(key)!;
+    if (outcome.status === 'retry' && head.attempts + 1 >= this.maxAttempts) {
+      outcome = { status: 'drop', reason: `gave up after ${this.maxAttempts} attempts: ${outcome.reason}` };
+    }
+    if (outcome.status === 'retry') {
+      head.attempts++;
+      head.notBefore = Date.now() + outcome.afterMs;
+      this.stats.retried++;
+    } else {
+      this.append([outcome.status === 'sent' ? { op: 'done', id: head.item.id } : { op: 'drop', id: head.item.id, reason: outcome.reason }]);
+      if (outcome.status === 'sent') this.stats.sent++;
+      else this.stats.dropped++;
+      q.shift();
+      this.pendingCount--;
+      this.release(head.item);
+      if (!q.length) this.chats.delete(key);
+    }
+    this.busy.delete(key);
+    this.inFlight--;
+    if (q.length) this.makeReady(key);
+    if (!this.running && this.inFlight === 0) {
+      for (const w of this.stopWaiters.splice(0)) w();
+    }
+    this.pump();
+  }
+
+  /** Drops every queued message to a chat (it blocked the bot); returns how many. */
+  dropChat(chatId: string | number, reason: string): number {
+    const key = String(chatId);
+    const q = this.chats.get(key);
+    if (!q) return 0;
+    // The head may be in flight; its own outcome settles it.
+    const keep = this.busy.has(key) ? q.splice(0, 1) : [];
+    const dropped = q.splice(0);
+    q.push(...keep);
+    this.append(dropped.map((d) => ({ op: 'drop' as const, id: d.item.id, reason })));
+    for (const d of dropped) this.release(d.item);
+    this.pendingCount -= dropped.length;
+    this.stats.dropped += dropped.length;
+    if (!q.length) this.chats.delete(key);
+    this.checkIdle();
+    return dropped.length;
+  }
+
+  private release(item: OutboxItem): void {
+    if (!item.photoFile) return;
+    const n = (this.fileRefs.get(item.photoFile) ?? 1) - 1;
+    if (n > 0) this.fileRefs.set(item.photoFile, n);
+    else {
+      this.fileRefs.delete(item.photoFile);
+      fs.rmSync(item.photoFile, { force: true });
+    }
+  }
+
+  private checkIdle(): void {
+    if (this.pendingCount === 0 && this.inFlight === 0) {
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  /** Resolves when every queued message was delivered or dropped. */
+  idle(): Promise<void> {
+    if (this.pendingCount === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops sending; resolves when the messages in flight have their outcome recorded. */
+  stop(): Promise<void> {
+    this.running = false;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.stopWaiters.push(resolve));
+  }
+}

@@ -1,0 +1,116 @@
+/** A count allowed per sliding window. */
+export interface RateWindow {
+  count: number;
+  windowMs: number;
+}
+
+/**
+ * Telegram's sending limits: about 30 messages a second overall, 1 a second per chat,
+ * 20 a minute per group or channel. The defaults stay a little under them so that network
+ * jitter cannot push arrivals over.
+ */
+export interface SendLimits {
+  overall: RateWindow;
+  perChat: RateWindow;
+  perGroup: RateWindow;
+}
+
+export const TELEGRAM_SEND_LIMITS: SendLimits = {
+  overall: { count: 25, windowMs: 1000 },
+  perChat: { count: 1, windowMs: 1050 },
+  perGroup: { count: 18, windowMs: 60_000 },
+};
+
+/** Timestamps of the last sends within a window; `waitMs` tells how long until one more fits. */
+class SlidingWindow {
+  private times: number[] = [];
+  constructor(private readonly limit: RateWindow) {}
+
+  waitMs(now: number): number {
+    const cutoff = now - this.limit.windowMs;
+    let drop = 0;
+    while (drop < this.times.length && this.times[drop]! <= cutoff) drop++;
+    if (drop) this.times.splice(0, drop);
+    if (this.times.length < this.limit.count) return 0;
+    return this.times[this.times.length - this.limit.count]! + this.limit.windowMs - now;
+  }
+
+  record(now: number): void {
+    this.times.push(now);
+  }
+
+  get empty(): boolean {
+    return this.times.length === 0;
+  }
+}
+
+/** Groups and channels have negative ids or @usernames; private chats positive ids. */
+export function isGroupChat(chatId: string | number): boolean {
+  const s = String(chatId);
+  return s.startsWith('-') || s.startsWith('@');
+}
+
+/**
+ * Waits until a send to `chatId` fits every limit, then records it. Sends are admitted in the
+ * order they asked within a chat; across chats whoever fits first goes first.
+ */
+export class SendLimiter {
+  private readonly overall: SlidingWindow;
+  private readonly chats = new Map<string, { window: SlidingWindow; pausedUntil: number }>();
+  private pausedUntil = 0;
+  private sweepAt = 0;
+
+  constructor(
+    readonly limits: SendLimits = TELEGRAM_SEND_LIMITS,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.overall = new SlidingWindow(limits.overall);
+  }
+
+  private chat(chatId: string) {
+    let c = this.chats.get(chatId);
+    if (!c) {
+      c = { window: new SlidingWindow(isGroupChat(chatId) ? this.limits.perGroup : this.limits.perChat), pausedUntil: 0 };
+      this.chats.set(chatId, c);
+    }
+    return c;
+  }
+
+  /** Resolves when a message to `chatId` may be sent now (and counts it). */
+  async acquire(chatId: string | number, signal?: AbortSignal): Promise<void> {
+    const key = String(chatId);
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = this.now();
+      const c = this.chat(key);
+      const wait = Math.max(this.overall.waitMs(now), c.window.waitMs(now), c.pausedUntil - now, this.pausedUntil - now);
+      if (wait <= 0) {
+        this.overall.record(now);
+        c.window.record(now);
+        this.sweep(now);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(wait))));
+    }
+  }
+
+  /** After a 429: hold this chat (or every chat when `chatId` is absent) for `ms`. */
+  pause(ms: number, chatId?: string | number): void {
+    const until = this.now() + ms;
+    if (chatId === undefined) this.pausedUntil = Math.max(this.pausedUntil, until);
+    else {
+      const c = this.chat(String(chatId));
+      c.pausedUntil = Math.max(c.pausedUntil, until);
+    }
+  }
+
+  /** Forgets idle chats now and then so a long broadcast history does not grow memory. */
+  private sweep(now: number): void {
+    if (now < this.sweepAt) return;
+    this.sweepAt = now + 60_000;
+    for (const [k, c] of this.chats) {
+      c.window.waitMs(now);
+      if (c.window.empty && c.pausedUntil < now) this.chats.delete(k);
+    }
+  }
+}

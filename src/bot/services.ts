@@ -1,0 +1,112 @@
+import type { ProgressReporter } from '../jobs/progress.ts';
+
+/**
+ * What the bot asks of the rest of the process. The service, trader, backtest and model
+ * layers implement these; every member is optional, and a command whose member is absent
+ * answers that it "is not available in this process yet". The bot formats; services compute.
+ */
+export interface BotServices {
+  /** The newest scored bar, or null before the first prediction. */
+  latestScore?(): Promise<LatestScore | null>;
+  status?(): Promise<ServiceStatus>;
+  /** A PNG of the last `hours`: price, score with thresholds, buy/sell markers. */
+  chart?(hours: number): Promise<ChartImage>;
+  /** Brings klines up to date; resolves to a one-paragraph summary. */
+  download?(progress: ProgressReporter, signal: AbortSignal): Promise<JobResult>;
+  /** Trains every model of the config; the result lists their metrics. */
+  train?(progress: ProgressReporter, signal: AbortSignal): Promise<JobResult>;
+  backtest?(request: BacktestRequest, progress: ProgressReporter, signal: AbortSignal): Promise<JobResult>;
+  trader?: TraderControl;
+  /** Re-reads the config file and applies what can change at run time; resolves to what changed. */
+  reload?(): Promise<string>;
+  /** The last `n` log lines, oldest first. */
+  logs?(n: number): Promise<string[]>;
+}
+
+export interface LatestScore {
+  symbol: string;
+  freq: string;
+  /** Bar open time, epoch ms UTC. */
+  time: number;
+  close: number;
+  /** The first score column (the original's `score_column_names[0]`). */
+  score: number;
+  score2?: number;
+  /** When the models that produced it were trained, epoch ms (absent if unknown). */
+  modelTrainedAt?: number;
+}
+
+export interface ServiceStatus {
+  /** Open time of the newest complete candle, epoch ms UTC. */
+  lastCandleTime?: number;
+  /** How far the newest candle's close is behind now, ms. */
+  lagMs?: number;
+  models: { name: string; trainedAt?: number }[];
+  tradingMode?: TradingMode;
+  /** Extra lines the service wants shown (e.g. "replay: 42% of 2025-03"). */
+  notes?: string[];
+}
+
+export interface ChartImage {
+  png: Uint8Array;
+  caption?: string;
+}
+
+/** A finished job: a text for the chat (plain), optional figures and an optional image. */
+export interface JobResult {
+  summary: string;
+  /** e.g. { high_20_lc: { auc: 0.71, ap: 0.42 } } — printed as a table. */
+  metrics?: Record<string, Record<string, number>>;
+  png?: Uint8Array;
+}
+
+export interface BacktestRequest {
+  /** As typed: e.g. "30d", "2025-01-01..2025-02-01"; absent = the config's simulate_model range. */
+  period?: string;
+  /** key=value parameters, e.g. buy_signal_threshold=0.02. */
+  params: Record<string, string>;
+}
+
+export type TradingMode = 'off' | 'paper' | 'live';
+
+export interface TraderStatus {
+  mode: TradingMode;
+  /** e.g. "SOLD", "BOUGHT", "BUYING" — the trader's own state name. */
+  state?: string;
+  openOrders: number;
+  position?: string;
+  notes?: string[];
+}
+
+export interface TradeRecord {
+  time: number;
+  side: 'BUY' | 'SELL';
+  price: number;
+  amount?: number;
+  profit?: number;
+  profitPercent?: number;
+  mode?: TradingMode;
+}
+
+export interface ProfitSummary {
+  trades: number;
+  wins: number;
+  losses: number;
+  profitQuote: number;
+  profitPercent: number;
+  quoteAsset?: string;
+  maxDrawdownPercent?: number;
+  firstTradeTime?: number;
+  lastTradeTime?: number;
+}
+
+export interface TraderControl {
+  status(): Promise<TraderStatus>;
+  /** Switches mode; resolves to a sentence describing the new state. */
+  setMode(mode: TradingMode): Promise<string>;
+  balance(): Promise<Record<string, { free: number; locked?: number }>>;
+  profit(): Promise<ProfitSummary>;
+  trades(limit: number): Promise<TradeRecord[]>;
+  /** Cancels every open order; resolves to how many were cancelled. */
+  cancelAll(): Promise<number>;
+}

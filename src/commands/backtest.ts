@@ -1,0 +1,40 @@
+import { UserError } from '../core/errors.ts';
+import type { BotContext } from '../bot/context.ts';
+import { startJobWithProgress } from '../bot/progressMessage.ts';
+import { requireService } from '../bot/reply.ts';
+import type { BacktestRequest } from '../bot/services.ts';
+import type { BotCommandDef } from './types.ts';
+
+const USAGE = '/backtest [period] [name=value …]';
+
+/** `30d buy_signal_threshold=0.02` → { period: '30d', params: { buy_signal_threshold: '0.02' } }. */
+export function parseBacktestArgs(args: string[]): BacktestRequest {
+  const req: BacktestRequest = { params: {} };
+  for (const a of args) {
+    const eq = a.indexOf('=');
+    if (eq > 0) {
+      const key = a.slice(0, eq);
+      if (!/^[A-Za-z_][\w.]*$/.test(key)) throw new UserError(`"${key}" is not a parameter name; usage: ${USAGE}`);
+      req.params[key] = a.slice(eq + 1);
+    } else if (req.period === undefined && /^(\d+[hdwm]|\d{4}-\d{2}-\d{2}(\.\.(\d{4}-\d{2}-\d{2})?)?)$/.test(a)) {
+      req.period = a;
+    } else {
+      throw new UserError(`"${a}" is neither a period (30d, 12w, 2025-01-01..2025-02-01) nor name=value; usage: ${USAGE}`);
+    }
+  }
+  return req;
+}
+
+export const backtest: BotCommandDef = {
+  name: 'backtest',
+  role: 'admin',
+  summary: 'Backtest the signals',
+  usage: USAGE,
+  help: 'Runs the backtest over a period (e.g. 30d, 12w, 2025-01-01..2025-02-01; default: simulate_model’s range) with optional signal parameters such as buy_signal_threshold=0.02; replies with the report and a chart.',
+  async run(ctx: BotContext, args) {
+    const request = parseBacktestArgs(args);
+    const job = requireService(ctx, 'backtest', 'Backtesting');
+    const title = `Backtest ${ctx.itb.config.symbol}${request.period ? ` over ${request.period}` : ''}`;
+    await startJobWithProgress(ctx, 'backtest', title, (progress, signal) => job(request, progress, signal));
+  },
+};

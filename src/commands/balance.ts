@@ -1,0 +1,18 @@
+import type { BotContext } from '../bot/context.ts';
+import { requireService } from '../bot/reply.ts';
+import type { BotCommandDef } from './types.ts';
+
+export const balance: BotCommandDef = {
+  name: 'balance',
+  role: 'admin',
+  summary: 'Balances of the trading account',
+  usage: '/balance',
+  help: 'Shows the free and locked balance of each asset of the trading wallet (paper or live).',
+  async run(ctx: BotContext) {
+    const trader = requireService(ctx, 'trader', 'Trading');
+    const [b, s] = await Promise.all([trader.balance(), trader.status()]);
+    const rows = Object.entries(b).filter(([, v]) => v.free || v.locked);
+    const lines = rows.map(([asset, v]) => `${asset}: ${v.free}${v.locked ? ` (+${v.locked} in orders)` : ''}`);
+    await ctx.reply([`Balance (${s.mode}):`, ...(lines.length ? lines : ['nothing'])].join('\n'));
+  },
+};

@@ -1,0 +1,26 @@
+import { UserError } from '../core/errors.ts';
+import type { BotContext } from '../bot/context.ts';
+import type { BotCommandDef } from './types.ts';
+
+export const help: BotCommandDef = {
+  name: 'help',
+  role: 'user',
+  summary: 'List commands, or explain one',
+  usage: '/help [command]',
+  help: 'Lists the commands you may use; /help <command> explains one.',
+  async run(ctx: BotContext, args) {
+    const visible = ctx.itb.commands.filter((c) => c.role === 'user' || ctx.isAdmin);
+    if (args[0]) {
+      const name = args[0].replace(/^\//, '').toLowerCase();
+      const cmd = visible.find((c) => c.name === name);
+      if (!cmd) throw new UserError(`There is no command /${name} for you; send /help for the list.`);
+      await ctx.reply(`${cmd.usage}\n${cmd.help}${cmd.role === 'admin' ? '\n(admins only)' : ''}`);
+      return;
+    }
+    const line = (c: { usage: string; summary: string }) => `${c.usage} — ${c.summary}`;
+    const user = visible.filter((c) => c.role === 'user').map(line);
+    const admin = visible.filter((c) => c.role === 'admin').map(line);
+    const text = ['Commands:', ...user, ...(admin.length ? ['', 'Admin commands:', ...admin] : []), '', 'Send /help <command> for details.'].join('\n');
+    await ctx.reply(text);
+  },
+};

@@ -1,0 +1,27 @@
+import { UserError } from '../core/errors.ts';
+import type { BotContext } from '../bot/context.ts';
+import { describeSubscriber, maxBand, subscribe as addSubscriber } from '../bot/subscriptions.ts';
+import type { BotCommandDef } from './types.ts';
+
+/** `all` = 0, `zone` = the top band, or a band number. */
+export function parseBandArg(raw: string | undefined, top: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = raw.toLowerCase();
+  if (v === 'all') return 0;
+  if (v === 'zone' || v === 'top') return top;
+  if (/^\d+$/.test(v) && Number(v) <= top) return Number(v);
+  throw new UserError(`"${raw}" is not a band: use a number from 0 to ${top}, "all" or "zone"; usage: /subscribe [band]`);
+}
+
+export const subscribe: BotCommandDef = {
+  name: 'subscribe',
+  role: 'user',
+  summary: 'Receive signals here (optionally from a band up)',
+  usage: '/subscribe [band]',
+  help: 'Subscribes this chat to score messages, signals, the daily diagram and trades. With a band (1 = weak … the top band = buy/sell zone, "zone" for the top one, 0 or "all" for every message) only score messages from that band up arrive. /settings fine-tunes it.',
+  async run(ctx: BotContext, args) {
+    const band = parseBandArg(args[0], Math.max(maxBand(ctx.itb.config), 0));
+    const sub = await addSubscriber(ctx.itb.state, ctx, band);
+    await ctx.reply(`Subscribed. You will receive:\n${describeSubscriber(sub)}\n\n/settings changes this; /unsubscribe stops it.`);
+  },
+};

@@ -1,0 +1,25 @@
+import type { BotContext } from '../bot/context.ts';
+import { formatUtc, intArg, replyLong, requireService } from '../bot/reply.ts';
+import type { BotCommandDef } from './types.ts';
+
+export const trades: BotCommandDef = {
+  name: 'trades',
+  role: 'admin',
+  summary: 'Recent trades',
+  usage: '/trades [n]',
+  help: 'Lists the last n trades (default 10, at most 100), newest last.',
+  async run(ctx: BotContext, args) {
+    const n = intArg(args[0], 10, 1, 100, trades.usage);
+    const trader = requireService(ctx, 'trader', 'Trading');
+    const list = await trader.trades(n);
+    if (!list.length) {
+      await ctx.reply('No trades yet.');
+      return;
+    }
+    const lines = list.map((t) => {
+      const profit = t.profitPercent !== undefined ? ` ${t.profitPercent >= 0 ? '+' : ''}${t.profitPercent.toFixed(2)}%` : '';
+      return `${formatUtc(t.time)} ${t.side} @ ${t.price}${t.amount !== undefined ? ` × ${t.amount}` : ''}${profit}${t.mode ? ` (${t.mode})` : ''}`;
+    });
+    await replyLong(ctx, [`Last ${list.length} trades:`, ...lines].join('\n'));
+  },
+};
