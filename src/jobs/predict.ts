@@ -1,6 +1,34 @@
-import { NotBuiltError } from '../core/errors.ts';
-import type { JobContext } from './context.ts';
+import { stageFile } from '../config/load.ts';
+import { UserError } from '../core/errors.ts';
+import { loadModelSet } from '../models/modelSet.ts';
+import { allLabels, allTrainFeatures, appendPredictionMetrics, predictionTable, readMatrix, takeRows } from '../models/stageData.ts';
+import { completeRows } from '../models/trainSets.ts';
+import { writeCsv } from '../storage/csv.ts';
+import { applyRowWindow, type JobContext } from './context.ts';
 
-export async function run(_ctx: JobContext): Promise<number> {
-  throw new NotBuiltError('itb predict');
+/**
+ * `itb predict` (the original's predict.py): score matrix.csv's rows that have every train
+ * feature with the stored models, write predictions.csv (scores, prices, labels) and
+ * append the metrics block to predictions.txt.
+ */
+export async function run(ctx: JobContext): Promise<number> {
+  const { config } = ctx;
+  const models = await loadModelSet(config);
+  const features = allTrainFeatures(config);
+  const labels = allLabels(config);
+  const window = applyRowWindow(readMatrix(config), config);
+  const keep = completeRows(window, features);
+  const dropped = window.length - keep.length;
+  if (dropped) ctx.log.warn(`${dropped} rows have a missing feature and are left out`);
+  if (!keep.length) throw new UserError('no row of the matrix has every train feature, so there is nothing to predict');
+  const matrix = dropped ? takeRows(window, keep) : window;
+
+  const scores = models.predictFrame(matrix);
+  const table = predictionTable(scores, matrix, 0, labels);
+  const file = stageFile(config, config.predict_file_name);
+  writeCsv(file, table, { decimals: 6, timeColumn: config.time_column });
+  const lines = appendPredictionMetrics(file, table, models);
+  for (const line of lines) ctx.log.info(line);
+  ctx.log.info(`predictions for ${table.length} rows stored in ${file}`);
+  return 0;
 }

@@ -21,6 +21,8 @@ export function missingXgboostError(file: string): UserError {
 export interface XgboostApi {
   version: string;
   train(X: Float32Array, y: Float32Array, n: number, f: number, params: Record<string, string>, rounds: number, onRound: (round: number, evalText?: string) => boolean): Uint8Array;
+  /** XGBoost's own predictions of a saved model (the reference the JS tree evaluator is tested against). */
+  predict(model: Uint8Array, X: Float32Array, n: number, f: number): Float32Array;
 }
 
 let cached: { file: string; api: XgboostApi } | undefined;
@@ -44,6 +46,8 @@ function bind(file: string): XgboostApi {
   const setParam = lib.func('int XGBoosterSetParam(XgbHandle handle, const char *name, const char *value)');
   const updateOneIter = lib.func('int XGBoosterUpdateOneIter(XgbHandle handle, int iter, XgbHandle dtrain)');
   const evalOneIter = lib.func('int XGBoosterEvalOneIter(XgbHandle handle, int iter, XgbHandle *dmats, const char **names, uint64_t len, _Out_ const char **out)');
+  const loadFromBuffer = lib.func('int XGBoosterLoadModelFromBuffer(XgbHandle handle, const void *buf, uint64_t len)');
+  const predict = lib.func('int XGBoosterPredict(XgbHandle handle, XgbHandle dmat, int option_mask, unsigned int ntree_limit, int training, _Out_ uint64_t *len, _Out_ void **out)');
   const saveToBuffer = lib.func('int XGBoosterSaveModelToBuffer(XgbHandle handle, const char *config, _Out_ uint64_t *len, _Out_ void **out)');
 
   const check = (rc: number, what: string) => {
@@ -77,6 +81,22 @@ function bind(file: string): XgboostApi {
         const ptr: unknown[] = [null];
         check(saveToBuffer(booster[0], '{"format": "json"}', len, ptr), 'saving the model');
         return Uint8Array.from(koffi.decode(ptr[0], 'uint8_t', Number(len[0])) as ArrayLike<number>);
+      } finally {
+        if (booster[0]) freeBooster(booster[0]);
+        freeMatrix(dm[0]);
+      }
+    },
+    predict(model, X, n, f) {
+      const dm: unknown[] = [null];
+      check(createMatrix(X, n, f, NaN, dm), 'creating the matrix');
+      const booster: unknown[] = [null];
+      try {
+        check(createBooster([], 0, booster), 'creating the booster');
+        check(loadFromBuffer(booster[0], model, model.byteLength), 'loading the model');
+        const len: bigint[] = [0n];
+        const ptr: unknown[] = [null];
+        check(predict(booster[0], dm[0], 0, 0, 0, len, ptr), 'predicting');
+        return Float32Array.from(koffi.decode(ptr[0], 'float', Number(len[0])) as ArrayLike<number>);
       } finally {
         if (booster[0]) freeBooster(booster[0]);
         freeMatrix(dm[0]);

@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { stageFile } from '../config/load.ts';
+import { UserError } from '../core/errors.ts';
+import { Frame } from '../core/frame.ts';
+import { readCsv, resolveDataFile } from '../storage/csv.ts';
+import { appendText } from '../storage/atomic.ts';
+import { formatScoreLine, scoreAgainstLabel } from './metrics.ts';
+import type { ModelSet } from './modelSet.ts';
+import { labelOfScoreColumn, resolveTrainSets } from './trainSets.ts';
+
+/** Columns copied next to the scores in predictions.csv, when present. */
+export const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume', 'close_time'];
+
+/** Reads matrix.csv (the labels stage's output) of the config's symbol folder. */
+export function readMatrix(config: Config): Frame {
+  const file = stageFile(config, config.matrix_file_name);
+  const found = resolveDataFile(file);
+  if (!fs.existsSync(found)) throw new UserError(`the matrix file ${file} does not exist: run \`itb features\` and \`itb labels\` first`);
+  return readCsv(found, { timeColumn: config.time_column });
+}
+
+/** Every train feature of the config's train sets, each once. */
+export function allTrainFeatures(config: Config): string[] {
+  return [...new Set(resolveTrainSets(config).flatMap((s) => s.features))];
+}
+
+export function allLabels(config: Config): string[] {
+  return [...new Set(resolveTrainSets(config).flatMap((s) => s.labels))];
+}
+
+/** predictions.csv's table: the score columns, then prices and (when all are present) the labels. */
+export function predictionTable(scores: Frame, source: Frame, sourceStart: number, labels: string[]): Frame {
+  const out = new Frame(scores.time.slice());
+  for (const c of scores.columnNames()) out.set(c, scores.get(c));
+  const n = scores.length;
+  const copy = (c: string) => out.set(c, source.get(c).slice(sourceStart, sourceStart + n), source.kind(c));
+  for (const c of PRICE_COLUMNS) if (source.has(c)) copy(c);
+  if (labels.every((l) => source.has(l))) for (const l of labels) copy(l);
+  return out;
+}
+
+/** The side file of an output: predictions.csv → predictions.txt. */
+export function sideFile(file: string): string {
+  const ext = path.extname(file.replace(/\.gz$/, ''));
+  return file.replace(/\.gz$/, '').slice(0, ext ? -ext.length : undefined) + '.txt';
+}
+
+/** Appends one block of metric lines (auc ap f1 precision recall, or mae mape r2 …) to predictions.txt. */
+export function appendPredictionMetrics(file: string, table: Frame, models: ModelSet): string[] {
+  const lines: string[] = [];
+  for (const m of models.models) {
+    const label = labelOfScoreColumn(m.scoreColumn);
+    if (!table.has(label) || !table.has(m.scoreColumn)) continue;
+    lines.push(formatScoreLine(m.scoreColumn, scoreAgainstLabel(table.get(label), table.get(m.scoreColumn), m.manifest.is_regression)));
+  }
+  if (lines.length) appendText(sideFile(file), lines.join('\n') + '\n\n');
+  return lines;
+}
+
+/** The given rows of a frame, as a new frame. */
+export function takeRows(frame: Frame, rows: Int32Array): Frame {
+  const out = new Frame(Float64Array.from(rows, (i) => frame.time[i]!));
+  for (const c of frame.columnNames()) {
+    const src = frame.get(c);
+    out.set(c, Float64Array.from(rows, (i) => src[i]!), frame.kind(c));
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { averagePrecision, classificationScores, formatScoreLine, regressionScores, rocAuc, scoreAgainstLabel } from '../../src/models/metrics.ts';
+
+const f = (a: number[]) => Float64Array.from(a);
+
+describe('prediction metrics (scikit-learn definitions)', () => {
+  it('ROC AUC counts tied scores half', () => {
+    expect(rocAuc(f([0, 0, 1, 1]), f([0.1, 0.4, 0.35, 0.8]))).toBeCloseTo(0.75, 12);
+    expect(rocAuc(f([0, 1, 0, 1]), f([0.5, 0.5, 0.5, 0.5]))).toBeCloseTo(0.5, 12);
+    expect(rocAuc(f([0, 1, 1, 0, 1]), f([0.2, 0.2, 0.9, 0.1, 0.3]))).toBeCloseTo((1 + 1 + 0.5 + 1 + 1 + 1) / 6, 12);
+    expect(rocAuc(f([1, 1]), f([0.1, 0.2]))).toBe(0);
+  });
+
+  it('average precision steps over distinct thresholds', () => {
+    expect(averagePrecision(f([0, 0, 1, 1]), f([0.1, 0.4, 0.35, 0.8]))).toBeCloseTo(0.8333333333, 9);
+    // one tie group holding everything: precision is the positive share
+    expect(averagePrecision(f([0, 1, 0, 1]), f([0.5, 0.5, 0.5, 0.5]))).toBeCloseTo(0.5, 12);
+  });
+
+  it('f1, precision and recall use score > 0.5 and are 0 when undefined', () => {
+    const s = classificationScores(f([1, 1, 0, 0, 1]), f([0.9, 0.4, 0.6, 0.1, 0.51]));
+    expect(s.precision).toBeCloseTo(2 / 3, 12);
+    expect(s.recall).toBeCloseTo(2 / 3, 12);
+    expect(s.f1).toBeCloseTo(2 / 3, 12);
+    const none = classificationScores(f([1, 0]), f([0.1, 0.2]));
+    expect([none.precision, none.recall, none.f1]).toEqual([0, 0, 0]);
+  });
+
+  it('regression scores: mae, mape, r2, then the sign classification', () => {
+    const r = regressionScores(f([1, -2, 3]), f([1.5, -2, 2]));
+    expect(r.mae).toBeCloseTo(0.5, 12);
+    expect(r.mape).toBeCloseTo((0.5 + 0 + 1 / 3) / 3, 12);
+    expect(r.r2).toBeCloseTo(1 - 1.25 / (114 / 9), 12);
+    expect(Object.keys(r)).toEqual(['mae', 'mape', 'r2', 'auc', 'ap', 'f1', 'precision', 'recall']);
+  });
+
+  it('drops rows where the label or the score is missing', () => {
+    const s = scoreAgainstLabel(f([0, 1, NaN, 1]), f([0.2, NaN, 0.9, 0.8]), false);
+    expect(s.auc).toBe(1);
+  });
+
+  it('formats a line as the original writes predictions.txt (Python dict, 3 decimals)', () => {
+    const line = formatScoreLine('high_20_lc', { auc: 0.61234, ap: 0.1, f1: 0, precision: 1, recall: NaN });
+    expect(line).toBe("high_20_lc: {'auc': 0.612, 'ap': 0.1, 'f1': 0.0, 'precision': 1.0, 'recall': nan}");
+  });
+});
