@@ -1,0 +1,201 @@
+/**
+ * Combining time-indexed frames: the union of two frames' rows (downloads and imports onto an
+ * existing klines file), and the original's merge of several data sources onto one regular
+ * time raster (§1.3), with its gap report.
+ */
+import { Frame, type ColumnKind } from './frame.ts';
+import { UserError } from './errors.ts';
+import { floorTime, nextTime, type Freq } from './time.ts';
+
+/**
+ * All rows of both frames, sorted by time, one row per time: where both have a time, the row
+ * of `newer` wins (so does the later of duplicates within one frame). Columns are the union,
+ * NaN where a frame lacks one.
+ */
+export function unionByTime(older: Frame, newer: Frame): Frame {
+  const n = older.length + newer.length;
+  // Order rows by (time, source, position): a stable sort where newer rows come last per time.
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const timeOf = (k: number) => (k < older.length ? older.time[k]! : newer.time[k - older.length]!);
+  const sorted = Array.from(order).sort((a, b) => timeOf(a) - timeOf(b) || a - b);
+  const keep: number[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const k = sorted[i]!;
+    if (i + 1 < sorted.length && timeOf(sorted[i + 1]!) === timeOf(k)) continue; // a later row has this time
+    keep.push(k);
+  }
+  const out = new Frame(Float64Array.from(keep, timeOf));
+  const names = [...older.columnNames(), ...newer.columnNames().filter((c) => !older.has(c))];
+  for (const name of names) {
+    const a = older.has(name) ? older.get(name) : null;
+    const b = newer.has(name) ? newer.get(name) : null;
+    const col = new Float64Array(keep.length);
+    for (let i = 0; i < keep.length; i++) {
+      const k = keep[i]!;
+      col[i] = k < older.length ? (a ? a[k]! : NaN) : b ? b[k - older.length]! : NaN;
+    }
+    out.set(name, col, a ? older.kind(name) : newer.kind(name));
+  }
+  return out;
+}
+
+/** The frame itself when its times strictly ascend; otherwise sorted with duplicates removed (last wins). */
+export function sortedByTime(frame: Frame): Frame {
+  for (let i = 1; i < frame.length; i++) {
+    if (!(frame.time[i]! > frame.time[i - 1]!)) return unionByTime(new Frame(new Float64Array(0)), frame);
+  }
+  return frame;
+}
+
+export interface MergeSource {
+  /** How messages name it, e.g. `data_sources[1] (EURUSD/klines)`. */
+  label: string;
+  frame: Frame;
+  /** Columns get `prefix_` in front unless they already start with it; '' leaves them alone. */
+  prefix: string;
+}
+
+export interface Gap {
+  /** Open time of the first missing bar. */
+  start: number;
+  /** Open time of the last missing bar. */
+  end: number;
+  bars: number;
+}
+
+export interface SourceGaps {
+  label: string;
+  /** Raster bars where this source has no row. */
+  missingBars: number;
+  /** The largest gaps, largest first (at most `topGaps`). */
+  largest: Gap[];
+}
+
+export interface MergeResult {
+  frame: Frame;
+  /** First and last raster times. */
+  start: number;
+  end: number;
+  /** Sources whose data went on after the raster's end (the merge cuts at the earliest end). */
+  cut: Array<{ label: string; end: number }>;
+  gaps: SourceGaps[];
+}
+
+/** First and last time of a row with at least one non-missing value (NaN, NaN when none). */
+function validRange(f: Frame): [number, number] {
+  const cols = f.columnNames().map((n) => f.get(n));
+  const valid = (i: number) => cols.length === 0 || cols.some((c) => !Number.isNaN(c[i]!));
+  let first = 0;
+  while (first < f.length && !valid(first)) first++;
+  let last = f.length - 1;
+  while (last >= first && !valid(last)) last--;
+  return first <= last ? [f.time[first]!, f.time[last]!] : [NaN, NaN];
+}
+
+/** Raster times from start to end inclusive (fixed step, or calendar months rolled to month starts). */
+export function timeRaster(start: number, end: number, freq: Freq): Float64Array {
+  const times: number[] = [];
+  if (freq.months) {
+    // like pandas' date_range with "MS": roll forward to a month start
+    let t = floorTime(start, freq) === start ? start : nextTime(start, freq);
+    for (; t <= end; t = nextTime(t, freq)) times.push(t);
+    return Float64Array.from(times);
+  }
+  const n = end >= start ? Math.floor((end - start) / freq.ms) + 1 : 0;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = start + i * freq.ms;
+  return out;
+}
+
+/**
+ * pandas' default `interpolate()`: linear between valid values (rows equally spaced); leading
+ * missing values stay missing, trailing ones take the last valid value.
+ */
+export function interpolateLinear(col: Float64Array): void {
+  let prev = -1;
+  for (let i = 0; i < col.length; i++) {
+    if (Number.isNaN(col[i]!)) continue;
+    if (prev >= 0 && i - prev > 1) {
+      const a = col[prev]!;
+      const step = (col[i]! - a) / (i - prev);
+      for (let j = prev + 1; j < i; j++) col[j] = a + step * (j - prev);
+    }
+    prev = i;
+  }
+  if (prev >= 0) for (let j = prev + 1; j < col.length; j++) col[j] = col[prev]!;
+}
+
+function gapsOf(present: Uint8Array, time: Float64Array, topGaps: number): { missing: number; largest: Gap[] } {
+  const gaps: Gap[] = [];
+  let missing = 0;
+  for (let i = 0; i < present.length; ) {
+    if (present[i]) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < present.length && !present[j]) j++;
+    gaps.push({ start: time[i]!, end: time[j - 1]!, bars: j - i });
+    missing += j - i;
+    i = j;
+  }
+  gaps.sort((a, b) => b.bars - a.bars || a.start - b.start);
+  return { missing, largest: gaps.slice(0, topGaps) };
+}
+
+/**
+ * The original's merge: prefixes the columns, builds a raster at `freq` from the earliest
+ * source start to the earliest source end (so every source is cut to the shortest), and
+ * left-joins each source on it: a raster bar a source has no row for is missing (NaN), or
+ * linearly interpolated when `interpolate` is set. Source rows off the raster are dropped.
+ */
+export function mergeDataSources(sources: MergeSource[], freq: Freq, options: { interpolate?: boolean; topGaps?: number } = {}): MergeResult {
+  if (!sources.length) throw new UserError('data_sources is empty: there is nothing to merge');
+  const owner = new Map<string, string>();
+  const prepared = sources.map((s) => {
+    const names = s.frame.columnNames();
+    const renamed = names.map((n) => (s.prefix && !n.startsWith(`${s.prefix}_`) ? `${s.prefix}_${n}` : n));
+    for (const n of renamed) {
+      const other = owner.get(n);
+      if (other) throw new UserError(`column "${n}" comes from both ${other} and ${s.label}; give them different column_prefix values`);
+      owner.set(n, s.label);
+    }
+    const [first, last] = validRange(s.frame);
+    if (Number.isNaN(first)) throw new UserError(`${s.label} has no rows with values`);
+    return { ...s, names, renamed, first, last };
+  });
+  const start = Math.min(...prepared.map((p) => p.first));
+  const end = Math.min(...prepared.map((p) => p.last));
+  const time = timeRaster(start, end, freq);
+  const out = new Frame(time);
+  const gaps: SourceGaps[] = [];
+  for (const p of prepared) {
+    const src = p.frame;
+    // row of the source for each raster bar (-1: none); source times ascending, the last duplicate wins
+    const rowAt = new Int32Array(time.length).fill(-1);
+    let j = 0;
+    for (let i = 0; i < time.length; i++) {
+      const t = time[i]!;
+      while (j < src.length && src.time[j]! < t) j++;
+      while (j + 1 < src.length && src.time[j + 1]! === t) j++;
+      if (j < src.length && src.time[j] === t) rowAt[i] = j;
+    }
+    const present = Uint8Array.from(rowAt, (r) => (r >= 0 ? 1 : 0));
+    const g = gapsOf(present, time, options.topGaps ?? 5);
+    gaps.push({ label: p.label, missingBars: g.missing, largest: g.largest });
+    p.names.forEach((name, c) => {
+      const from = src.get(name);
+      const col = new Float64Array(time.length);
+      for (let i = 0; i < time.length; i++) col[i] = rowAt[i]! >= 0 ? from[rowAt[i]!]! : NaN;
+      let kind: ColumnKind = src.kind(name);
+      if (options.interpolate) {
+        interpolateLinear(col);
+        if (kind === 'bool') kind = 'float';
+      }
+      out.set(p.renamed[c]!, col, kind);
+    });
+  }
+  const cut = prepared.filter((p) => p.last > end).map((p) => ({ label: p.label, end: p.last }));
+  return { frame: out, start, end, cut, gaps };
+}
