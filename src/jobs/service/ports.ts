@@ -54,4 +54,10 @@ export interface ChannelPublisher {
   /** A text in Telegram's legacy Markdown. `key` identifies the post so a repeat is not sent twice. */
   publish(text: string, options?: { key?: string }): Promise<void>;
   publishPhoto(png: Uint8Array, caption: string, options?: { key?: string }): Promise<void>;
+  /**
+   * Present when the publisher applies the score band rules itself (the bot's, which also keeps
+   * the previous band and serves each subscriber's band setting); otherwise the score output
+   * decides with core/notify and posts the text.
+   */
+  publishScore?(bar: { time: number; close: number; score: number; score2?: number }): Promise<void>;
 }

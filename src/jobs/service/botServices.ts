@@ -1,0 +1,90 @@
+import type { BacktestRequest, BotServices, ChartImage, JobResult, LatestScore, ServiceStatus as BotStatus, TraderControl } from '../../bot/services.ts';
+import type { Config } from '../../config/schema.ts';
+import { UserError } from '../../core/errors.ts';
+import { HOUR, formatTime } from '../../core/time.ts';
+import type { ProgressReporter } from '../progress.ts';
+import type { DiagramOutput, DiagramRenderer } from './diagram.ts';
+import { diagramFrame } from './diagram.ts';
+import { formatStatus, type ServiceStatus } from './health.ts';
+import type { Signaler } from './signaler.ts';
+
+export interface ServiceBotDeps {
+  config: Config;
+  signaler: Signaler;
+  /** The full status of the running service (health.ts). */
+  status: () => ServiceStatus;
+  /** Names of the score columns the notifications use (first = the score). */
+  scoreColumns: string[];
+  render?: DiagramRenderer;
+  /** The configured diagram (thresholds, resampling); /chart falls back to 5-minute bars. */
+  diagram?: DiagramOutput;
+  thresholds?: number[];
+  trader?: TraderControl;
+  train?: (progress: ProgressReporter, signal: AbortSignal) => Promise<JobResult>;
+  download?: (progress: ProgressReporter, signal: AbortSignal) => Promise<JobResult>;
+  backtest?: (request: BacktestRequest, progress: ProgressReporter, signal: AbortSignal) => Promise<JobResult>;
+  logs?: (n: number) => string[];
+}
+
+/** The running service as the bot sees it (src/bot/services.ts): /score, /status, /chart, /train … */
+export function serviceBotServices(deps: ServiceBotDeps): BotServices {
+  const { config, signaler } = deps;
+  const services: BotServices = {
+    async latestScore(): Promise<LatestScore | null> {
+      const h = signaler.health();
+      const [first, second] = deps.scoreColumns;
+      const score = first === undefined ? undefined : h.lastValues[first];
+      if (h.lastBarTime === null || h.lastClose === null || score === undefined || !Number.isFinite(score)) return null;
+      const s2 = second === undefined ? undefined : h.lastValues[second];
+      const trainedAt = deps.status().models.trainedAt;
+      return {
+        symbol: config.symbol,
+        freq: config.freq,
+        time: h.lastBarTime,
+        close: h.lastClose,
+        score,
+        score2: s2 !== undefined && Number.isFinite(s2) ? s2 : undefined,
+        modelTrainedAt: trainedAt ?? undefined,
+      };
+    },
+
+    async status(): Promise<BotStatus> {
+      const s = deps.status();
+      const notes = formatStatus(s).split('\n').slice(2);
+      return {
+        lastCandleTime: s.lastBarTime ?? undefined,
+        lagMs: s.lagMs ?? undefined,
+        models: s.models.names.map((name) => ({ name, trainedAt: s.models.trainedAt ?? undefined })),
+        tradingMode: s.tradingMode as BotStatus['tradingMode'],
+        notes,
+      };
+    },
+
+    async chart(hours: number): Promise<ChartImage> {
+      if (!deps.render) throw new UserError('charts are not available in this process');
+      if (!(hours > 0)) throw new UserError('the chart needs a positive number of hours, e.g. /chart 24');
+      const recent = signaler.recent.toFrame();
+      if (!recent.length) throw new UserError('there are no bars to draw yet');
+      const from = recent.time[recent.length - 1]! - hours * HOUR;
+      const bars = recent.slice(recent.lowerBound(from));
+      const base = deps.diagram?.data();
+      const scoreColumn = base?.scoreColumn ?? deps.scoreColumns[0] ?? '';
+      const resampling = signaler.freq.ms * 600 < hours * HOUR ? { ...signaler.freq, ms: Math.ceil((hours * HOUR) / 300 / signaler.freq.ms) * signaler.freq.ms, alias: 'auto' } : signaler.freq;
+      const frame = diagramFrame(bars, scoreColumn, resampling, 10_000, []);
+      const png = await deps.render({
+        title: base?.title ?? config.symbol,
+        frame,
+        scoreColumn,
+        thresholds: base?.thresholds ?? deps.thresholds ?? [],
+      });
+      const last = recent.time[recent.length - 1]!;
+      return { png, caption: `${config.symbol} ${config.freq} · last ${hours} h up to ${formatTime(last)} UTC` };
+    },
+    logs: deps.logs ? async (n: number) => deps.logs!(n) : undefined,
+  };
+  if (deps.trader) services.trader = deps.trader;
+  if (deps.train) services.train = deps.train;
+  if (deps.download) services.download = deps.download;
+  if (deps.backtest) services.backtest = deps.backtest;
+  return services;
+}

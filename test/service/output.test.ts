@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildConfig } from '../../src/config/load.ts';
+import { frameFromRows } from '../../src/core/frame.ts';
+import { parseTime, MINUTE } from '../../src/core/time.ts';
+import { writeCsv } from '../../src/storage/csv.ts';
+import { log } from '../../src/log.ts';
+import { silentProgress } from '../../src/jobs/progress.ts';
+import { run } from '../../src/jobs/output.ts';
+
+let dir = '';
+afterEach(() => {
+  vi.restoreAllMocks();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const T = parseTime('2025-11-20 10:14:00');
+
+function setup(scores: number[]) {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-output-'));
+  const config = buildConfig(
+    {
+      data_folder: dir,
+      symbol: 'BTCUSDT',
+      freq: '1min',
+      output_sets: [
+        {
+          generator: 'score_notification_model',
+          config: {
+            score_notification: true,
+            score_column_names: ['trade_score'],
+            notify_band_up: true,
+            notify_band_dn: true,
+            positive_bands: [{ edge: 0.015, frequency: 2, sign: '〉〉〉📈', bold: true, text: 'BUY ZONE' }],
+            negative_bands: [{ edge: -0.015, frequency: 2, sign: '〈〈〈📉', bold: true, text: 'SELL ZONE' }],
+          },
+        },
+      ],
+    },
+    { env: {} },
+  ).config;
+  const write = (rows: number[]) =>
+    writeCsv(
+      path.join(dir, 'BTCUSDT', 'signals.csv'),
+      frameFromRows(rows.map((s, i) => ({ timestamp: T - (rows.length - 1 - i) * MINUTE, open: 74000, high: 75000, low: 73000, close: 74896.5, trade_score: s }))),
+    );
+  write(scores);
+  return { ctx: { config, configFile: '', args: [], log: log(), progress: silentProgress }, write };
+}
+
+function capture() {
+  const lines: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  return lines;
+}
+
+describe('itb output: output_sets on the last row of signals.csv', () => {
+  it('posts the band message of the last row and remembers the band for the next run', async () => {
+    const { ctx, write } = setup([0.0, 0.02]);
+    const lines = capture();
+    expect(await run(ctx)).toBe(0);
+    // The first run has no previous band: the original sends (both directions count as a change).
+    expect(lines.join('')).toBe('📣 *〉〉〉📈 ₿ 74,896 Indicator: +0.02 ↑   BUY ZONE 1min*\n');
+    // Same band again, and the close time 10:15 is off the band's 2-minute frequency: nothing is sent.
+    write([0.02, 0.021, 0.03]);
+    lines.length = 0;
+    expect(await run({ ...ctx })).toBe(0);
+    expect(lines.join('')).toBe('');
+  });
+
+  it('says what to do when signals.csv is missing', async () => {
+    const { ctx } = setup([0.1]);
+    fs.rmSync(path.join(dir, 'BTCUSDT', 'signals.csv'));
+    await expect(run(ctx)).rejects.toThrow(/signals\.csv does not exist/);
+  });
+});
