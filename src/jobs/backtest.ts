@@ -1,0 +1,220 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { stageFile, symbolFolder } from '../config/load.ts';
+import { UserError } from '../core/errors.ts';
+import type { Frame } from '../core/frame.ts';
+import { DAY, HOUR, MINUTE, parseTime } from '../core/time.ts';
+import { returnCalendar } from '../core/backtest/calendar.ts';
+import { truncateRows } from '../core/backtest/dataWindow.ts';
+import { scanEquity } from '../core/backtest/equity.ts';
+import { GRID_KEYS, type GridParams } from '../core/backtest/grid.ts';
+import { measureSwitches, type BacktestMetrics } from '../core/backtest/metrics.ts';
+import { reportLines, telegramMessages } from '../core/backtest/report.ts';
+import { findScoreRule, thresholdsFor, type ScoreRule } from '../core/backtest/scoreRule.ts';
+import { thresholdSwitches, type ThresholdRule } from '../core/backtest/thresholdSwitches.ts';
+import type { Direction, Trade, TradeCosts } from '../core/backtest/trades.ts';
+import { renderBacktestChart } from '../charts/backtestChart.ts';
+import { readCsv, resolveDataFile } from '../storage/csv.ts';
+
+export interface BacktestOptions {
+  /** First row: a date ("2025-01-01", "2025-01-01 12:00") or epoch ms. */
+  from?: string | number;
+  /** End (exclusive): a date or epoch ms. */
+  to?: string | number;
+  /** The last span of the data, e.g. "30d", "12h", "2w" (instead of from). */
+  last?: string;
+  /** Thresholds over the configured ones: buy_signal_threshold … or the short names buy, sell, buy2, sell2. */
+  params?: Record<string, number>;
+  direction?: Direction;
+}
+
+export interface BacktestResult {
+  /** Telegram messages (legacy Markdown), each under 4,096 characters. */
+  text: string[];
+  /** The same report as plain lines, for the terminal. */
+  plain: string[];
+  /** Price with the signals, score with thresholds, equity with drawdowns. */
+  chartPng: Buffer;
+  metrics: BacktestMetrics;
+  trades: Trade[];
+  thresholds: ThresholdRule;
+}
+
+/**
+ * The backtest behind the bot's /backtest: simulates the configured threshold rule on
+ * signals.csv (or predictions.csv, computing the signal_sets) over a period, with the
+ * configured costs, and returns the report, the chart and the metrics.
+ */
+export async function runBacktest(config: Config, options: BacktestOptions = {}): Promise<BacktestResult> {
+  const rule = findScoreRule(config.signal_sets, config.simulate_model.signal_generator);
+  const all = await loadSignalFrame(config, rule);
+  const frame = selectPeriod(all, options);
+  if (frame.length < 2) throw new UserError('the chosen period has fewer than two rows of signals; choose a longer one');
+  const thresholds = thresholdsFor(rule, normaliseParams(options.params ?? {}));
+  const direction = options.direction ?? config.simulate_model.direction;
+  const costs: TradeCosts = { fees: config.simulate_model.fees, slippage: config.simulate_model.slippage };
+  const data = scoreData(frame, rule);
+  const switches = thresholdSwitches(data.price, data.score, thresholds, data.score2).slice();
+  const calendar = returnCalendar(frame.time);
+  const { metrics, trades } = measureSwitches(data, switches, direction, costs, calendar);
+  const equity = new Float64Array(frame.length);
+  scanEquity(data.price, switches, direction, costs, calendar, equity);
+
+  const ruleText = describeRule(rule, thresholds);
+  const plain = reportLines(metrics, { symbol: config.symbol, rule: ruleText });
+  const buys: number[] = [];
+  const sells: number[] = [];
+  switches.forEach((row, k) => (k % 2 === 0 ? buys : sells).push(row));
+  const chartPng = renderBacktestChart({
+    time: frame.time,
+    price: data.price,
+    buys,
+    sells,
+    scores: rule.scores.map((name) => ({ name, values: frame.get(name) })),
+    thresholds: [
+      { value: thresholds.buy, label: `buy ≥ ${thresholds.buy}` },
+      { value: thresholds.sell, label: `sell ≤ ${thresholds.sell}` },
+    ],
+    equity,
+    title: `${config.symbol} · ${direction} · ${ruleText}`,
+  });
+  return { text: telegramMessages(plain, `Backtest ${config.symbol}`), plain, chartPng, metrics, trades, thresholds };
+}
+
+/** Close and score columns of a signals frame, as the simulation reads them. */
+export function scoreData(frame: Frame, rule: ScoreRule): { time: Float64Array; price: Float64Array; score: Float64Array; score2?: Float64Array } {
+  return {
+    time: frame.time,
+    price: frame.get('close'),
+    score: frame.get(rule.scores[0]!),
+    score2: rule.scores[1] === undefined ? undefined : frame.get(rule.scores[1]),
+  };
+}
+
+/** "trade_score ≥ 0.1 buy, ≤ -0.15 sell". */
+export function describeRule(rule: ScoreRule, t: ThresholdRule): string {
+  const [s1, s2] = rule.scores;
+  if (s2 === undefined) return `${s1} ≥ ${t.buy} buy, ≤ ${t.sell} sell`;
+  return `${s1} ≥ ${t.buy} & ${s2} ≥ ${t.buy2} buy, ${s1} ≤ ${t.sell} & ${s2} ≤ ${t.sell2} sell`;
+}
+
+const SHORT_NAMES: Record<string, string> = { buy: 'buy_signal_threshold', sell: 'sell_signal_threshold', buy2: 'buy_signal_threshold_2', sell2: 'sell_signal_threshold_2' };
+
+function normaliseParams(params: Record<string, number>): GridParams {
+  const out: GridParams = {};
+  for (const [k, v] of Object.entries(params)) {
+    const key = SHORT_NAMES[k] ?? k;
+    if (!(GRID_KEYS as readonly string[]).includes(key)) {
+      throw new UserError(`"${k}" is not a threshold (use buy, sell, buy2, sell2 or ${GRID_KEYS.join(', ')})`);
+    }
+    if (!Number.isFinite(v)) throw new UserError(`${k} must be a number`);
+    out[key as (typeof GRID_KEYS)[number]] = v;
+  }
+  return out;
+}
+
+/**
+ * Reads signals.csv from the symbol folder; without it, predictions.csv with the
+ * signal_sets computed on it. A missing file names the command that makes it.
+ */
+export async function loadSignalFrame(config: Config, rule: ScoreRule): Promise<Frame> {
+  const signals = resolveDataFile(stageFile(config, config.signal_file_name));
+  if (fs.existsSync(signals)) return readCsv(signals, { timeColumn: config.time_column });
+  const predictions = resolveDataFile(stageFile(config, config.predict_file_name));
+  if (fs.existsSync(predictions)) {
+    const frame = readCsv(predictions, { timeColumn: config.time_column });
+    if (rule.scores.every((s) => frame.has(s))) return frame;
+    await computeSignalSets(frame, config);
+    return frame;
+  }
+  throw new UserError(
+    `${config.signal_file_name} is not in ${symbolFolder(config)}; create it with \`itb signals -c CONFIG\` (after \`itb predict\`)`,
+  );
+}
+
+/** The engine's signal_sets, loaded when needed (the score columns are computed from the predictions). */
+async function computeSignalSets(frame: Frame, config: Config): Promise<void> {
+  const modulePath = '../core/generators/index.ts';
+  let engine: { computeSignals?: (f: Frame, c: Config) => Promise<unknown> | unknown };
+  try {
+    engine = (await import(modulePath)) as typeof engine;
+  } catch {
+    throw new UserError(`${config.signal_file_name} is missing and the signal generators are not available; run \`itb signals -c CONFIG\` first`);
+  }
+  if (!engine.computeSignals) throw new UserError(`${config.signal_file_name} is missing; run \`itb signals -c CONFIG\` first`);
+  await engine.computeSignals(frame, config);
+}
+
+const SPAN_UNITS: Record<string, number> = { m: MINUTE, min: MINUTE, h: HOUR, d: DAY, w: 7 * DAY };
+
+/** "30d" → ms; NaN when it is not a span. */
+export function parseSpan(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(min|m|h|d|w)\s*$/i.exec(text);
+  return m ? Number(m[1]) * SPAN_UNITS[m[2]!.toLowerCase()]! : NaN;
+}
+
+function timeOption(v: string | number, what: string): number {
+  const t = typeof v === 'number' ? v : parseTime(v);
+  if (!Number.isFinite(t)) throw new UserError(`${what} "${v}" is not a date (expected e.g. 2025-01-31 or 2025-01-31 12:00)`);
+  return t;
+}
+
+function selectPeriod(frame: Frame, options: BacktestOptions): Frame {
+  let from = 0;
+  let to = frame.length;
+  if (options.to !== undefined) to = frame.lowerBound(timeOption(options.to, 'the end'));
+  if (options.last !== undefined) {
+    const span = parseSpan(options.last);
+    if (!Number.isFinite(span)) throw new UserError(`period "${options.last}" is not a span (expected e.g. 12h, 30d, 8w)`);
+    const end = to > 0 ? frame.time[to - 1]! : 0;
+    from = frame.lowerBound(end - span);
+  }
+  if (options.from !== undefined) from = frame.lowerBound(timeOption(options.from, 'the start'));
+  if (options.from === undefined && options.last === undefined && options.to === undefined) return frame;
+  return frame.slice(from, Math.max(from, to));
+}
+
+/** The simulate_model data window (data_start / data_end). */
+export function simulateWindow(frame: Frame, config: Config): Frame {
+  return truncateRows(frame, config.simulate_model.data_start, config.simulate_model.data_end, 'simulate_model');
+}
+
+/** `/backtest [period] [key=value…] [long|short|both]` arguments → options. */
+export function parseBacktestArgs(args: string[]): BacktestOptions {
+  const options: BacktestOptions = {};
+  const params: Record<string, number> = {};
+  for (const arg of args) {
+    const a = arg.trim();
+    if (!a) continue;
+    const kv = /^([a-z_0-9]+)=(.*)$/i.exec(a);
+    if (kv) {
+      const key = kv[1]!;
+      const value = kv[2]!;
+      if (key === 'from' || key === 'to') options[key] = value;
+      else {
+        const v = Number(value);
+        if (value.trim() === '' || !Number.isFinite(v)) throw new UserError(`${key}=${value}: the value must be a number`);
+        params[key] = v;
+      }
+    } else if (a === 'long' || a === 'short' || a === 'both') options.direction = a;
+    else if (Number.isFinite(parseSpan(a))) options.last = a;
+    else if (a.includes('..')) {
+      const [from, to] = a.split('..');
+      if (from) options.from = from;
+      if (to) options.to = to;
+    } else throw new UserError(`"${a}" is not understood (usage: /backtest [30d | 2025-01-01..2025-02-01] [buy=0.1 sell=-0.1] [long|short|both])`);
+  }
+  if (Object.keys(params).length) {
+    normaliseParams(params);
+    options.params = params;
+  }
+  return options;
+}
+
+/** `<signal_models_file_name>` with the extension replaced, as Python's with_suffix does. */
+export function signalModelsPath(config: Config, ext: string): string {
+  const file = stageFile(config, config.signal_models_file_name);
+  const parsed = path.parse(file);
+  return path.join(parsed.dir, `${parsed.name}.${ext}`);
+}
