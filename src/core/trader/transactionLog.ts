@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { appendText } from '../../storage/atomic.ts';
+import { describeProfits, formatTransactionMessage, formatTransactionStats, type TransactionEvent } from '../notify/tradeMessages.ts';
+import { DAY } from '../time.ts';
+
+/** One line of the original's `transactions.txt`: `timestamp,price,profit,status`. */
+export interface Transaction {
+  /** Epoch ms UTC (the bar's close time for signal transactions, the fill time for orders). */
+  time: number;
+  price: number;
+  /** Per unit of the base asset, as the original computes it: a leg's price difference. */
+  profit: number;
+  status: 'BUY' | 'SELL';
+}
+
+const SEED = '2020-01-01 00:00:00,0.0,0.0,SELL\n';
+const FOUR_WEEKS = 28 * DAY;
+
+function formatStamp(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** `2020-01-01 00:00:00`, `2024-06-01 12:01:00+00:00` or an ISO string → epoch ms (UTC when no zone). */
+function parseStamp(text: string): number {
+  const s = text.trim().replace(' ', 'T');
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
+}
+
+/**
+ * The original's trade log (§7.5): alternating BUY/SELL transactions in
+ * `data_folder/<symbol>/transactions.txt`, the profit of each leg, and the two notification
+ * texts that follow a transaction (the leg's profit and the 4-week stats of its direction).
+ */
+export class TransactionLog {
+  constructor(readonly file: string) {}
+
+  /** Every transaction in the file, oldest first (the seed line included); creates the file with the seed. */
+  read(): Transaction[] {
+    if (!fs.existsSync(this.file)) {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      fs.writeFileSync(this.file, SEED);
+    }
+    const out: Transaction[] = [];
+    const lines = fs.readFileSync(this.file, 'utf8').split(/\r?\n/);
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      const [stamp = '', price = '', profit = '', status = ''] = line.split(',');
+      const s = status.trim();
+      const time = parseStamp(stamp);
+      if ((s !== 'BUY' && s !== 'SELL') || !Number.isFinite(time)) continue;
+      out.push({ time, price: Number(price), profit: Number(profit), status: s });
+    }
+    return out;
+  }
+
+  last(): Transaction | undefined {
+    return this.read().at(-1);
+  }
+
+  /**
+   * Applies the original's rule: a BUY is taken after a SELL (closing a short leg), a SELL after
+   * a BUY (closing a long leg); anything else is ignored. Returns the appended transaction.
+   */
+  record(status: 'BUY' | 'SELL', price: number, time: number): Transaction | undefined {
+    const prev = this.last();
+    if (prev && prev.status === status) return undefined;
+    const profit = !prev?.price ? 0 : status === 'BUY' ? prev.price - price : price - prev.price;
+    const t: Transaction = { time, price, profit, status };
+    appendText(this.file, `${formatStamp(time)},${price.toFixed(6)},${profit.toFixed(6)},${status}\n`);
+    return t;
+  }
+
+  /**
+   * The two notification texts after the newest transaction: the leg's profit (percent of the
+   * previous price) and the stats of the same direction over the 4 weeks before `now`.
+   */
+  messages(now: number): string[] {
+    const all = this.read();
+    if (all.length < 2) return [];
+    let first = all.findIndex((t) => t.time >= now - FOUR_WEEKS);
+    if (first < 0) first = all.length;
+    const from = Math.max(first - 1, 0);
+    const legs: (TransactionEvent & { time: number })[] = [];
+    for (let i = from + 1; i < all.length; i++) {
+      const prevPrice = all[i - 1]!.price;
+      const t = all[i]!;
+      legs.push({ status: t.status, profit: t.profit, profitPercent: prevPrice ? (100 * t.profit) / prevPrice : 0, time: t.time });
+    }
+    const latest = legs.at(-1);
+    if (!latest) return [];
+    const same = legs.filter((l) => l.status === latest.status).map((l) => l.profitPercent);
+    return [formatTransactionMessage(latest), formatTransactionStats(latest.status, describeProfits(same))];
+  }
+}
