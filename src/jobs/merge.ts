@@ -1,6 +1,71 @@
-import { NotBuiltError } from '../core/errors.ts';
-import type { JobContext } from './context.ts';
+/**
+ * `itb merge -c FILE`: the original's merge (§1.3). Every data source's file is read, its
+ * columns prefixed, and all are joined onto one regular raster at `freq`, from the earliest
+ * start to the earliest end, into data_folder/symbol/<merge_file_name> (data.csv).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { stageFile } from '../config/load.ts';
+import { UserError } from '../core/errors.ts';
+import { mergeDataSources, sortedByTime, type MergeResult, type MergeSource } from '../core/merge.ts';
+import { formatTime, parseFreq } from '../core/time.ts';
+import { readCsv, resolveDataFile, writeCsv } from '../storage/csv.ts';
+import { applyRowWindow, type JobContext } from './context.ts';
 
-export async function run(_ctx: JobContext): Promise<number> {
-  throw new NotBuiltError('itb merge');
+function refuseParquet(file: string, where: string): void {
+  if (/\.parquet$/i.test(file)) throw new UserError(`${where}: ${path.basename(file)} is parquet, which is not supported; convert it to CSV`);
+}
+
+/** The file of a data source: data_folder/<folder>/<file or folder>, `.csv` when it has no extension. */
+export function sourceFile(config: Config, index: number): string {
+  const ds = config.data_sources[index]!;
+  const where = `data_sources[${index}]`;
+  if (!ds.folder) throw new UserError(`${where}.folder is empty: it names the folder of the source's file`);
+  let name = ds.file || ds.folder;
+  if (!path.extname(name)) name += '.csv';
+  const file = path.join(path.resolve(config.data_folder), ds.folder, name);
+  refuseParquet(file, where);
+  if (!/\.csv(\.gz)?$/i.test(file)) throw new UserError(`${where}: ${path.basename(file)} is neither .csv nor .csv.gz`);
+  return file;
+}
+
+/** Reads every data source, with the row window applied to each as the original does. */
+export function loadSources(config: Config): MergeSource[] {
+  if (!config.data_sources.length) throw new UserError('data_sources is empty: there is nothing to merge');
+  return config.data_sources.map((ds, i) => {
+    const file = resolveDataFile(sourceFile(config, i));
+    if (!fs.existsSync(file)) {
+      throw new UserError(`data_sources[${i}]: ${file} does not exist (run itb download or itb import first)`);
+    }
+    const frame = applyRowWindow(sortedByTime(readCsv(file, { timeColumn: config.time_column })), config);
+    return { label: `data_sources[${i}] (${ds.folder}/${path.basename(file)})`, frame, prefix: ds.column_prefix ?? '' };
+  });
+}
+
+/** Lines for a person: the raster, the cut, and per source its missing bars and largest gaps. */
+export function mergeReport(result: MergeResult, freqAlias: string): string[] {
+  const lines = [`raster ${freqAlias} from ${formatTime(result.start)} to ${formatTime(result.end)}: ${result.frame.length} rows`];
+  for (const c of result.cut) lines.push(`${c.label} goes on to ${formatTime(c.end)} but the merge stops at the earliest source end, ${formatTime(result.end)}`);
+  for (const g of result.gaps) {
+    if (!g.missingBars) {
+      lines.push(`${g.label}: no missing bars`);
+      continue;
+    }
+    const largest = g.largest.map((x) => `${formatTime(x.start)}${x.bars > 1 ? ` … ${formatTime(x.end)}` : ''} (${x.bars})`).join(', ');
+    lines.push(`${g.label}: ${g.missingBars} missing bars; largest gaps: ${largest}`);
+  }
+  return lines;
+}
+
+export async function run(ctx: JobContext): Promise<number> {
+  const { config } = ctx;
+  const freq = parseFreq(config.freq);
+  const out = stageFile(config, config.merge_file_name);
+  refuseParquet(out, 'merge_file_name');
+  const result = mergeDataSources(loadSources(config), freq, { interpolate: config.merge_interpolate });
+  writeCsv(out, result.frame, { timeColumn: config.time_column });
+  for (const line of mergeReport(result, config.freq)) ctx.log.info(line);
+  ctx.log.info(`merged ${config.data_sources.length} source(s) into ${out}${config.merge_interpolate ? ' (gaps interpolated)' : ''}`);
+  return 0;
 }

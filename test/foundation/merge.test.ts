@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildConfig } from '../../src/config/load.ts';
+import { UserError } from '../../src/core/errors.ts';
+import { Frame } from '../../src/core/frame.ts';
+import { interpolateLinear, mergeDataSources, timeRaster, unionByTime } from '../../src/core/merge.ts';
+import { parseFreq } from '../../src/core/time.ts';
+import type { JobContext } from '../../src/jobs/context.ts';
+import { run } from '../../src/jobs/merge.ts';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-merge-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+let caseNo = 0;
+
+function put(folder: string, file: string, text: string, gz = false): void {
+  const p = path.join(folder, file);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, gz ? zlib.gzipSync(text) : text);
+}
+
+interface Logged {
+  lines: string[];
+  ctx: JobContext;
+}
+
+function context(raw: Record<string, unknown>): Logged {
+  const lines: string[] = [];
+  const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error() {}, debug() {} };
+  const config = buildConfig(raw, { env: {} }).config;
+  return { lines, ctx: { config, configFile: '', args: [], log: log as unknown as JobContext['log'], progress: () => {} } };
+}
+
+/** BTC: 00:00 … 00:06 without 00:03. ETH: 00:01 … 00:05 without 00:02, plus an off-raster row at 00:02:30. */
+function twoSources(): string {
+  const data = path.join(root, `case${++caseNo}`);
+  put(
+    data,
+    'BTCUSDT/klines.csv',
+    [
+      'timestamp,open,close',
+      '2024-03-01 00:00:00,10,11',
+      '2024-03-01 00:01:00,11,12',
+      '2024-03-01 00:02:00,12,13',
+      '2024-03-01 00:04:00,14,15',
+      '2024-03-01 00:05:00,15,16',
+      '2024-03-01 00:06:00,16,17',
+      '',
+    ].join('\n'),
+  );
+  put(
+    data,
+    'ETHUSDT/klines.csv.gz',
+    [
+      'timestamp,close,eth_volume',
+      '2024-03-01 00:01:00,100,5',
+      '2024-03-01 00:02:30,999,999',
+      '2024-03-01 00:03:00,104,7',
+      '2024-03-01 00:04:00,106,8',
+      '2024-03-01 00:05:00,108,9',
+      '',
+    ].join('\n'),
+    true,
+  );
+  return data;
+}
+
+const SOURCES = [
+  { folder: 'BTCUSDT', file: 'klines', column_prefix: '' },
+  { folder: 'ETHUSDT', file: 'klines', column_prefix: 'eth' },
+];
+
+describe('itb merge (two sources onto a 1min raster)', () => {
+  it('joins on the raster from the earliest start to the earliest end, gaps empty', async () => {
+    const data = twoSources();
+    const { ctx, lines } = context({ data_folder: data, symbol: 'BTCUSDT', freq: '1min', data_sources: SOURCES });
+    expect(await run(ctx)).toBe(0);
+    const text = fs.readFileSync(path.join(data, 'BTCUSDT', 'data.csv'), 'utf8');
+    expect(text).toBe(
+      [
+        'timestamp,open,close,eth_close,eth_volume',
+        '2024-03-01 00:00:00,10,11,,',
+        '2024-03-01 00:01:00,11,12,100,5',
+        '2024-03-01 00:02:00,12,13,,',
+        '2024-03-01 00:03:00,,,104,7',
+        '2024-03-01 00:04:00,14,15,106,8',
+        '2024-03-01 00:05:00,15,16,108,9',
+        '',
+      ].join('\n'),
+    );
+    expect(lines).toContain('raster 1min from 2024-03-01 00:00:00 to 2024-03-01 00:05:00: 6 rows');
+    expect(lines).toContain(
+      'data_sources[0] (BTCUSDT/klines.csv) goes on to 2024-03-01 00:06:00 but the merge stops at the earliest source end, 2024-03-01 00:05:00',
+    );
+    expect(lines).toContain('data_sources[0] (BTCUSDT/klines.csv): 1 missing bars; largest gaps: 2024-03-01 00:03:00 (1)');
+    expect(lines).toContain(
+      'data_sources[1] (ETHUSDT/klines.csv.gz): 2 missing bars; largest gaps: 2024-03-01 00:00:00 (1), 2024-03-01 00:02:00 (1)',
+    );
+  });
+
+  it('merge_interpolate fills inner gaps linearly; leading gaps stay empty', async () => {
+    const data = twoSources();
+    const { ctx } = context({ data_folder: data, symbol: 'BTCUSDT', freq: '1min', data_sources: SOURCES, merge_interpolate: true });
+    await run(ctx);
+    const text = fs.readFileSync(path.join(data, 'BTCUSDT', 'data.csv'), 'utf8');
+    expect(text.split('\n').slice(1, 5)).toEqual([
+      '2024-03-01 00:00:00,10,11,,',
+      '2024-03-01 00:01:00,11,12,100,5',
+      '2024-03-01 00:02:00,12,13,102,6',
+      '2024-03-01 00:03:00,13,14,104,7',
+    ]);
+  });
+
+  it('the row window tails each source before merging', async () => {
+    const data = twoSources();
+    // predict mode: predict_length 2 + features_horizon 1 = the last 3 rows of each source
+    const { ctx } = context({ data_folder: data, symbol: 'BTCUSDT', freq: '1min', data_sources: SOURCES, train: false, predict_length: 2, features_horizon: 1 });
+    await run(ctx);
+    const rows = fs.readFileSync(path.join(data, 'BTCUSDT', 'data.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(rows.map((r) => r.slice(11, 16))).toEqual(['00:03', '00:04', '00:05']);
+  });
+
+  it('names what is wrong with a source', async () => {
+    const data = twoSources();
+    put(data, 'X/klines.parquet', 'PAR1');
+    const parquet = context({ data_folder: data, data_sources: [{ folder: 'X', file: 'klines.parquet' }] });
+    await expect(run(parquet.ctx)).rejects.toThrow('data_sources[0]: klines.parquet is parquet, which is not supported; convert it to CSV');
+    const missing = context({ data_folder: data, data_sources: [{ folder: 'NOPE', file: 'klines' }] });
+    await expect(run(missing.ctx)).rejects.toThrow(/^data_sources\[0\]: .*NOPE\/klines\.csv does not exist \(run itb download or itb import first\)$/);
+    const clash = context({ data_folder: data, data_sources: [SOURCES[0], { ...SOURCES[1], column_prefix: '' }] });
+    await expect(run(clash.ctx)).rejects.toThrow(
+      'column "close" comes from both data_sources[0] (BTCUSDT/klines.csv) and data_sources[1] (ETHUSDT/klines.csv.gz); give them different column_prefix values',
+    );
+    const none = context({ data_folder: data, data_sources: [] });
+    await expect(run(none.ctx)).rejects.toBeInstanceOf(UserError);
+  });
+});
+
+describe('merge primitives', () => {
+  it('a raster of hours; months roll forward to month starts', () => {
+    const h = Date.UTC(2024, 0, 1, 5);
+    expect(Array.from(timeRaster(h, h + 3 * 3_600_000 + 5, parseFreq('1h')))).toEqual([h, h + 3_600_000, h + 7_200_000, h + 10_800_000]);
+    const ms = Array.from(timeRaster(Date.UTC(2024, 0, 15), Date.UTC(2024, 3, 1), parseFreq('1MS')));
+    expect(ms).toEqual([Date.UTC(2024, 1, 1), Date.UTC(2024, 2, 1), Date.UTC(2024, 3, 1)]);
+  });
+
+  it('interpolates like pandas: inner linear, leading kept, trailing carried', () => {
+    const col = Float64Array.from([NaN, 1, NaN, NaN, 4, NaN]);
+    interpolateLinear(col);
+    expect(Array.from(col)).toEqual([NaN, 1, 2, 3, 4, 4]);
+  });
+
+  it('unionByTime sorts, keeps the newer row of a time, and widens columns', () => {
+    const older = new Frame([3, 1, 2]).set('a', [30, 10, 20]);
+    const newer = new Frame([2, 4, 4]).set('a', [21, 40, 41]).set('b', [2, 4, 5]);
+    const u = unionByTime(older, newer);
+    expect(Array.from(u.time)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(u.get('a'))).toEqual([10, 21, 30, 41]);
+    expect(Array.from(u.get('b'))).toEqual([NaN, 2, NaN, 5]);
+  });
+
+  it('a source with only empty rows is refused', () => {
+    const empty = new Frame([0, 60_000]).set('x', [NaN, NaN]);
+    expect(() => mergeDataSources([{ label: 'data_sources[0]', frame: empty, prefix: '' }], parseFreq('1min'))).toThrow('data_sources[0] has no rows with values');
+  });
+});
