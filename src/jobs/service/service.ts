@@ -10,7 +10,7 @@ import { modelsHealth, statusWarnings, type ServiceStatus } from './health.ts';
 import { createOutputs } from './outputs/index.ts';
 import type { OutputParts } from './parts.ts';
 import type { AdminNotifier, BarScorer } from './ports.ts';
-import { CronScheduler, ReplayScheduler, type TickScheduler } from './scheduler.ts';
+import { CronScheduler, ReplayScheduler, type SimulatedClock, type TickScheduler } from './scheduler.ts';
 import { Signaler } from './signaler.ts';
 import type { ServiceState } from './state.ts';
 
@@ -30,7 +30,9 @@ export interface OpenServiceOptions {
   models: () => ModelsInUse;
   parts: OutputParts;
   admins: AdminNotifier;
-  /** Replay only: stop after this many ticks (0 = until the file ends). */
+  /** Ticks on this clock instead of the wall clock (default: the replay source's own clock). */
+  clock?: SimulatedClock;
+  /** Simulated clock only: stop after this many ticks (0 = until the source is finished). */
   maxTicks?: number;
   tradingMode?: () => string;
   /** Retraining state for /status. */
@@ -77,8 +79,8 @@ export async function openService(o: OpenServiceOptions): Promise<ServiceHandle>
     recentBars: Math.max(300, Math.ceil(86_400_000 / freq.ms), diagram?.barsNeeded() ?? 0),
   });
   await signaler.start();
-  const scheduler: TickScheduler =
-    o.source instanceof ReplayCandleSource ? new ReplayScheduler(schedule, o.source, { maxTicks: o.maxTicks }) : new CronScheduler(schedule);
+  const clock = o.clock ?? (o.source instanceof ReplayCandleSource ? o.source : null);
+  const scheduler: TickScheduler = clock ? new ReplayScheduler(schedule, clock, { maxTicks: o.maxTicks }) : new CronScheduler(schedule);
   let stopping: Promise<void> | null = null;
 
   const handle: ServiceHandle = {

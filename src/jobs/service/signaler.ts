@@ -72,7 +72,7 @@ export class Signaler {
   private readonly retry: <T>(fn: () => Promise<T>) => Promise<T>;
   private running: Promise<TickReport> | null = null;
   private started = false;
-  private stopped = false;
+  private stopping = false;
   private ticks = 0;
   private skippedTicks = 0;
   private staleSince: number | null = null;
@@ -85,6 +85,11 @@ export class Signaler {
     this.retry = deps.retry ?? ((fn) => fn());
     const dayOfBars = Math.ceil(86_400_000 / this.freq.ms);
     this.recent = new RecentBars(deps.recentBars ?? Math.max(300, dayOfBars), deps.scorer.outputColumns);
+  }
+
+  /** True once stop() was called. */
+  get stopped(): boolean {
+    return this.stopping;
   }
 
   get state(): ServiceState {
@@ -127,7 +132,7 @@ export class Signaler {
   /** One tick; returns null when skipped because the previous tick is still running. */
   async tick(): Promise<TickReport | null> {
     if (!this.started) throw new Error('Signaler.tick() before start()');
-    if (this.stopped) return null;
+    if (this.stopping) return null;
     if (this.running) {
       this.skippedTicks++;
       this.deps.log.warn('tick skipped: the previous tick is still running');
@@ -143,7 +148,7 @@ export class Signaler {
 
   /** Waits for the running tick, then persists the state; later ticks do nothing. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.stopping = true;
     if (this.running) await this.running.catch(() => undefined);
     await this.deps.state.flush();
   }
@@ -189,7 +194,7 @@ export class Signaler {
         records.push(done.record);
         computeMs += done.computeMs;
         outputError ??= done.outputError;
-        if (this.stopped) break;
+        if (this.stopping) break;
       }
       state.appendHistory(records);
       const processedUpTo = state.data.lastBarTime!;

@@ -47,11 +47,9 @@ const DEFAULTS: ServiceStateData = {
 
 const KEEP_GAPS = 20;
 
-/** The folder of the service's state files: service.state_folder, or data_folder/symbol/state. */
+/** The folder of the service's state files: service.state_folder (as the bot resolves it), or data_folder/symbol/state. */
 export function stateFolder(config: Config): string {
-  const configured = config.service.state_folder;
-  if (!configured) return path.join(symbolFolder(config), 'state');
-  return path.isAbsolute(configured) ? configured : path.resolve(symbolFolder(config), configured);
+  return config.service.state_folder ? path.resolve(config.service.state_folder) : path.join(symbolFolder(config), 'state');
 }
 
 /** One line of the scores history: a processed bar, its scores and signals, and whether it was fresh. */

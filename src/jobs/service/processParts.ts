@@ -1,0 +1,136 @@
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createBot, openBotStore, type ItbBot } from '../../bot/createBot.ts';
+import type { Publisher } from '../../bot/publisher.ts';
+import type { BotServices } from '../../bot/services.ts';
+import { botStateFolder } from '../../bot/state.ts';
+import { startTerminalChat, type TerminalChat } from '../../bot/terminal.ts';
+import { describeError } from '../../core/errors.ts';
+import { openTrader } from '../../core/trader/openTrader.ts';
+import type { Trader } from '../../core/trader/trader.ts';
+import type { JobContext } from '../context.ts';
+import { serviceBotServices } from './botServices.ts';
+import type { DiagramTransaction } from './diagram.ts';
+import { renderDiagram } from './diagramRenderer.ts';
+import { ConsolePublisher } from './outputs/consolePublisher.ts';
+import { TraderOutput, parseTraderOutputConfig } from './outputs/traderOutput.ts';
+import type { OutputParts } from './parts.ts';
+import type { AdminNotifier, ChannelPublisher } from './ports.ts';
+import type { Retrainer } from './retrain.ts';
+import type { ServiceHandle } from './service.ts';
+
+/** Everything around the cycle in a running service: channel, admins, trader, charts, the bot. */
+export interface ProcessParts extends OutputParts {
+  admins: AdminNotifier;
+  tradingMode: () => string;
+  /** Connects the bot's commands to the warmed-up service and starts the bot. */
+  attach(service: ServiceHandle, retrainer: Retrainer): Promise<void>;
+  bot: ItbBot | null;
+  /** Resolves when the person closes the terminal chat (never without one). */
+  chatClosed: Promise<void>;
+}
+
+export interface ProcessPartsOptions {
+  mode: 'serve' | 'start';
+  /** `npm start` on a terminal: read the person's lines. */
+  terminalChat: boolean;
+  /** The state folder (charts written there when there is no Telegram). */
+  folder: string;
+  /** The service's clock (simulated in replay). */
+  clock: () => number;
+}
+
+/** The bot's publisher as the outputs' channel: score bands decided by the bot (with subscribers' settings). */
+function botChannel(p: Publisher): ChannelPublisher {
+  return {
+    publish: async (text) => void p.publishText(text, { markdown: true }),
+    publishPhoto: async (png, caption) => void p.publishDiagram(png, caption),
+    publishScore: async (bar) => void (await p.publishScore(bar)),
+  };
+}
+
+/**
+ * The parts of this process. With a Telegram token: the real bot (long polling) whose publisher
+ * is the channel. `npm start` without a token: the same bot on the terminal transport, so channel
+ * posts are printed and a person can chat. `itb serve` without a token: posts are printed, no bot.
+ */
+export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions): Promise<ProcessParts> {
+  const { config, log } = ctx;
+  const { trader, control } = await openTrader(config, { clock: o.clock, log });
+  const services: BotServices = {};
+  let bot: ItbBot | null = null;
+  let chat: TerminalChat | null = null;
+  const useBot = !!config.telegram.token || o.mode === 'start';
+  if (useBot) {
+    const botConfig = config.telegram.token || config.telegram.channel !== '' ? config : { ...config, telegram: { ...config.telegram, channel: 'channel' } };
+    bot = createBot({ config: botConfig, store: await openBotStore(botStateFolder(config)), services, log });
+  }
+  const publisher: ChannelPublisher = bot ? botChannel(bot.publisher) : new ConsolePublisher(path.join(o.folder, 'charts'));
+  const admins: AdminNotifier = {
+    notifyAdmins: async (text) => {
+      log.warn(`to admins: ${text}`);
+      if (!bot) return;
+      const ids = [...new Set(config.telegram.admins)];
+      if (ids.length) bot.publisher.outbox.enqueue(ids.map((chatId) => ({ chatId, kind: 'text' as const, text, topic: 'admin' })));
+    },
+  };
+  let chatClosed: Promise<void> = new Promise<void>(() => {});
+
+  return {
+    publisher,
+    admins,
+    bot,
+    get chatClosed() {
+      return chatClosed;
+    },
+    render: (data) => renderDiagram(data),
+    trader: (generator, raw) => new TraderOutput(generator, parseTraderOutputConfig(raw), trader, publisher, log),
+    transactions: () => transactionsOf(trader),
+    tradingMode: () => trader.mode,
+    async attach(service: ServiceHandle, retrainer: Retrainer) {
+      for (const note of await trader.start()) log.info(`trader: ${note}`);
+      Object.assign(
+        services,
+        serviceBotServices({
+          config,
+          signaler: service.signaler,
+          status: () => service.status(),
+          scoreColumns: scoreColumnsOf(config),
+          render: (data) => renderDiagram(data),
+          diagram: service.diagram,
+          trader: control,
+          train: async (progress, signal) => {
+            const r = await retrainer.run(progress, signal);
+            return { summary: `New models in use, trained on ${r.rows} rows in ${r.seconds.toFixed(0)} s.`, metrics: Object.fromEntries(r.models.models.map((m) => [m.scoreColumn, m.manifest.metrics])) };
+          },
+        }),
+      );
+      if (!bot) return;
+      if (config.telegram.token) {
+        await bot.startPolling();
+        log.info('Telegram bot started');
+      } else {
+        const input = o.terminalChat ? process.stdin : new PassThrough();
+        chat = await startTerminalChat(bot, { input, output: process.stdout, photoDir: path.join(o.folder, 'terminal-photos') });
+        chatClosed = o.terminalChat ? chat.closed : new Promise<void>(() => {});
+      }
+    },
+    async close() {
+      chat?.close();
+      await bot?.stop().catch((e: unknown) => log.error(`stopping the bot: ${describeError(e)}`));
+    },
+  };
+}
+
+function scoreColumnsOf(config: JobContext['config']): string[] {
+  const score = config.output_sets.find((o) => o.generator === 'score_notification_model');
+  const cols = score?.config?.score_column_names;
+  if (typeof cols === 'string') return [cols];
+  if (Array.isArray(cols)) return cols.filter((c): c is string => typeof c === 'string');
+  return [];
+}
+
+/** The trader's executions as diagram markers. */
+function transactionsOf(trader: Trader): DiagramTransaction[] {
+  return trader.executions(500).map((e) => ({ time: e.time, side: e.side === 'buy' ? 'BUY' : 'SELL' }));
+}
