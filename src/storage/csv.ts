@@ -11,6 +11,8 @@ export interface ReadCsvOptions {
   timeColumn?: string;
   /** Read only these columns (plus the time column); others are skipped cheaply. */
   columns?: string[];
+  /** The file has no header line: these are its column names (e.g. Binance's dump files). */
+  header?: string[];
 }
 
 export interface WriteCsvOptions {
@@ -195,9 +197,10 @@ export function readCsv(file: string, options: ReadCsvOptions = {}): Frame {
 export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {}): Frame {
   let start = 0;
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
-  let headerEnd = buf.indexOf(10, start);
-  if (headerEnd < 0) headerEnd = buf.length;
-  const header = splitHeader(buf.toString('utf8', start, headerEnd).replace(/\r$/, ''));
+  // headerEnd: the newline ending the header (start - 1 when the names come from the options)
+  let headerEnd = options.header ? start - 1 : buf.indexOf(10, start);
+  if (headerEnd < 0 && !options.header) headerEnd = buf.length;
+  const header = options.header ?? splitHeader(buf.toString('utf8', start, headerEnd).replace(/\r$/, ''));
   if (header.length === 0 || (header.length === 1 && header[0] === '')) {
     throw new UserError(`${label} is empty (no header line)`);
   }
@@ -228,7 +231,7 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
   const time = new Float64Array(rows);
   const cells: Cell[] = Array.from({ length: ncol }, () => ({ s: 0, e: 0 }));
   let r = 0;
-  let lineNo = 1;
+  let lineNo = options.header ? 0 : 1;
   for (let p = headerEnd + 1; p < buf.length; ) {
     const nl = buf.indexOf(10, p);
     let end = nl < 0 ? buf.length : nl;
