@@ -133,9 +133,10 @@ export class PaperBroker implements Broker {
     return this.store.data.orders.filter((o) => o.symbol === symbol && o.status === 'open').map(publicOrder);
   }
 
-  /** A bar closed: fill resting orders placed before it opened, and remember its close. */
+  /** A bar closed: fill resting orders placed before it opened, and remember its close. A bar seen before changes nothing. */
   async observeBar(symbol: string, bar: Candle): Promise<Order[]> {
     const touched: Order[] = [];
+    if (bar.time <= (this.store.data.lastBar[symbol] ?? -1)) return touched;
     let volumeLeft = bar.volume > 0 ? bar.volume : Infinity;
     for (const o of this.store.data.orders) {
       if (o.symbol !== symbol || o.status !== 'open' || bar.time <= o.afterBar || volumeLeft <= 0) continue;

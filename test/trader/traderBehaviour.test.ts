@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { initialTraderState } from '../../src/core/trader/trader.ts';
+import { FEE, MIN, bar, liveHarness, paperHarness, type BrokerHarness } from './harness.ts';
+import { traderOn } from './traderSetup.ts';
+
+type Make = (balances: Record<string, number>) => Promise<BrokerHarness>;
+
+describe.each<[string, Make]>([
+  ['paper', paperHarness],
+  ['live (ccxt on the loopback fake)', liveHarness],
+])('trader on the %s broker', (_name, make) => {
+  let h: BrokerHarness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+  const open = async (balances: Record<string, number> = { USDT: 1000 }) => (h = await make(balances));
+
+  it('buys on a buy signal with a limit under the close, sells on a sell signal, and reports the trade', async () => {
+    const rig = traderOn(await open());
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    const order = rig.trader.book.order!;
+    expect(rig.trader.book.status).toBe('BUYING');
+    // price = close × (1 − 0.001) on the tick; quantity = 99% of the free quote ÷ price, down to the lot
+    expect(order).toMatchObject({ side: 'buy', type: 'limit', price: 99_900, quantity: 0.0099 });
+
+    const filled = await rig.step(bar(1, 99_950, 100_000, 99_850, 99_900));
+    expect(rig.trader.book.status).toBe('BOUGHT');
+    expect(filled.messages[0]).toBe('⚡💰 *BOUGHT:  Profit: 0.00% 0.0000₮*');
+
+    await rig.step(bar(2, 100_900, 101_050, 100_850, 101_000), { sell: true });
+    expect(rig.trader.book.order).toMatchObject({ side: 'sell', price: 101_101, quantity: 0.0099 });
+    const sold = await rig.step(bar(3, 101_050, 101_200, 101_000, 101_150));
+    expect(rig.trader.book.status).toBe('SOLD');
+    expect(sold.messages[0]).toBe('⚡💰 *SOLD:  Profit: 1.20% 1201.0000₮*');
+    expect(sold.messages[1]).toMatch(/^↗ \*LONG transactions stats \(4 weeks\)\*\n🔸sum=1\.20% 🔸count=1\n/);
+
+    const stats = rig.trader.stats();
+    const expected = 0.0099 * 101_101 * (1 - FEE) - 0.0099 * 99_900 * (1 + FEE);
+    expect(stats).toMatchObject({ trades: 1, wins: 1, losses: 0 });
+    expect(stats.realised).toBeCloseTo(expected, 6);
+    expect((await rig.trader.balances()).USDT!.free).toBeCloseTo(1000 + expected, 6);
+  });
+
+  it('cancels an order that did not fill within one bar and is ready to buy again', async () => {
+    const rig = traderOn(await open());
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    const tick = await rig.step(bar(1, 100_100, 100_300, 100_000, 100_200));
+    expect(rig.trader.book.status).toBe('SOLD');
+    expect(rig.trader.book.order).toBeUndefined();
+    expect(tick.notes.join('\n')).toMatch(/canceled without a fill/);
+    expect(await h!.broker.openOrders('BTCUSDT')).toHaveLength(0);
+    expect((await rig.trader.balances()).USDT).toEqual({ free: 1000, locked: 0 });
+
+    await rig.step(bar(2, 100_200, 100_300, 100_100, 100_200), { buy: true });
+    expect(rig.trader.book.order).toMatchObject({ side: 'buy', price: 100_099.8 });
+  });
+
+  it('places no order on stale data: a late bar or a catch-up bar', async () => {
+    const late = traderOn(await open(), { clockSkewMs: 5 * MIN });
+    const tick = await late.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    expect(late.trader.book.order).toBeUndefined();
+    expect(tick.notes.join('\n')).toMatch(/bars old \(limit 2\)/);
+
+    const catchUp = traderOn(h!);
+    await catchUp.step(bar(1, 100_000, 100_100, 99_950, 100_000), { buy: true, fresh: false });
+    expect(catchUp.trader.book.order).toBeUndefined();
+    expect(await h!.broker.openOrders('BTCUSDT')).toHaveLength(0);
+  });
+
+  it('does nothing when buy and sell fire together, or a signal repeats the current side', async () => {
+    const rig = traderOn(await open());
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true, sell: true });
+    await rig.step(bar(1, 100_000, 100_100, 99_950, 100_000), { sell: true });
+    expect(rig.trader.book.order).toBeUndefined();
+    expect(await h!.broker.openOrders('BTCUSDT')).toHaveLength(0);
+  });
+
+  it('keeps a partial fill when its order is cancelled, then sells exactly what it holds', async () => {
+    const rig = traderOn(await open());
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    const tick = await rig.step(bar(1, 99_950, 100_000, 99_850, 99_900, 0.004));
+    expect(tick.notes.join('\n')).toMatch(/partly: 0\.004 of 0\.0099, then canceled/);
+    expect(rig.trader.book.status).toBe('BOUGHT');
+    expect(rig.trader.stats().position).toBeCloseTo(0.004, 10);
+    await rig.step(bar(2, 100_900, 101_050, 100_850, 101_000), { sell: true });
+    expect(rig.trader.book.order).toMatchObject({ side: 'sell', quantity: 0.004 });
+  });
+
+  it('caps a buy at max_position_quote', async () => {
+    const rig = traderOn(await open(), { settings: { max_position_quote: 200 } });
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    expect(rig.trader.book.order).toMatchObject({ quantity: 0.002 });
+  });
+
+  it('stops buying for the day once the realised loss reaches daily_loss_limit_quote', async () => {
+    const rig = traderOn(await open(), { settings: { daily_loss_limit_quote: 5 } });
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    await rig.step(bar(1, 99_950, 100_000, 99_850, 99_900));
+    await rig.step(bar(2, 99_000, 99_100, 98_900, 99_000), { sell: true });
+    await rig.step(bar(3, 99_050, 99_200, 99_000, 99_150));
+    expect(rig.trader.stats().realised).toBeLessThan(-5);
+    const tick = await rig.step(bar(4, 99_100, 99_200, 99_000, 99_100), { buy: true });
+    expect(rig.trader.book.order).toBeUndefined();
+    expect(tick.notes.join('\n')).toMatch(/reached the daily limit 5/);
+  });
+
+  it('the kill switch cancels the open order and trades no more', async () => {
+    const rig = traderOn(await open());
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    expect(await rig.trader.setMode('off')).toBe('Trading is now off; 1 open order cancelled; positions are kept as they are.');
+    expect(await h!.broker.openOrders('BTCUSDT')).toHaveLength(0);
+    await rig.step(bar(1, 99_950, 100_000, 99_850, 99_900), { buy: true });
+    expect(await h!.broker.openOrders('BTCUSDT')).toHaveLength(0);
+    expect(rig.trader.mode).toBe('off');
+  });
+
+  it('after a crash with an open order the restarted trader adopts it: one order, then filled', async () => {
+    const first = traderOn(await open());
+    await first.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    const id = first.trader.book.order!.clientOrderId;
+
+    // The state file kept the order: the restart reconciles it with the broker.
+    const kept = traderOn(h!, { state: structuredClone(first.store.data), broker: await h!.reopen() });
+    await kept.trader.start();
+    expect(kept.trader.book).toMatchObject({ status: 'BUYING', order: { clientOrderId: id } });
+
+    // The state file was lost: the order is found on the broker and adopted, not duplicated.
+    const lost = traderOn(h!, { state: initialTraderState(1000), broker: await h!.reopen() });
+    const notes = await lost.trader.start();
+    expect(notes.join('\n')).toMatch(/adopted open buy order/);
+    await lost.step(bar(1, 99_950, 100_000, 99_850, 99_900), { buy: true });
+    expect(lost.trader.book.status).toBe('BOUGHT');
+    expect(await h!.broker.openOrders('BTCUSDT')).toHaveLength(0);
+    expect((await h!.broker.fetchOrder('BTCUSDT', id))!.status).toBe('filled');
+    expect(lost.trader.stats().position).toBeCloseTo(0.0099, 10);
+  });
+});
