@@ -1,0 +1,137 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Frame } from '../../src/core/frame.ts';
+import { expandGrid, parseGrid, type GridParams } from '../../src/core/backtest/grid.ts';
+import { evaluateRules } from '../../src/core/backtest/gridSearch.ts';
+import { measureSwitches } from '../../src/core/backtest/metrics.ts';
+import { originalPerformance } from '../../src/core/backtest/originalKeys.ts';
+import { readScoreRule, thresholdsFor } from '../../src/core/backtest/scoreRule.ts';
+import { signalSwitches } from '../../src/core/backtest/switches.ts';
+import type { Direction, TradeCosts } from '../../src/core/backtest/trades.ts';
+import { sampleWithScores } from './realScore.ts';
+
+/** threshold_rule / threshold_rule2 written the plain way: boolean columns, NaN → false. */
+function referenceSignals(s1: Float64Array, p: GridParams, s2?: Float64Array): { buy: Uint8Array; sell: Uint8Array } {
+  const n = s1.length;
+  const buy = new Uint8Array(n);
+  const sell = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    buy[i] = s1[i]! >= p.buy_signal_threshold! && (!s2 || s2[i]! >= p.buy_signal_threshold_2!) ? 1 : 0;
+    sell[i] = s1[i]! <= p.sell_signal_threshold! && (!s2 || s2[i]! <= p.sell_signal_threshold_2!) ? 1 : 0;
+  }
+  return { buy, sell };
+}
+
+/** The original's loop over rows with the intended profit semantics, long side, no costs. */
+function referenceLong(price: Float64Array, buy: Uint8Array, sell: Uint8Array) {
+  let waitingForBuy = true;
+  let entry = 0;
+  let count = 0;
+  let profitable = 0;
+  let profit = 0;
+  let percent = 0;
+  for (let i = 0; i < price.length; i++) {
+    const p = price[i]!;
+    if (!p || Number.isNaN(p)) continue;
+    if (waitingForBuy && buy[i]) {
+      entry = p;
+      waitingForBuy = false;
+    } else if (!waitingForBuy && sell[i]) {
+      count++;
+      profit += p - entry;
+      percent += (100 * (p - entry)) / entry;
+      if (p - entry > 0) profitable++;
+      waitingForBuy = true;
+    }
+  }
+  return { count, profitable, profit, percent };
+}
+
+let frame: Frame;
+beforeAll(() => {
+  frame = sampleWithScores();
+});
+
+describe('the grid search equals a naive loop over the same combinations (real BTCUSDT 1m, 90 days)', () => {
+  const grid1 = parseGrid(
+    { buy_signal_threshold: [0.02, 0.03, 0.04, 0.05, 0.1, 0.15], sell_signal_threshold: [-0.02, -0.03, -0.04, -0.05, -0.1, -0.15] },
+    false,
+  );
+  const rule1 = readScoreRule(
+    { generator: 'threshold_rule', config: { columns: 'trade_score', names: ['buy', 'sell'], parameters: {} } },
+    'signal_sets[0]',
+  );
+
+  const cases: Array<{ direction: Direction; costs: TradeCosts; workers: number }> = [
+    { direction: 'long', costs: { fees: 0, slippage: 0 }, workers: 0 },
+    { direction: 'short', costs: { fees: 0.001, slippage: 0.0005 }, workers: 0 },
+    { direction: 'both', costs: { fees: 0.001, slippage: 0 }, workers: 2 },
+  ];
+  for (const c of cases) {
+    it(`threshold_rule, 6×6, ${c.direction}, fees ${c.costs.fees}, ${c.workers ? `${c.workers} worker threads` : 'in this thread'}`, async () => {
+      const combos = expandGrid(grid1);
+      const price = frame.get('close');
+      const score = frame.get('trade_score');
+      const got = await evaluateRules({ time: frame.time, price, score }, combos.map((p) => thresholdsFor(rule1, p)), { ...c });
+      expect(got).toHaveLength(36);
+      let trades = 0;
+      combos.forEach((p, k) => {
+        const { buy, sell } = referenceSignals(score, p);
+        const naive = measureSwitches({ time: frame.time, price }, signalSwitches(price, buy, sell), c.direction, c.costs).metrics;
+        expect(got[k]).toEqual(naive);
+        trades += naive.trades;
+      });
+      expect(trades).toBeGreaterThan(36 * 10); // the combinations really trade
+    });
+  }
+
+  it('the long figures equal the original loop written out row by row (no costs)', async () => {
+    const combos = expandGrid(grid1);
+    const price = frame.get('close');
+    const score = frame.get('trade_score');
+    const got = await evaluateRules({ time: frame.time, price, score }, combos.map((p) => thresholdsFor(rule1, p)), {
+      direction: 'long',
+      costs: { fees: 0, slippage: 0 },
+      workers: 0,
+    });
+    combos.forEach((p, k) => {
+      const { buy, sell } = referenceSignals(score, p);
+      const ref = referenceLong(price, buy, sell);
+      const o = originalPerformance(got[k]!);
+      expect(o['#transactions']).toBe(ref.count);
+      expect(o['#profitable']).toBe(ref.profitable);
+      expect(got[k]!.grossProfit).toBeCloseTo(ref.profit, 6);
+      expect(got[k]!.grossPercent).toBeCloseTo(ref.percent, 9);
+    });
+  });
+
+  it('threshold_rule2 with two scores, 3×2×3×2, both directions, 2 worker threads', async () => {
+    const grid2 = parseGrid(
+      {
+        buy_signal_threshold: [0.05, 0.1, 0.15],
+        buy_signal_threshold_2: [-0.2, 0],
+        sell_signal_threshold: [-0.05, -0.1, -0.15],
+        sell_signal_threshold_2: [0, 0.2],
+      },
+      false,
+    );
+    const rule2 = readScoreRule(
+      { generator: 'threshold_rule2', config: { columns: ['trade_score', 'trend_score'], names: ['buy', 'sell'], parameters: {} } },
+      'signal_sets[0]',
+    );
+    const combos = expandGrid(grid2);
+    const price = frame.get('close');
+    const score = frame.get('trade_score');
+    const score2 = frame.get('trend_score');
+    const costs = { fees: 0.001, slippage: 0 };
+    const got = await evaluateRules({ time: frame.time, price, score, score2 }, combos.map((p) => thresholdsFor(rule2, p)), {
+      direction: 'both',
+      costs,
+      workers: 2,
+    });
+    expect(got).toHaveLength(36);
+    combos.forEach((p, k) => {
+      const { buy, sell } = referenceSignals(score, p, score2);
+      expect(got[k]).toEqual(measureSwitches({ time: frame.time, price }, signalSwitches(price, buy, sell), 'both', costs).metrics);
+    });
+  });
+});
