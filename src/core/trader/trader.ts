@@ -210,7 +210,7 @@ export class Trader {
 
   /** Records a closed order's executed part in the ledger and the transaction log. */
   private async bookExecution(book: TraderBook, o: Order, out: TraderTick): Promise<void> {
-    book.order = undefined;
+    if (book.order?.clientOrderId === o.clientOrderId) book.order = undefined;
     if (!(o.filled > 0)) {
       out.notes.push(`${o.side} order ${o.clientOrderId} ${o.status} without a fill`);
       return;

@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FAKE_MARKETS } from '../fakes/binanceOrders.ts';
+import { PaperBroker } from '../../src/core/trader/paperBroker.ts';
+import { Trader, initialTraderState } from '../../src/core/trader/trader.ts';
+import { parseFreq } from '../../src/core/time.ts';
+import { bar, liveHarness, paperHarness, type BrokerHarness } from './harness.ts';
+import { memoryStore, traderOn, traderSettings } from './traderSetup.ts';
+
+describe('live trader against exchange faults', () => {
+  let h: BrokerHarness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  const posts = () => h!.fake!.requests.filter((r) => r.method === 'POST' && r.path === '/api/v3/order').length;
+
+  it('a timeout after the exchange accepted the order leaves exactly one order, adopted by its client id', async () => {
+    h = await liveHarness({ USDT: 1000 }, { timeoutMs: 400 });
+    const rig = traderOn(h);
+    h.fake!.injectFault({ path: '/api/v3/order', afterHandling: true, delayMs: 900 });
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    expect(h.book!.orders).toHaveLength(1);
+    expect(rig.trader.book).toMatchObject({ status: 'BUYING', order: { clientOrderId: h.book!.orders[0]!.clientOrderId, id: '1001' } });
+    expect(posts()).toBe(1);
+  });
+
+  it('a 503 before the order reached the book: the broker looks it up, then sends it once more', async () => {
+    h = await liveHarness({ USDT: 1000 });
+    const rig = traderOn(h);
+    h.fake!.injectFault({ path: '/api/v3/order', status: 503, body: { code: -1001, msg: 'Internal error; unable to process your request. Please try again.' } });
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    expect(h.book!.orders).toHaveLength(1);
+    expect(posts()).toBe(2);
+    expect(rig.trader.book.status).toBe('BUYING');
+  });
+
+  it('when every reply is lost the intent is kept and the next bar finds the one order', async () => {
+    h = await liveHarness({ USDT: 1000 }, { timeoutMs: 300 });
+    const rig = traderOn(h);
+    // The POST is accepted but its reply lost; the look-ups that follow time out too.
+    h.fake!.injectFault({ path: '/api/v3/order', afterHandling: true, delayMs: 600 });
+    h.fake!.injectFault({ path: '/api/v3/order', delayMs: 600, times: 3 });
+    const tick = await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    expect(tick.notes.join('\n')).toMatch(/unconfirmed, checking it next bar/);
+    expect(rig.trader.book.status).toBe('BUYING');
+    expect(rig.trader.book.order!.id).toBe('');
+
+    await rig.step(bar(1, 99_950, 100_000, 99_850, 99_900), { buy: true });
+    expect(h.book!.orders).toHaveLength(1);
+    expect(h.book!.orders[0]!.status).toBe('FILLED');
+    expect(rig.trader.book.status).toBe('BOUGHT');
+  });
+
+  it('a second placement with the same client id is refused as a duplicate by the exchange and resolves to the first order', async () => {
+    h = await liveHarness({ USDT: 1000 });
+    await h.closeBar(bar(0, 100_000, 100_100, 99_950, 100_000));
+    const req = { symbol: 'BTCUSDT', side: 'buy' as const, type: 'limit' as const, price: 99_000, quantity: 0.001, clientOrderId: 'itb-dup-1' };
+    const a = await h.broker.placeOrder(req);
+    const b = await h.broker.placeOrder(req);
+    expect(posts()).toBe(2);
+    expect(b.id).toBe(a.id);
+    expect(h.book!.orders).toHaveLength(1);
+  });
+
+  it("an order the exchange's own filters refuse (-1013) leaves the trader SOLD with the reason", async () => {
+    h = await liveHarness({ USDT: 1000 });
+    const market = FAKE_MARKETS.BTCUSDT!;
+    const before = market.minNotional;
+    market.minNotional = 500; // stricter than the rules loaded at start-up
+    try {
+      const rig = traderOn(h, { settings: { max_position_quote: 100 } });
+      const tick = await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+      expect(tick.notes.join('\n')).toMatch(/buy order rejected: .*Filter failure: NOTIONAL/);
+      expect(rig.trader.book.status).toBe('SOLD');
+      expect(rig.trader.book.order).toBeUndefined();
+      expect(h.book!.orders).toHaveLength(0);
+    } finally {
+      market.minNotional = before;
+    }
+  });
+
+  it('signs private calls with the key and never sends the secret', async () => {
+    h = await liveHarness({ USDT: 1000 });
+    const rig = traderOn(h);
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    const priv = h.fake!.requests.filter((r) => r.path === '/api/v3/order' || r.path === '/api/v3/account');
+    expect(priv.length).toBeGreaterThan(0);
+    for (const r of priv) expect(r.headers['x-mbx-apikey']).toBe('test-key-123456');
+    const everything = JSON.stringify(h.fake!.requests.map((r) => [r.query.toString(), r.body.toString(), r.headers]));
+    expect(everything).not.toContain('test-secret-123456');
+  });
+
+  it('at start-up keeps one of our open orders and cancels a second one', async () => {
+    h = await liveHarness({ USDT: 1000 });
+    await h.closeBar(bar(0, 100_000, 100_100, 99_950, 100_000));
+    await h.broker.placeOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'limit', price: 99_000, quantity: 0.001, clientOrderId: 'itb-BTCUSDT-a-b' });
+    await h.broker.placeOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'limit', price: 98_000, quantity: 0.001, clientOrderId: 'itb-BTCUSDT-b-b' });
+    await h.broker.placeOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'limit', price: 97_000, quantity: 0.001, clientOrderId: 'manual-order' });
+    const rig = traderOn(h);
+    const notes = await rig.trader.start();
+    expect(notes.join('\n')).toMatch(/cancelled a second open order itb-BTCUSDT-b-b/);
+    const open = (await h.broker.openOrders('BTCUSDT')).map((o) => o.clientOrderId).sort();
+    expect(open).toEqual(['itb-BTCUSDT-a-b', 'manual-order']);
+    expect(rig.trader.book.status).toBe('BUYING');
+  });
+});
+
+describe('switching to live', () => {
+  it('is refused without exchange keys and trading stays as it was', async () => {
+    const h = await paperHarness({ USDT: 1000 });
+    const state = initialTraderState(1000);
+    const trader = new Trader({
+      symbol: 'BTCUSDT',
+      freq: parseFreq('1min'),
+      settings: traderSettings({ mode: 'live' }),
+      paper: h.broker as PaperBroker,
+      store: memoryStore(state),
+      clock: h.now,
+    });
+    // a config asking for live starts in paper: real money waits for an admin's /trade live
+    expect(trader.mode).toBe('paper');
+    await expect(trader.setMode('live')).rejects.toThrow('live trading needs exchange keys: set EXCHANGE_API_KEY and EXCHANGE_API_SECRET and restart');
+    expect(trader.mode).toBe('paper');
+  });
+
+  it('reconciles with the exchange first, and then trades live', async () => {
+    const h = await liveHarness({ USDT: 500, BTC: 0.01 });
+    try {
+      await h.closeBar(bar(0, 100_000, 100_100, 99_950, 100_000));
+      const trader = new Trader({
+        symbol: 'BTCUSDT',
+        freq: parseFreq('1min'),
+        settings: traderSettings(),
+        paper: new PaperBroker({ initialBalances: { USDT: 1000 }, fees: 0.001, clock: h.now }),
+        live: h.broker,
+        store: memoryStore(initialTraderState(1000)),
+        clock: h.now,
+      });
+      expect(await trader.setMode('live')).toBe('Trading is now live.');
+      // 0.01 BTC is a sellable position on the exchange: the live book starts BOUGHT
+      expect(trader.book.status).toBe('BOUGHT');
+      await trader.onBar({ ...bar(0, 100_000, 100_100, 99_950, 100_000), buy: false, sell: true });
+      expect(h.book!.orders).toHaveLength(1);
+      expect(h.book!.orders[0]).toMatchObject({ side: 'SELL', origQty: 0.01, price: 100_100 });
+    } finally {
+      await h.close();
+    }
+  });
+});
