@@ -57,26 +57,25 @@ export function scanEquity(
       while (nextEnd < ends.length && ends[nextEnd]! < segmentEnd) periodEquity[nextEnd++] = equity;
       i = segmentEnd;
     } else {
+      // Inside a trade the liquidation value is linear in the price: equity = slope·p + level.
+      const { slope, level } = markToMarket(side, entry, base, costs);
       for (; i < segmentEnd; i++) {
         const p = price[i]!;
         if (p === p && p !== 0) {
-          equity = base * (1 + netProfitPerUnit(side, entry, p, costs) / entry);
+          equity = slope * p + level;
           if (equity < 0) equity = 0;
           if (equity > peak) {
             peak = equity;
             peakIndex = i;
-          } else if (peak - equity > 0) {
-            const dd = (peak - equity) / peak;
-            if (dd > maxDd) {
-              maxDd = dd;
-              maxDdAbs = peak - equity;
-              ddPeak = peakIndex;
-              ddTrough = i;
-            }
+          } else if (peak - equity > maxDd * peak) {
+            maxDd = (peak - equity) / peak;
+            maxDdAbs = peak - equity;
+            ddPeak = peakIndex;
+            ddTrough = i;
           }
         }
         if (curve) curve[i] = equity;
-        if (nextEnd < ends.length && ends[nextEnd] === i) periodEquity[nextEnd++] = equity;
+        if (ends[nextEnd] === i) periodEquity[nextEnd++] = equity;
       }
     }
     if (i >= n) break;
@@ -120,4 +119,15 @@ export function scanEquity(
     prev = e;
   }
   return { final: equity, maxDrawdown: maxDd, maxDrawdownAbs: maxDdAbs, drawdownPeakIndex: ddPeak, drawdownTroughIndex: ddTrough, periodReturns };
+}
+
+/** Coefficients of the liquidation value of a position at price p (see netProfitPerUnit). */
+function markToMarket(side: Side, entry: number, base: number, costs: TradeCosts): { slope: number; level: number } {
+  const { fees, slippage } = costs;
+  if (side === 'long') {
+    const paid = entry * (1 + slippage) * (1 + fees);
+    return { slope: (base * (1 - slippage) * (1 - fees)) / entry, level: base * (1 - paid / entry) };
+  }
+  const got = entry * (1 - slippage) * (1 - fees);
+  return { slope: (-base * (1 + slippage) * (1 + fees)) / entry, level: base * (1 + got / entry) };
 }
