@@ -2,6 +2,7 @@ import { UserError } from '../core/errors.ts';
 import type { AlgorithmDef } from '../config/schema.ts';
 import { solveSpd } from './linearAlgebra.ts';
 import { textDecoder, textEncoder, type Algorithm, type FitContext, type Predictor } from './types.ts';
+import { sigmoid } from './sigmoid.ts';
 
 /**
  * `lc`: L2-regularised logistic regression (scikit-learn's LogisticRegression objective:
@@ -43,9 +44,6 @@ function softplus(z: number): number {
   return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
 }
 
-function sigmoid(z: number): number {
-  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-}
 
 export function fitLinear(
   X: Float64Array,

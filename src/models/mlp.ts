@@ -1,5 +1,6 @@
 import { UserError } from '../core/errors.ts';
 import type { Predictor } from './types.ts';
+import { sigmoid } from './sigmoid.ts';
 
 /**
  * The forward pass of a dense network in plain typed-array loops. Prediction never needs
@@ -17,7 +18,7 @@ export interface DenseLayer {
 function activate(kind: DenseLayer['activation'], z: number): number {
   switch (kind) {
     case 'sigmoid':
-      return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+      return sigmoid(z);
     case 'relu':
       return z > 0 ? z : 0;
     case 'tanh':
@@ -89,4 +90,49 @@ export function layersFromTfjsArtifacts(topology: unknown, specs: WeightSpec[], 
   }
   if (!layers.length || offset !== aligned.byteLength) throw new UserError('the nn weights file does not match its topology');
   return layers;
+}
+
+/**
+ * TensorFlow.js "layers-model" artifacts of dense layers (topology, weight specs, float32
+ * data), so that models trained by the typed-array trainer load in tfjs as well.
+ */
+export function tfjsArtifactsOfLayers(layers: DenseLayer[], tfjsVersion: string): { modelTopology: unknown; weightSpecs: WeightSpec[]; weightData: Uint8Array } {
+  const specs: WeightSpec[] = [];
+  const configs = layers.map((l, i) => {
+    const name = `dense_Dense${i + 1}`;
+    specs.push({ name: `${name}/kernel`, shape: [l.inputs, l.units], dtype: 'float32' }, { name: `${name}/bias`, shape: [l.units], dtype: 'float32' });
+    return {
+      class_name: 'Dense',
+      config: {
+        units: l.units,
+        activation: l.activation,
+        use_bias: true,
+        kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
+        bias_initializer: { class_name: 'Zeros', config: {} },
+        kernel_regularizer: null,
+        bias_regularizer: null,
+        activity_regularizer: null,
+        kernel_constraint: null,
+        bias_constraint: null,
+        name,
+        trainable: true,
+        dtype: 'float32',
+        ...(i === 0 ? { batch_input_shape: [null, l.inputs] } : {}),
+      },
+    };
+  });
+  const size = layers.reduce((s, l) => s + (l.kernel.length + l.bias.length) * 4, 0);
+  const data = new Uint8Array(size);
+  let at = 0;
+  for (const l of layers) {
+    for (const part of [l.kernel, l.bias]) {
+      data.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), at);
+      at += part.byteLength;
+    }
+  }
+  return {
+    modelTopology: { class_name: 'Sequential', config: { name: 'sequential_1', layers: configs }, keras_version: `tfjs-layers ${tfjsVersion}`, backend: 'tensor_flow.js' },
+    weightSpecs: specs,
+    weightData: data,
+  };
 }

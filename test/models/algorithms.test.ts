@@ -21,11 +21,12 @@ const bayes = rocAuc(yTest, bayesScores(test).map((v, i) => (Number.isNaN(test.g
 const classifiers = [
   { name: 'lc', algo: 'lc', train: { C: 1.0, max_iter: 100 } },
   { name: 'nn', algo: 'nn', params: { layers: [4] }, train: { learning_rate: 0.01, n_epochs: 8, bs: 64 } },
+  { name: 'nntf', algo: 'nn', params: { layers: [4] }, train: { learning_rate: 0.01, n_epochs: 8, bs: 64, engine: 'tfjs' } },
   { name: 'gb', algo: 'gb', train: { objective: 'cross_entropy', num_boost_round: 80, max_depth: 2, learning_rate: 0.1 } },
   { name: 'svc', algo: 'svc', params: { length: 800 }, train: { C: 1.0 } },
 ];
 
-describe.each(classifiers)('$algo', (def) => {
+describe.each(classifiers)('$name', (def) => {
   const folder = path.join(dir, def.name);
   const config = testConfig(dir, { algorithms: [def], model_folder: folder });
   let fresh: Awaited<ReturnType<typeof trainAll>>;
