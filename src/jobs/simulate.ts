@@ -39,6 +39,7 @@ export async function run(ctx: JobContext): Promise<number> {
 
   const data = scoreData(frame, rule);
   const started = Date.now();
+  ctx.progress({ stage: 'simulate', done: 0, total: combos.length, unit: 'combinations' }); // starts the ETA clock
   const results = await evaluateRules(data, rules, {
     direction: sim.direction,
     costs,
