@@ -1,0 +1,48 @@
+/**
+ * How a generator's inputs are completed before computing. Gaps (NaN rows) in a merged table
+ * would otherwise poison every window that touches them.
+ *
+ * - `previous` (default): a gap takes the last known value. It uses past rows only, so a
+ *   feature at row t never depends on later rows and the online stream, which cannot see the
+ *   future, computes the same numbers as the batch.
+ * - `linear`: the original's pandas `interpolate()` (interior gaps on a straight line between
+ *   their neighbours, trailing gaps hold the last value). It looks ahead inside gaps; the
+ *   stream then matches the batch only away from gaps.
+ * - `none`: inputs as they are.
+ * Leading gaps stay NaN in every mode.
+ */
+export type InputFill = 'previous' | 'linear' | 'none';
+
+export const INPUT_FILLS: readonly InputFill[] = ['previous', 'linear', 'none'];
+
+export function fillPrevious(col: Float64Array): Float64Array {
+  const out = new Float64Array(col.length);
+  let last = NaN;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i]!;
+    if (v === v) last = v;
+    out[i] = last;
+  }
+  return out;
+}
+
+export function fillLinear(col: Float64Array): Float64Array {
+  const out = col.slice();
+  let prev = -1;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i]!;
+    if (v !== v) continue;
+    if (prev >= 0 && i - prev > 1) {
+      const a = col[prev]!;
+      const step = (v - a) / (i - prev);
+      for (let k = prev + 1; k < i; k++) out[k] = a + step * (k - prev);
+    }
+    prev = i;
+  }
+  if (prev >= 0) for (let k = prev + 1; k < col.length; k++) out[k] = col[prev]!;
+  return out;
+}
+
+export function fillColumn(col: Float64Array, mode: InputFill): Float64Array {
+  return mode === 'previous' ? fillPrevious(col) : mode === 'linear' ? fillLinear(col) : col;
+}

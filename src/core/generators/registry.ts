@@ -1,0 +1,75 @@
+import type { GeneratorDef } from '../../config/schema.ts';
+import { UserError } from '../errors.ts';
+import { ConfigReader } from './configReader.ts';
+import { customProgram, isCustomGeneratorName, loadCustomGenerator, loadedCustomGenerator } from './custom.ts';
+import { compileItblib } from './itblibGenerator.ts';
+import { compileItbstats, compileTsfresh } from './itbstatsGenerator.ts';
+import { compileHighLow, compileHighLow2, compileTopBot2 } from './labelGenerators.ts';
+import type { CompileContext, GeneratorCompiler, Program } from './program.ts';
+import { compileCombine, compileSmoothen, compileThresholdRule, compileThresholdRule2 } from './signalGenerators.ts';
+import { compileTalib } from './talibGenerator.ts';
+
+/** The built-in generators by the names the config uses. */
+export const BUILT_IN_GENERATORS: Record<string, GeneratorCompiler> = {
+  talib: compileTalib,
+  itbstats: compileItbstats,
+  itblib: compileItblib,
+  tsfresh: compileTsfresh,
+  highlow: compileHighLow,
+  highlow2: compileHighLow2,
+  topbot2: compileTopBot2,
+  smoothen: compileSmoothen,
+  combine: compileCombine,
+  threshold_rule: compileThresholdRule,
+  threshold_rule2: compileThresholdRule2,
+};
+
+function readerOf(def: GeneratorDef, ctx: CompileContext): ConfigReader {
+  const raw = def.config ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`${ctx.where}.config: expected an object`);
+  return new ConfigReader(raw as Record<string, unknown>, `${ctx.where}.config`);
+}
+
+function unknownGenerator(name: string, where: string): never {
+  throw new UserError(
+    `${where}.generator: unknown generator "${name}" (built-in: ${Object.keys(BUILT_IN_GENERATORS).join(', ')}; or "path/file.ts:function" / "module.path:function")`,
+  );
+}
+
+/** Compiles a generator definition; custom modules are imported as needed. */
+export async function compileGenerator(def: GeneratorDef, ctx: CompileContext): Promise<Program> {
+  const name = def.generator;
+  const builtIn = BUILT_IN_GENERATORS[name];
+  if (builtIn) return builtIn(readerOf(def, ctx), ctx);
+  if (!isCustomGeneratorName(name)) unknownGenerator(name, ctx.where);
+  const fn = await loadCustomGenerator(name, ctx.where, ctx.configDir);
+  return customProgram(fn, name, readerOf(def, ctx), ctx);
+}
+
+/** Synchronous compilation: custom modules must have been loaded by `preloadGenerators`. */
+export function compileGeneratorSync(def: GeneratorDef, ctx: CompileContext): Program {
+  const name = def.generator;
+  const builtIn = BUILT_IN_GENERATORS[name];
+  if (builtIn) {
+    const p = builtIn(readerOf(def, ctx), ctx);
+    if (p instanceof Promise) throw new Error(`generator ${name} compiles asynchronously`);
+    return p;
+  }
+  if (!isCustomGeneratorName(name)) unknownGenerator(name, ctx.where);
+  const fn = loadedCustomGenerator(name, ctx.configDir);
+  if (!fn) throw new UserError(`${ctx.where}.generator: the custom generator "${name}" is not loaded yet (call preloadGenerators(config) before creating a stream)`);
+  return customProgram(fn, name, readerOf(def, ctx), ctx);
+}
+
+/** Imports every custom generator module of the config (so synchronous callers can use them). */
+export async function preloadGenerators(
+  sets: Array<{ defs: GeneratorDef[]; section: string }>,
+  configDir?: string,
+): Promise<void> {
+  for (const { defs, section } of sets) {
+    for (let i = 0; i < defs.length; i++) {
+      const name = defs[i]!.generator;
+      if (!BUILT_IN_GENERATORS[name] && isCustomGeneratorName(name)) await loadCustomGenerator(name, `${section}[${i}]`, configDir);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Signal generation from score columns: smoothen, combine, threshold_rule, threshold_rule2. */
+export { computeSignals, createSignalStream } from '../generators/index.ts';
