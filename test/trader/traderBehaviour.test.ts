@@ -87,6 +87,16 @@ describe.each<[string, Make]>([
     expect(rig.trader.book.order).toMatchObject({ side: 'sell', quantity: 0.004 });
   });
 
+  it('writes its state when the book changes, not on quiet bars', async () => {
+    const rig = traderOn(await open());
+    await rig.trader.start();
+    const saves = rig.store.saves;
+    for (let i = 0; i < 5; i++) await rig.step(bar(i, 100_000, 100_100, 99_950, 100_000));
+    expect(rig.store.saves).toBe(saves);
+    await rig.step(bar(5, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    expect(rig.store.saves).toBeGreaterThan(saves);
+  });
+
   it('caps a buy at max_position_quote', async () => {
     const rig = traderOn(await open(), { settings: { max_position_quote: 200 } });
     await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });

@@ -27,7 +27,7 @@ export function memoryStore(data: TraderState): TraderStateStore & { saves: numb
 
 export interface TraderRig {
   trader: Trader;
-  store: TraderStateStore;
+  store: ReturnType<typeof memoryStore>;
   log: TransactionLog;
   /** Closes a bar on the broker side, then hands it to the trader with its signals. */
   step(c: Candle, signal?: { buy?: boolean; sell?: boolean; fresh?: boolean }): Promise<TraderTick>;

@@ -86,17 +86,19 @@ export class LiveBroker implements Broker {
   }
 
   async cancelOrder(symbol: string, clientOrderId: string): Promise<Order> {
+    let failure: unknown;
     try {
       await withRetry(() => this.exchange.cancelOrder('', toCcxtSymbol(symbol), { origClientOrderId: clientOrderId }), {
         ...this.retry,
         what: `cancel ${clientOrderId}`,
       });
     } catch (e) {
-      // Already filled or cancelled (or a retried cancel that had succeeded): its state tells.
-      if (!(e instanceof ccxt.OrderNotFound) && !(e instanceof ccxt.OperationRejected)) throw e;
+      // Already filled or cancelled, or a retried cancel that had succeeded: the order's state tells.
+      failure = e;
     }
     const o = await this.fetchOrder(symbol, clientOrderId);
     if (!o) throw new OrderRejectedError(`order ${clientOrderId} is not known to the exchange`, -2011);
+    if (failure && o.status === 'open') throw failure;
     return o;
   }
 

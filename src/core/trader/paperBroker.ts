@@ -149,7 +149,8 @@ export class PaperBroker implements Broker {
     }
     this.store.data.lastPrice[symbol] = bar.close;
     this.store.data.lastBar[symbol] = bar.time;
-    await this.store.write();
+    // The last price and bar reach the disk with the next order; a bar without fills costs no write.
+    if (touched.length) await this.store.write();
     return touched;
   }
 

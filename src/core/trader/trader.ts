@@ -121,7 +121,22 @@ export class Trader {
 
   /** One closed bar: settle the open order (filled, or cancelled after its bar), then act on the signal. */
   onBar(bar: TraderBar): Promise<TraderTick> {
-    return this.serial(() => this.tick(bar));
+    return this.serial(async () => {
+      // State is written when the books change, not every bar (replays run through years of bars).
+      const before = this.fingerprint();
+      try {
+        return await this.tick(bar);
+      } finally {
+        if (this.fingerprint() !== before) await this.opts.store.write();
+      }
+    });
+  }
+
+  /** What must reach the disk when it changes: the mode, the orders, the states and the ledgers. */
+  private fingerprint(): string {
+    const st = this.opts.store.data;
+    const book = (b: TraderBook) => `${b.status}|${b.ledger.length}|${b.order ? `${b.order.clientOrderId}:${b.order.id}:${b.order.status}:${b.order.filled}` : '-'}`;
+    return `${st.mode}|${book(st.books.paper)}|${book(st.books.live)}`;
   }
 
   private async tick(bar: TraderBar): Promise<TraderTick> {
@@ -131,7 +146,6 @@ export class Trader {
     if (mode === 'off') {
       st.lastClose = bar.close;
       st.lastBarTime = bar.time;
-      await this.opts.store.write();
       return out;
     }
     if (!this.reconciled[mode]) {
@@ -155,33 +169,26 @@ export class Trader {
         if (!(await this.settleOrder(broker, book, out))) return out;
       } catch (e) {
         this.note(out, `cannot check order ${book.order.clientOrderId}, will retry next bar: ${describeError(e)}`);
-        await this.opts.store.write();
         return out;
       }
     }
 
     const side: OrderSide | undefined = bar.buy && !bar.sell ? 'buy' : bar.sell && !bar.buy ? 'sell' : undefined;
     const wanted = (side === 'buy' && book.status === 'SOLD') || (side === 'sell' && book.status === 'BOUGHT');
-    if (!side || !wanted) {
-      await this.opts.store.write();
-      return out;
-    }
+    if (!side || !wanted) return out;
     const ageBars = (this.opts.clock() - (bar.time + this.opts.freq.ms)) / this.opts.freq.ms;
     if (bar.fresh === false || ageBars > this.opts.settings.max_data_age_bars) {
       this.note(out, `no ${side} order: the bar of ${new Date(bar.time).toISOString()} is ${ageBars.toFixed(1)} bars old (limit ${this.opts.settings.max_data_age_bars})`);
-      await this.opts.store.write();
       return out;
     }
     if (side === 'buy' && this.opts.settings.daily_loss_limit_quote > 0) {
       const today = realisedOnDay(book.ledger, this.opts.clock());
       if (today <= -this.opts.settings.daily_loss_limit_quote) {
         this.note(out, `no buy order: today's realised loss ${(-today).toFixed(2)} reached the daily limit ${this.opts.settings.daily_loss_limit_quote}`);
-        await this.opts.store.write();
         return out;
       }
     }
     await this.place(broker, book, side, bar, out);
-    await this.opts.store.write();
     return out;
   }
 
@@ -322,10 +329,10 @@ export class Trader {
     return this.opts.live;
   }
 
-  /** Notes repeat every bar while a condition lasts; log each distinct one once. */
+  /** A condition worth a line in the log: logged once while it repeats bar after bar. */
   private note(out: TraderTick, text: string): void {
     out.notes.push(text);
-    if (text !== this.lastNote) this.opts.log?.warn(text);
+    if (text !== this.lastNote) this.opts.log?.debug(text);
     this.lastNote = text;
   }
 
