@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import path from 'node:path';
 import { Frame, type ColumnKind } from '../core/frame.ts';
 import { UserError } from '../core/errors.ts';
-import { epochToMs, formatTime } from '../core/time.ts';
+import { DAY, epochToMs } from '../core/time.ts';
 import { openAtomic } from './atomic.ts';
 
 export interface ReadCsvOptions {
@@ -116,8 +116,11 @@ function fastNumber(buf: Buffer, s: number, e: number): number | 'bool1' | 'bool
   return neg ? -v : v;
 }
 
+/** Two decimal digits at i as a number; -1000 when they are not digits (fails every range check). */
 function two(buf: Buffer, i: number): number {
-  return (buf[i]! - 48) * 10 + (buf[i + 1]! - 48);
+  const a = buf[i]! - 48;
+  const b = buf[i + 1]! - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1000;
 }
 
 /** `YYYY-MM-DD[ T]HH:MM[:SS[.fff]][Z|±HH:MM]` or an epoch number → ms; NaN if neither. */
@@ -151,6 +154,7 @@ function parseTimeCell(buf: Buffer, s: number, e: number): number {
         }
       }
     }
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return NaN;
     let t = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
     if (i < e) {
       const z = buf[i];
@@ -305,9 +309,33 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
   return frame;
 }
 
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+
+/**
+ * `formatTime` for many ascending times: the date part is formatted once per day. Times with
+ * milliseconds keep them (`.mmm`), so a round trip is exact.
+ */
+function timeFormatter(): (t: number) => string {
+  let dayStart = NaN;
+  let dayText = '';
+  return (t) => {
+    if (!Number.isFinite(t)) return '';
+    if (!(t >= dayStart && t < dayStart + DAY)) {
+      dayStart = Math.floor(t / DAY) * DAY;
+      dayText = `${new Date(dayStart).toISOString().slice(0, 10)} `;
+    }
+    const ms = t - dayStart;
+    const sec = Math.floor(ms / 1000);
+    const text = `${dayText}${TWO_DIGITS[Math.floor(sec / 3600)]}:${TWO_DIGITS[Math.floor(sec / 60) % 60]}:${TWO_DIGITS[sec % 60]}`;
+    const frac = ms - sec * 1000;
+    return frac ? `${text}.${String(Math.round(frac * 1000) / 1000).padStart(3, '0')}` : text;
+  };
+}
+
 function formatter(kind: ColumnKind, decimals: number | undefined): (v: number) => string {
   if (kind === 'bool') return (v) => (Number.isNaN(v) ? '' : v ? 'True' : 'False');
-  if (decimals === undefined) return (v) => (Number.isNaN(v) ? '' : String(v));
+  // String() is the shortest text that reads back to the same double; only -0 needs help.
+  if (decimals === undefined) return (v) => (v !== v ? '' : v === 0 && 1 / v < 0 ? '-0' : String(v));
   return (v) => (Number.isNaN(v) ? '' : Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v) : v.toFixed(decimals));
 }
 
@@ -332,9 +360,10 @@ export function writeCsv(file: string, frame: Frame, options: WriteCsvOptions = 
       else out.write(text);
     };
     const n = frame.length;
+    const formatTimeCell = timeFormatter();
     const line: string[] = new Array(names.length + 1);
     for (let i = 0; i < n; i++) {
-      line[0] = formatTime(frame.time[i]!);
+      line[0] = formatTimeCell(frame.time[i]!);
       for (let c = 0; c < cols.length; c++) line[c + 1] = fmts[c]!(cols[c]![i]!);
       parts.push(line.join(','), '\n');
       if (parts.length > 20_000) flush();

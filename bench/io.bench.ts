@@ -1,0 +1,52 @@
+/**
+ * CSV speed: the full real BTCUSDT 1m file (656,640 rows, gzip) read into a Frame, against
+ * the floor of any text format (gunzip, then split the text into lines) measured in the same
+ * run; then the frame written back as CSV.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { readCsv, writeCsv } from '../src/storage/csv.ts';
+import { peakRssMb, SHARED_DATA, timeIt, type BenchRow } from './lib.ts';
+
+export async function bench(): Promise<BenchRow[]> {
+  const file = path.join(SHARED_DATA, 'BTCUSDT-1m.csv.gz');
+  if (!fs.existsSync(file)) return [{ name: 'read BTCUSDT-1m.csv.gz', value: NaN, unit: 'rows/s', note: `${file} is missing` }];
+  const repeat = Number(process.env.BENCH_REPEAT ?? 3);
+
+  let rows = 0;
+  let frame = readCsv(file);
+  const readMs = await timeIt(() => {
+    frame = readCsv(file);
+    rows = frame.length;
+  }, repeat);
+  // before the floor pass, whose line strings take more memory than the frame
+  const rssAfterRead = peakRssMb();
+
+  let lines = 0;
+  const floorMs = await timeIt(() => {
+    const text = zlib.gunzipSync(fs.readFileSync(file)).toString('latin1');
+    lines = text.split('\n').length;
+  }, repeat);
+  const gunzipMs = await timeIt(() => zlib.gunzipSync(fs.readFileSync(file)), repeat);
+
+
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itb-bench-')), 'klines.csv');
+  const writeMs = await timeIt(() => writeCsv(out, frame), 1);
+  const writeGzMs = await timeIt(() => writeCsv(`${out}.gz`, frame), 1);
+  const roundTrip = readCsv(out);
+  const exact = roundTrip.length === rows && roundTrip.columnNames().every((c) => roundTrip.get(c).every((v, i) => Object.is(v, frame.get(c)[i])));
+  fs.rmSync(path.dirname(out), { recursive: true, force: true });
+
+  const perSec = (ms: number) => (rows / ms) * 1000;
+  return [
+    { name: `read ${rows} rows (csv.gz → Frame)`, value: readMs / 1000, unit: 's', baseline: floorMs / 1000, baselineLabel: 'gunzip + split lines', target: '≤ 2× floor' },
+    { name: 'read throughput', value: perSec(readMs), unit: 'rows/s' },
+    { name: 'floor: gunzip + split lines', value: perSec(floorMs), unit: 'rows/s', note: `${lines - 2} lines` },
+    { name: 'gunzip alone', value: gunzipMs / 1000, unit: 's' },
+    { name: 'peak RSS after reads', value: rssAfterRead, unit: 'MB' },
+    { name: 'write CSV (full precision)', value: writeMs / 1000, unit: 's', note: `${perSec(writeMs).toFixed(0)} rows/s` },
+    { name: 'write CSV.gz', value: writeGzMs / 1000, unit: 's', note: `round trip exact: ${exact}` },
+  ];
+}
