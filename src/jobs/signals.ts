@@ -1,6 +1,23 @@
-import { NotBuiltError } from '../core/errors.ts';
-import type { JobContext } from './context.ts';
+import { stageFile } from '../config/load.ts';
+import { UserError } from '../core/errors.ts';
+import { writeCsv } from '../storage/csv.ts';
+import { applyRowWindow, type JobContext } from './context.ts';
+import { readStageInput, runSectionWithProgress, warnMissing } from './features.ts';
 
-export async function run(_ctx: JobContext): Promise<number> {
-  throw new NotBuiltError('itb signals');
+/**
+ * `itb signals` (the original's signals.py): predictions.csv → signals.csv with every
+ * signal_sets generator applied in order; keeps timestamp, open, high, low, close, the
+ * configured labels that are present and the signal columns.
+ */
+export async function run(ctx: JobContext): Promise<number> {
+  const { config } = ctx;
+  const frame = applyRowWindow(readStageInput(config, 'predict_file_name'), config);
+  if (!frame.length) throw new UserError(`${config.predict_file_name} has no rows`);
+  const names = await runSectionWithProgress(ctx, frame, 'signal_sets');
+  warnMissing(ctx, frame, names, 'signal');
+  const keep = ['open', 'high', 'low', 'close', ...config.labels].filter((c) => frame.has(c) && !names.includes(c));
+  const out = stageFile(config, config.signal_file_name);
+  writeCsv(out, frame, { timeColumn: config.time_column, columns: [...new Set([...keep, ...names])] });
+  ctx.log.info(`${names.length} signal columns for ${frame.length} rows stored in ${out}`);
+  return 0;
 }
