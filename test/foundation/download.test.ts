@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -11,7 +12,8 @@ import { formatTime, parseFreq } from '../../src/core/time.ts';
 import { downloadKlines, run } from '../../src/jobs/download.ts';
 import type { JobContext } from '../../src/jobs/context.ts';
 import type { ProgressEvent } from '../../src/jobs/progress.ts';
-import { readCsv } from '../../src/storage/csv.ts';
+import { readCsv, writeCsv } from '../../src/storage/csv.ts';
+import { candlesToFrame } from '../../src/core/klines.ts';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.ts';
 import { makeCandles, MIN, T0 } from './candles.ts';
 
@@ -232,6 +234,32 @@ describe('itb download against the fake exchange', () => {
     const err = await run(context(config({ data_sources: [{ folder: 'BTCUSDX', file: 'klines', column_prefix: '' }] }))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toBe('exchange binance has no market BTCUSDX (data_sources folder)');
+  });
+
+  it('every data source folder gets its file; a gzipped file is continued in place', async () => {
+    const eth = makeCandles(50, T0, MIN, 99);
+    fake.setCandles('ETHUSDT', eth);
+    fake.setNow(T0 + 40 * MIN);
+    const cfg = config({ data_sources: [{ folder: 'BTCUSDT', file: 'klines' }, { folder: 'ETHUSDT', file: 'klines' }, { folder: 'BTCUSDT', file: 'klines' }] });
+    // BTCUSDT starts from a gzipped file of its first 20 candles (the way the bundled sample ships)
+    writeCsv(`${klinesFile()}.gz`, candlesToFrame(CANDLES.slice(0, 20)));
+    await run(context(cfg));
+    expect(fs.existsSync(klinesFile())).toBe(false);
+    fs.writeFileSync(klinesFile(), zlib.gunzipSync(fs.readFileSync(`${klinesFile()}.gz`)));
+    expectStoredCandles(40);
+    const ethFile = readCsv(path.join(dataFolder, 'ETHUSDT', 'klines.csv'));
+    expect(ethFile.length).toBe(40);
+    expect(ethFile.get('close')[39]).toBe(eth[39]!.close);
+  });
+
+  it('an unreachable exchange is retried, then one sentence', async () => {
+    const closed = await startFakeBinance();
+    const url = closed.url;
+    await closed.close();
+    const cfg = config({ exchange: { api_root: url, retry_base_ms: 10, retries: 2, timeout_ms: 1000, download_start: formatTime(T0) } });
+    const err = await run(context(cfg)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/^download of BTCUSDT stopped: the exchange is unreachable after 2 retries \(.*\); what arrived is saved, run again to resume$/);
   });
 
   it('refuses venues it cannot download from', async () => {
