@@ -53,6 +53,9 @@ export function timeAxis(min: number, max: number, showLabels = true): ScaleOpti
     type: 'linear',
     min,
     max,
+    afterBuildTicks(axis: { ticks: Array<{ value: number }> }) {
+      axis.ticks = roundTimeTicks(min, max).map((value) => ({ value }));
+    },
     ticks: { display: showLabels, maxTicksLimit: 8, maxRotation: 0, align: 'inner', callback: (v) => label(Number(v)) },
     grid: { color: '#eeeeee' },
   } as ScaleOptions<'linear'>;
@@ -70,4 +73,15 @@ export function valueAxis(title: string, extra: Partial<ScaleOptions<'linear'>> 
     },
     ...extra,
   } as unknown as ScaleOptions<'linear'>;
+}
+
+const TICK_STEPS = [1, 5, 15, 30, 60, 120, 180, 360, 720, 1440, 2 * 1440, 7 * 1440, 14 * 1440, 30 * 1440, 91 * 1440, 182 * 1440, 365 * 1440].map((m) => m * 60_000);
+
+/** Tick times on whole UTC minutes/hours/days, at most `most` of them. */
+export function roundTimeTicks(min: number, max: number, most = 8): number[] {
+  const span = max - min;
+  const step = TICK_STEPS.find((s) => span / s <= most) ?? TICK_STEPS[TICK_STEPS.length - 1]!;
+  const out: number[] = [];
+  for (let t = Math.ceil(min / step) * step; t <= max; t += step) out.push(t);
+  return out;
 }

@@ -63,23 +63,30 @@ export async function runBacktest(config: Config, options: BacktestOptions = {})
 
   const ruleText = describeRule(rule, thresholds);
   const plain = reportLines(metrics, { symbol: config.symbol, rule: ruleText });
-  const buys: number[] = [];
-  const sells: number[] = [];
-  switches.forEach((row, k) => (k % 2 === 0 ? buys : sells).push(row));
-  const chartPng = renderBacktestChart({
-    time: frame.time,
-    price: data.price,
-    buys,
-    sells,
-    scores: rule.scores.map((name) => ({ name, values: frame.get(name) })),
-    thresholds: [
-      { value: thresholds.buy, label: `buy ≥ ${thresholds.buy}` },
-      { value: thresholds.sell, label: `sell ≤ ${thresholds.sell}` },
-    ],
-    equity,
-    title: `${config.symbol} · ${direction} · ${ruleText}`,
-  });
+  const chartPng = chartOfSimulation(frame, rule, thresholds, switches, equity, `${config.symbol} · ${direction} · ${ruleText}`);
   return { text: telegramMessages(plain, `Backtest ${config.symbol}`), plain, chartPng, metrics, trades, thresholds };
+}
+
+/** The backtest picture of one simulation: signals on the price, the score(s) with their thresholds, the equity. */
+export function chartOfSimulation(frame: Frame, rule: ScoreRule, t: ThresholdRule, switches: Int32Array, equity: Float64Array, title: string): Buffer {
+  const [s1, s2] = rule.scores;
+  const thresholds: Array<{ value: number; label: string; color?: string }> = [
+    { value: t.buy, label: `${s2 ? `${s1} ` : ''}buy ≥ ${t.buy}` },
+    { value: t.sell, label: `${s2 ? `${s1} ` : ''}sell ≤ ${t.sell}` },
+  ];
+  if (s2 !== undefined && t.buy2 !== undefined && t.sell2 !== undefined) {
+    thresholds.push({ value: t.buy2, label: `${s2} buy ≥ ${t.buy2}`, color: '#7fbf7f' }, { value: t.sell2, label: `${s2} sell ≤ ${t.sell2}`, color: '#e08080' });
+  }
+  return renderBacktestChart({
+    time: frame.time,
+    price: frame.get('close'),
+    buys: switches.filter((_, k) => k % 2 === 0),
+    sells: switches.filter((_, k) => k % 2 === 1),
+    scores: rule.scores.map((name) => ({ name, values: frame.get(name) })),
+    thresholds,
+    equity,
+    title,
+  });
 }
 
 /** Close and score columns of a signals frame, as the simulation reads them. */

@@ -12,8 +12,7 @@ import { gridTableLines, reportLines } from '../core/backtest/report.ts';
 import { findScoreRule, thresholdsFor } from '../core/backtest/scoreRule.ts';
 import { appendSignalModels, type RankedModel } from '../core/backtest/signalModelsFile.ts';
 import { thresholdSwitches } from '../core/backtest/thresholdSwitches.ts';
-import { renderBacktestChart } from '../charts/backtestChart.ts';
-import { describeRule, loadSignalFrame, scoreData, signalModelsPath, simulateWindow } from './backtest.ts';
+import { chartOfSimulation, describeRule, loadSignalFrame, scoreData, signalModelsPath, simulateWindow } from './backtest.ts';
 import type { JobContext } from './context.ts';
 
 /**
@@ -87,22 +86,7 @@ export async function run(ctx: JobContext): Promise<number> {
   const equity = new Float64Array(frame.length);
   scanEquity(data.price, switches, sim.direction, costs, calendar, equity);
   const png = signalModelsPath(config, 'png');
-  writeFileAtomic(
-    png,
-    renderBacktestChart({
-      time: frame.time,
-      price: data.price,
-      buys: switches.filter((_, k) => k % 2 === 0),
-      sells: switches.filter((_, k) => k % 2 === 1),
-      scores: rule.scores.map((name) => ({ name, values: frame.get(name) })),
-      thresholds: [
-        { value: bestRule.buy, label: `buy ≥ ${bestRule.buy}` },
-        { value: bestRule.sell, label: `sell ≤ ${bestRule.sell}` },
-      ],
-      equity,
-      title: `${config.symbol} · best of ${combos.length} · ${describeRule(rule, bestRule)}`,
-    }),
-  );
+  writeFileAtomic(png, chartOfSimulation(frame, rule, bestRule, switches, equity, `${config.symbol} · best of ${combos.length} · ${describeRule(rule, bestRule)}`));
 
   const out = [
     ...gridTableLines(top, grid.axes, sim.sort_by),

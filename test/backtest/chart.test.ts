@@ -3,7 +3,7 @@ import { renderBacktestChart, BACKTEST_CHART_SIZE } from '../../src/charts/backt
 import { renderPriceChart } from '../../src/charts/priceChart.ts';
 import { renderScoreChart } from '../../src/charts/scoreChart.ts';
 import { renderEquityChart } from '../../src/charts/equityChart.ts';
-import { pickRows } from '../../src/charts/series.ts';
+import { pickRows, roundTimeTicks } from '../../src/charts/series.ts';
 import { returnCalendar } from '../../src/core/backtest/calendar.ts';
 import { scanEquity } from '../../src/core/backtest/equity.ts';
 import { thresholdSwitches } from '../../src/core/backtest/thresholdSwitches.ts';
@@ -58,5 +58,11 @@ describe('charts', () => {
     expect(Array.from(rows)).toContain(54_321);
     expect(Array.from(rows)).toContain(12_345);
     for (let j = 1; j < rows.length; j++) expect(rows[j]!).toBeGreaterThan(rows[j - 1]!);
+  });
+
+  it('puts the date ticks on round UTC times', () => {
+    const t0 = Date.UTC(2025, 10, 28, 23, 59);
+    expect(roundTimeTicks(t0, t0 + 2 * 86_400_000)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((k) => Date.UTC(2025, 10, 29) + (k - 1) * 6 * 3_600_000));
+    expect(roundTimeTicks(0, 90 * 86_400_000).every((t) => t % (14 * 86_400_000) === 0)).toBe(true);
   });
 });
