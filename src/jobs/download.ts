@@ -90,6 +90,7 @@ export async function downloadKlines(o: DownloadOptions): Promise<DownloadResult
   let since = since0;
   let lastSave = Date.now();
   let interrupted = false;
+  let shown = 0;
   try {
     for (;;) {
       if (o.signal?.aborted) {
@@ -101,7 +102,8 @@ export async function downloadKlines(o: DownloadOptions): Promise<DownloadResult
       pending.push(...closed);
       received += closed.length;
       const reached = closed.length ? closed[closed.length - 1]!.time : since;
-      progress({ stage, done: Math.min(received, expected), total: expected, unit: 'rows', detail: `reached ${formatTime(reached)}` });
+      shown = Math.min(received, expected);
+      progress({ stage, done: shown, total: expected, unit: 'rows', detail: `reached ${formatTime(reached)}` });
       // Done: nothing (more) there, the still-open candle was reached, or the next one cannot have closed yet.
       if (!closed.length || closed.length < page.length) break;
       since = closesAt(closed[closed.length - 1]!.time);
@@ -119,7 +121,7 @@ export async function downloadKlines(o: DownloadOptions): Promise<DownloadResult
     else throw e;
   }
   save();
-  progress({ stage, done: expected, total: expected, unit: 'rows', detail: `reached ${formatTime(stored.length ? stored.time[stored.length - 1]! : since0)}` });
+  if (!interrupted && shown < expected) progress({ stage, done: expected, total: expected, unit: 'rows', detail: `reached ${formatTime(stored.length ? stored.time[stored.length - 1]! : since0)}` });
   const last = stored.length ? stored.time[stored.length - 1]! : NaN;
   o.log?.info(
     `${o.symbol}: ${received} candles received${saves ? `, ${stored.length} rows in ${target}` : ', file unchanged'}; last ${formatTime(last) || 'none'}${interrupted ? ' (interrupted: run again to resume)' : ''}`,
