@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { createBot, openBotStore, type ItbBot } from '../../bot/createBot.ts';
 import type { Publisher } from '../../bot/publisher.ts';
 import type { BotServices } from '../../bot/services.ts';
+import type { SendLimits } from '../../bot/sendLimiter.ts';
 import { botStateFolder } from '../../bot/state.ts';
 import { startTerminalChat, type TerminalChat } from '../../bot/terminal.ts';
 import { describeError } from '../../core/errors.ts';
@@ -28,6 +29,8 @@ export interface ProcessParts extends OutputParts {
   bot: ItbBot | null;
   /** Resolves when the person closes the terminal chat (never without one). */
   chatClosed: Promise<void>;
+  /** Waits (at most `ms`) until queued posts are delivered; what is left stays in the outbox journal. */
+  drain(ms: number): Promise<void>;
 }
 
 export interface ProcessPartsOptions {
@@ -38,6 +41,8 @@ export interface ProcessPartsOptions {
   folder: string;
   /** The service's clock (simulated in replay). */
   clock: () => number;
+  /** Telegram sending limits (tests scale them up). */
+  botLimits?: SendLimits;
 }
 
 /** The bot's publisher as the outputs' channel: score bands decided by the bot (with subscribers' settings). */
@@ -63,7 +68,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
   const useBot = !!config.telegram.token || o.mode === 'start';
   if (useBot) {
     const botConfig = config.telegram.token || config.telegram.channel !== '' ? config : { ...config, telegram: { ...config.telegram, channel: 'channel' } };
-    bot = createBot({ config: botConfig, store: await openBotStore(botStateFolder(config)), services, log });
+    bot = createBot({ config: botConfig, store: await openBotStore(botStateFolder(config)), services, log, limits: o.botLimits });
   }
   const publisher: ChannelPublisher = bot ? botChannel(bot.publisher) : new ConsolePublisher(path.join(o.folder, 'charts'));
   const admins: AdminNotifier = {
@@ -114,6 +119,12 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
         chat = await startTerminalChat(bot, { input, output: process.stdout, photoDir: path.join(o.folder, 'terminal-photos') });
         chatClosed = o.terminalChat ? chat.closed : new Promise<void>(() => {});
       }
+    },
+    async drain(ms: number) {
+      if (!bot || !bot.publisher.outbox.pending) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([bot.publisher.outbox.idle(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+      clearTimeout(timer);
     },
     async close() {
       chat?.close();

@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConfig, loadConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import type { Frame } from '../../src/core/frame.ts';
+import { runSection } from '../../src/core/generators/run.ts';
+import { scoreNotificationConfigs } from '../../src/core/notify/scoreBand.ts';
+import { scoreNotification } from '../../src/core/notify/scoreMessage.ts';
+import { formatTime, parseTime, DAY, MINUTE } from '../../src/core/time.ts';
+import { trainAll } from '../../src/models/trainAll.ts';
+import { readCsv } from '../../src/storage/csv.ts';
+import { log } from '../../src/log.ts';
+import { silentProgress } from '../../src/jobs/progress.ts';
+import { runService } from '../../src/jobs/service/run.ts';
+import { startFakeBinance, type FakeBinance } from '../fakes/binance.ts';
+import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.ts';
+import { FakeExchangeClock, frameToCandles } from './exchangeClock.ts';
+
+/**
+ * Online = offline: a day of real BTCUSDT minutes replayed through `itb serve` as fast as it
+ * goes, against the loopback Binance and Telegram fakes. The scores the service produced bar
+ * by bar equal the batch pipeline's (features over the whole data, predict, signals), and the
+ * channel receives exactly the messages the score band rules imply for those scores — also
+ * across a restart in the middle of the day, with a subscriber who keeps getting them.
+ */
+const DAY_START = parseTime('2025-11-28 00:00:00');
+const MIDDAY = DAY_START + 12 * 60 * MINUTE;
+const CHANNEL = '@itb_test_channel';
+const FAST = { overall: { count: 10_000, windowMs: 1000 }, perChat: { count: 10_000, windowMs: 1000 }, perGroup: { count: 10_000, windowMs: 1000 } };
+
+let dir: string;
+let config: Config;
+let klines: Frame;
+let batch: Frame;
+let exchange: FakeBinance;
+let telegram: FakeTelegram;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-online-offline-'));
+  exchange = await startFakeBinance();
+  telegram = await startFakeTelegram();
+  const sample = loadConfig('src/config/samples/embedded.jsonc', {}).config;
+  config = buildConfig(
+    {
+      ...structuredClone(sample),
+      venue: 'binance',
+      data_folder: dir,
+      train_length: 0,
+      output_sets: sample.output_sets.filter((o) => o.generator === 'score_notification_model'),
+      exchange: { api_root: exchange.url, timeout_ms: 2000, retries: 2, retry_base_ms: 10 },
+      telegram: { token: telegram.token, api_root: telegram.apiRoot, channel: CHANNEL, admins: [7] },
+      trader: { mode: 'off' },
+    },
+    { env: {} },
+  ).config;
+
+  const all = readCsv('data/sample/BTCUSDT/klines.csv.gz');
+  klines = all.slice(all.lowerBound(DAY_START - 8 * DAY), all.lowerBound(DAY_START + DAY));
+  exchange.setCandles('BTCUSDT', frameToCandles(klines));
+
+  // Models trained on the week before the replayed day.
+  const train = klines.slice(0, klines.lowerBound(DAY_START - config.label_horizon * MINUTE));
+  await runSection(train, config, 'feature_sets');
+  await runSection(train, config, 'label_sets');
+  await trainAll(config, train);
+
+  // The batch pipeline over all the data.
+  batch = klines.slice(0);
+  await runSection(batch, config, 'feature_sets');
+  const { loadModelSet } = await import('../../src/models/modelSet.ts');
+  batch.assign((await loadModelSet(config)).predictFrame(batch));
+  await runSection(batch, config, 'signal_sets');
+}, 120_000);
+
+afterAll(async () => {
+  await exchange?.close();
+  await telegram?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function serveUntil(from: number, to: number, onReady?: () => Promise<void>) {
+  const clock = new FakeExchangeClock(config, exchange, from + 1000, to + 1000);
+  const ctx = { config, configFile: '', args: [], log: log(), progress: silentProgress };
+  return runService(ctx, { mode: 'serve', source: clock, clock, botLimits: FAST, onReady: onReady ? async () => onReady() : undefined });
+}
+
+describe('online = offline', () => {
+  it('scores a replayed day as the batch pipeline does and posts exactly the band messages, across a restart', async () => {
+    const user = { id: 501, first_name: 'Ada' };
+    expect(
+      await serveUntil(DAY_START, MIDDAY, async () => {
+        telegram.userSays(user, '/subscribe');
+        await telegram.waitForMessage(user.id, (m) => /subscribed/i.test(m.text ?? ''));
+      }),
+    ).toBe(0);
+    expect(await serveUntil(MIDDAY, DAY_START + DAY)).toBe(0);
+
+    // Scores, bar by bar.
+    const history = fs.readFileSync(path.join(dir, 'BTCUSDT', 'state', 'scores.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(history).toHaveLength(1440);
+    const first = batch.lowerBound(DAY_START);
+    const score = batch.get('trade_score');
+    const expected: string[] = [];
+    let prev: number | null = null;
+    const [notify] = scoreNotificationConfigs(config as never);
+    history.forEach((h, k) => {
+      const i = first + k;
+      expect(h.time).toBe(formatTime(batch.time[i]!));
+      expect(h.status).toBe('ok');
+      for (const c of ['high_20_lc', 'low_20_lc', 'trade_score']) expect(Math.abs((h[c] as number) - batch.get(c)[i]!)).toBeLessThan(1e-9);
+      expect(h.buy_signal_column).toBe(batch.get('buy_signal_column')[i]);
+      const n = scoreNotification({ symbol: 'BTCUSDT', freq: '1min', closeTime: batch.time[i]! + MINUTE, close: batch.get('close')[i]!, score: score[i]! }, notify!, prev);
+      prev = n.bandNo;
+      if (n.send) expected.push(n.text);
+    });
+    expect(expected.length).toBeGreaterThan(10);
+
+    // Messages: the channel got exactly the implied ones, in order; the subscriber too, before and after the restart.
+    expect(telegram.chat(CHANNEL).map((m) => m.text)).toEqual(expected);
+    const toUser = telegram.chat(user.id).map((m) => m.text).filter((t) => t && expected.includes(t));
+    expect(toUser).toEqual(expected);
+  }, 180_000);
+});
