@@ -16,6 +16,7 @@ import { thresholdSwitches, type ThresholdRule } from '../core/backtest/threshol
 import type { Direction, Trade, TradeCosts } from '../core/backtest/trades.ts';
 import { renderBacktestChart } from '../charts/backtestChart.ts';
 import { readCsv, resolveDataFile } from '../storage/csv.ts';
+import { runSection } from '../core/generators/index.ts';
 
 export interface BacktestOptions {
   /** First row: a date ("2025-01-01", "2025-01-01 12:00") or epoch ms. */
@@ -131,26 +132,12 @@ export async function loadSignalFrame(config: Config, rule: ScoreRule): Promise<
   const predictions = resolveDataFile(stageFile(config, config.predict_file_name));
   if (fs.existsSync(predictions)) {
     const frame = readCsv(predictions, { timeColumn: config.time_column });
-    if (rule.scores.every((s) => frame.has(s))) return frame;
-    await computeSignalSets(frame, config);
+    await runSection(frame, config, 'signal_sets');
     return frame;
   }
   throw new UserError(
     `${config.signal_file_name} is not in ${symbolFolder(config)}; create it with \`itb signals -c CONFIG\` (after \`itb predict\`)`,
   );
-}
-
-/** The engine's signal_sets, loaded when needed (the score columns are computed from the predictions). */
-async function computeSignalSets(frame: Frame, config: Config): Promise<void> {
-  const modulePath = '../core/generators/index.ts';
-  let engine: { computeSignals?: (f: Frame, c: Config) => Promise<unknown> | unknown };
-  try {
-    engine = (await import(modulePath)) as typeof engine;
-  } catch {
-    throw new UserError(`${config.signal_file_name} is missing and the signal generators are not available; run \`itb signals -c CONFIG\` first`);
-  }
-  if (!engine.computeSignals) throw new UserError(`${config.signal_file_name} is missing; run \`itb signals -c CONFIG\` first`);
-  await engine.computeSignals(frame, config);
 }
 
 const SPAN_UNITS: Record<string, number> = { m: MINUTE, min: MINUTE, h: HOUR, d: DAY, w: 7 * DAY };

@@ -8,8 +8,24 @@ import { readScoreRule, thresholdsFor } from '../../src/core/backtest/scoreRule.
 import { signalSwitches } from '../../src/core/backtest/switches.ts';
 import type { Direction, TradeCosts } from '../../src/core/backtest/trades.ts';
 import { sampleWithScores } from './realScore.ts';
+import { runGeneratorSet } from '../../src/core/generators/index.ts';
+import { buildConfig } from '../../src/config/load.ts';
+import type { GeneratorDef } from '../../src/config/schema.ts';
 
-/** threshold_rule / threshold_rule2 written the plain way: boolean columns, NaN → false. */
+const config = buildConfig({}, { env: {} }).config;
+
+/**
+ * The naive loop: for each combination, set the thresholds in the generator's parameters
+ * and re-run the engine's signal generator on the whole frame, as the original does.
+ */
+async function engineSignals(frame: Frame, def: GeneratorDef, params: GridParams): Promise<{ buy: Float64Array; sell: Float64Array }> {
+  const updated = structuredClone(def);
+  Object.assign(updated.config.parameters as object, params);
+  const [buyName, sellName] = await runGeneratorSet(frame, updated, config);
+  return { buy: frame.get(buyName!).slice(), sell: frame.get(sellName!).slice() };
+}
+
+/** threshold_rule / threshold_rule2 written the plain way (NaN → false), for the row-by-row check. */
 function referenceSignals(s1: Float64Array, p: GridParams, s2?: Float64Array): { buy: Uint8Array; sell: Uint8Array } {
   const n = s1.length;
   const buy = new Uint8Array(n);
@@ -74,12 +90,13 @@ describe('the grid search equals a naive loop over the same combinations (real B
       const got = await evaluateRules({ time: frame.time, price, score }, combos.map((p) => thresholdsFor(rule1, p)), { ...c });
       expect(got).toHaveLength(36);
       let trades = 0;
-      combos.forEach((p, k) => {
-        const { buy, sell } = referenceSignals(score, p);
+      const def: GeneratorDef = { generator: 'threshold_rule', config: { columns: 'trade_score', names: ['buy_signal_column', 'sell_signal_column'], parameters: {} } };
+      for (let k = 0; k < combos.length; k++) {
+        const { buy, sell } = await engineSignals(frame, def, combos[k]!);
         const naive = measureSwitches({ time: frame.time, price }, signalSwitches(price, buy, sell), c.direction, c.costs).metrics;
         expect(got[k]).toEqual(naive);
         trades += naive.trades;
-      });
+      }
       expect(trades).toBeGreaterThan(36 * 10); // the combinations really trade
     });
   }
@@ -129,9 +146,12 @@ describe('the grid search equals a naive loop over the same combinations (real B
       workers: 2,
     });
     expect(got).toHaveLength(36);
-    combos.forEach((p, k) => {
-      const { buy, sell } = referenceSignals(score, p, score2);
+    const def: GeneratorDef = { generator: 'threshold_rule2', config: { columns: ['trade_score', 'trend_score'], names: ['buy2_column', 'sell2_column'], parameters: {} } };
+    for (let k = 0; k < combos.length; k++) {
+      const { buy, sell } = await engineSignals(frame, def, combos[k]!);
+      const plain = referenceSignals(score, combos[k]!, score2);
+      expect(Array.from(buy)).toEqual(Array.from(plain.buy)); // the engine and the plain rule agree
       expect(got[k]).toEqual(measureSwitches({ time: frame.time, price }, signalSwitches(price, buy, sell), 'both', costs).metrics);
-    });
+    }
   });
 });

@@ -69,6 +69,25 @@ describe('runBacktest (the bot’s /backtest)', () => {
     expect(r.trades.every((t) => t.side === 'short')).toBe(true);
   });
 
+  it('computes the signal_sets on predictions.csv when there is no signals.csv', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-predictions-'));
+    try {
+      const f = sampleWithScores();
+      const score = f.get('trade_score');
+      f.set('high_20_lc', score.map((v) => (v > 0 ? v : 0)));
+      f.set('low_20_lc', score.map((v) => (v < 0 ? -v : Number.isNaN(v) ? NaN : 0)));
+      writeCsv(path.join(folder, 'BTCUSDT', 'predictions.csv'), f.select(['close', 'high_20_lc', 'low_20_lc']));
+      const c = config({}, folder);
+      c.signal_sets.unshift({ generator: 'combine', config: { columns: ['high_20_lc', 'low_20_lc'], names: 'trade_score', combine: 'difference' } });
+      const fromPredictions = await runBacktest(c, { last: '30d', params: { buy: 0.1, sell: -0.1 } });
+      const fromSignals = await runBacktest(config(), { last: '30d', params: { buy: 0.1, sell: -0.1 } });
+      expect(fromPredictions.metrics.trades).toBeGreaterThan(0);
+      expect(fromPredictions.metrics).toEqual(fromSignals.metrics);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('says which command makes the missing signals file', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-empty-'));
     await expect(runBacktest(config({}, empty))).rejects.toThrow(UserError);
