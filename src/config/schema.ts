@@ -105,6 +105,8 @@ export const exchangeSchema = z.looseObject({
   retry_base_ms: z.number().int().positive().default(1000),
   /** Where `itb download` starts when there is no klines file yet (a date, UTC). */
   download_start: str.default('2017-01-01'),
+  /** During a long download, save what has arrived at least this often (seconds; 0 = after every page). */
+  download_save_every_s: z.number().nonnegative().default(30),
 });
 
 export const traderSchema = z.looseObject({

@@ -166,6 +166,7 @@ export async function run(ctx: JobContext): Promise<number> {
           signal: ctx.signal,
           progress: ctx.progress,
           log: ctx.log,
+          saveEveryMs: config.exchange.download_save_every_s * 1000,
         });
         interrupted ||= result.interrupted;
       } catch (e) {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,6 +146,46 @@ describe('itb download against the fake exchange', () => {
 
     await fake.close();
     fake = await startFakeBinance({ candles: { BTCUSDT: CANDLES }, now: T0 + 2900 * MIN });
+    await run(context(config()));
+    expectStoredCandles(2900);
+  });
+
+  it('a killed process keeps the pages saved so far; the next run resumes', async () => {
+    fake.setNow(T0 + 2900 * MIN);
+    let release = () => {};
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    fake.addRoute({
+      method: 'GET',
+      path: '/api/v3/klines',
+      handle: async (req) => {
+        if (Number(req.query.get('startTime')) >= T0 + 2000 * MIN) await stalled; // page 3 hangs until the kill
+        return undefined;
+      },
+    });
+    const cfgFile = path.join(root, `crash${caseNo}.jsonc`);
+    fs.writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        venue: 'binance',
+        freq: '1min',
+        data_folder: dataFolder,
+        data_sources: [{ folder: 'BTCUSDT', file: 'klines' }],
+        exchange: { api_root: fake.url, timeout_ms: 60_000, download_start: formatTime(T0), download_save_every_s: 0 },
+      }),
+    );
+    const child = spawn(process.execPath, [path.resolve(import.meta.dirname, '../../bin/itb.mjs'), 'download', '-c', cfgFile], { stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (klineRequests().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(klineRequests()).toHaveLength(3);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    } finally {
+      child.kill('SIGKILL');
+      release();
+    }
+    expectStoredCandles(2000);
+    expect(fs.readdirSync(path.dirname(klinesFile())).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     await run(context(config()));
     expectStoredCandles(2900);
   });
