@@ -326,8 +326,6 @@ export class Willr extends TalibKernel {
 export class Mfi extends TalibKernel {
   private readonly pos: RingWindow;
   private readonly neg: RingWindow;
-  private posSum = 0;
-  private negSum = 0;
   private prevTp = NaN;
   constructor(private readonly period: number) {
     super();
@@ -340,15 +338,18 @@ export class Mfi extends TalibKernel {
     this.prevTp = tp;
     if (Number.isNaN(prev)) return NaN;
     const flow = tp * v[3]!;
-    const p = tp > prev ? flow : 0;
-    const m = tp < prev ? flow : 0;
-    const op = this.pos.push(p);
-    const om = this.neg.push(m);
-    this.posSum += p - (Number.isNaN(op) ? 0 : op);
-    this.negSum += m - (Number.isNaN(om) ? 0 : om);
+    this.pos.push(tp > prev ? flow : 0);
+    this.neg.push(tp < prev ? flow : 0);
     if (!this.pos.full) return NaN;
-    const t = this.posSum + this.negSum;
-    return t < 1 ? 0 : 100 * (this.posSum / t);
+    // Summed afresh each row: running sums leave ±1e-13 where a side has no flow at all.
+    let posSum = 0;
+    let negSum = 0;
+    for (let k = 0; k < this.period; k++) {
+      posSum += this.pos.at(k);
+      negSum += this.neg.at(k);
+    }
+    const t = posSum + negSum;
+    return t < 1 ? 0 : 100 * (posSum / t);
   }
 }
 
