@@ -31,6 +31,8 @@ const DATA = /^cf:([0-9a-f]{12}):(y|n)$/;
  */
 export class Confirmations {
   private readonly pending = new Map<string, Pending>();
+  /** Commands of recently expired questions, so a late press is audited by name. */
+  private readonly expired = new Map<string, string>();
 
   constructor(private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
 
@@ -49,6 +51,8 @@ export class Confirmations {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
+    this.expired.set(id, p.command);
+    if (this.expired.size > 1000) this.expired.delete(this.expired.keys().next().value!);
     try {
       await p.api.editMessageText(p.chatId, p.messageId, `⌛ Expired, nothing was done: ${p.question}`);
     } catch {
@@ -68,7 +72,7 @@ export class Confirmations {
           clearTimeout(p.timer);
         }
         await ctx.answerCallbackQuery({ text: 'This confirmation has expired; nothing was done.' });
-        await ctx.itb.audit(ctx, p?.command ?? 'confirmation', 'expired');
+        await ctx.itb.audit(ctx, p?.command ?? this.expired.get(m[1]!) ?? 'a confirmation', 'expired');
         try {
           await ctx.editMessageReplyMarkup({ reply_markup: undefined });
         } catch {

@@ -1,7 +1,7 @@
-import { Bot, GrammyError, type BotConfig } from 'grammy';
+import { Api, Bot, GrammyError, type BotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { autoRetry } from '@grammyjs/auto-retry';
-import { run, type RunnerHandle } from '@grammyjs/runner';
+import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { conversations, createConversation } from '@grammyjs/conversations';
 import type { Config } from '../config/schema.ts';
 import { UserError, describeError, isUserError } from '../core/errors.ts';
@@ -54,6 +54,8 @@ export interface BotDeps {
 
 export interface ItbBot {
   bot: Bot<BotContext>;
+  /** The API client of broadcasts (strict per-chat throttling); the terminal transport answers it too. */
+  broadcastApi: Api;
   publisher: Publisher;
   runtime: BotRuntime;
   limiter: SendLimiter;
@@ -94,8 +96,12 @@ export function createBot(deps: BotDeps): ItbBot {
   };
   const bot = new Bot<BotContext>(token, botConfig);
   const limiter = new SendLimiter(deps.limits);
-  // Throttle first (inner), retry around it: every retry waits for its turn too.
-  bot.api.config.use(throttleTransformer(limiter));
+  // Throttle first (inner), retry around it: every retry waits for its turn too. Broadcasts
+  // go through their own API client, held to the strict per-chat limit; replies may burst.
+  const broadcastApi = new Api(token, botConfig.client);
+  broadcastApi.config.use(throttleTransformer(limiter));
+  broadcastApi.config.use(autoRetry({ maxRetryAttempts: 4, maxDelaySeconds: 30 }));
+  bot.api.config.use(throttleTransformer(limiter, true));
   bot.api.config.use(autoRetry({ maxRetryAttempts: 4, maxDelaySeconds: 30 }));
 
   const localAdmins = new Set<number>();
@@ -121,6 +127,9 @@ export function createBot(deps: BotDeps): ItbBot {
     },
   };
 
+  // The runner handles updates concurrently; within one chat they must run in order (a button
+  // pressed right after a question must find the question's conversation waiting).
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use((ctx, next) => {
     ctx.itb = runtime;
     return next();
@@ -186,6 +195,7 @@ export function createBot(deps: BotDeps): ItbBot {
 
   const itb: ItbBot = {
     bot,
+    broadcastApi,
     publisher,
     runtime,
     limiter,
@@ -207,7 +217,7 @@ export function createBot(deps: BotDeps): ItbBot {
     startOutbox() {
       if (outboxStarted) return;
       outboxStarted = true;
-      store.outbox.start(publisher.deliverWith(bot.api), { concurrency: deps.concurrency ?? 16 });
+      store.outbox.start(publisher.deliverWith(broadcastApi), { concurrency: deps.concurrency ?? 16 });
     },
     async startPolling(options = {}) {
       if (!config.telegram.token) {

@@ -76,14 +76,20 @@ export class SendLimiter {
     return c;
   }
 
-  /** Resolves when a message to `chatId` may be sent now (and counts it). */
-  async acquire(chatId: string | number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when a message to `chatId` may be sent now (and counts it). Replies to a person's
+   * own command (`interactive`) may burst in a private chat, as Telegram allows; they still
+   * count against the overall and group limits, and respect a pause after a 429.
+   */
+  async acquire(chatId: string | number, signal?: AbortSignal, interactive = false): Promise<void> {
     const key = String(chatId);
+    const chatLimited = !interactive || isGroupChat(key);
     for (;;) {
       signal?.throwIfAborted();
       const now = this.now();
       const c = this.chat(key);
-      const wait = Math.max(this.overall.waitMs(now), c.window.waitMs(now), c.pausedUntil - now, this.pausedUntil - now);
+      const chatWait = chatLimited ? c.window.waitMs(now) : 0;
+      const wait = Math.max(this.overall.waitMs(now), chatWait, c.pausedUntil - now, this.pausedUntil - now);
       if (wait <= 0) {
         this.overall.record(now);
         c.window.record(now);

@@ -121,6 +121,7 @@ export async function startTerminalChat(itb: ItbBot, options: TerminalChatOption
     }
   };
   bot.api.config.use(localApi);
+  itb.broadcastApi.config.use(localApi);
   await bot.init();
   itb.startOutbox();
 
@@ -170,7 +171,9 @@ export async function startTerminalChat(itb: ItbBot, options: TerminalChatOption
       rl.close();
       return;
     }
-    queue = queue.then(() => type(l)).catch((e) => print(`error: ${(e as Error).message}`));
+    queue = queue.then(() => type(l)).catch((e: unknown) => {
+      print(`error: ${(e as Error).message}`);
+    });
   });
   rl.on('close', () => void queue.then(resolveClosed));
   print(`Chat with the bot: type /help (you are admin ${userId}); a number presses a button; /quit ends.`);

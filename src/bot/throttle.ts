@@ -10,12 +10,13 @@ const LIMITED = new Set([
 /**
  * An API transformer that admits each sending call through the limiter, and holds a chat for
  * the `retry_after` a 429 asks. Install it before auto-retry so every retry is throttled too.
+ * `interactive` marks the API of command replies (bursts allowed in private chats).
  */
-export function throttleTransformer(limiter: SendLimiter): Transformer {
+export function throttleTransformer(limiter: SendLimiter, interactive = false): Transformer {
   return async (prev, method, payload, signal) => {
     const chatId = (payload as { chat_id?: string | number } | undefined)?.chat_id;
     if (!LIMITED.has(method) || chatId === undefined) return prev(method, payload, signal);
-    await limiter.acquire(chatId, signal as AbortSignal | undefined);
+    await limiter.acquire(chatId, signal as AbortSignal | undefined, interactive);
     const res = await prev(method, payload, signal);
     if (!res.ok && res.error_code === 429) {
       const retryAfter = res.parameters?.retry_after ?? 1;

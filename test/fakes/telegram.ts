@@ -94,6 +94,29 @@ function maxSliding(times: number[], windowMs: number): number {
   return best;
 }
 
+/** A small multipart/form-data reader: enough for the Bot API's uploads. */
+function parseMultipart(body: Buffer, contentType: string): { name: string; filename?: string; data: Buffer }[] {
+  const m = /boundary="?([^";]+)"?/i.exec(contentType);
+  if (!m) throw new Error('multipart body without a boundary');
+  const delimiter = Buffer.from(`--${m[1]}`);
+  const parts: { name: string; filename?: string; data: Buffer }[] = [];
+  let pos = body.indexOf(delimiter);
+  while (pos >= 0) {
+    const start = pos + delimiter.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    const next = body.indexOf(delimiter, start);
+    if (next < 0) break;
+    const chunk = body.subarray(start + 2, next - 2); // skip CRLF after the delimiter and before the next
+    const headerEnd = chunk.indexOf('\r\n\r\n');
+    const headers = chunk.subarray(0, headerEnd).toString('utf8');
+    const name = /[;\s]name="?([^";\r\n]*)"?/i.exec(headers)?.[1] ?? '';
+    const filename = /filename="?([^";\r\n]*)"?/i.exec(headers)?.[1];
+    parts.push({ name, filename, data: chunk.subarray(headerEnd + 4) });
+    pos = next;
+  }
+  return parts;
+}
+
 /** Legacy Markdown must have balanced unescaped `*`, `_` and backticks, as Telegram checks. */
 function markdownProblem(text: string): string | null {
   const counts: Record<string, number> = { '*': 0, _: 0, '`': 0 };
@@ -158,12 +181,12 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
     if (!body.length) return params;
     if (type.includes('application/json')) return { ...params, ...(JSON.parse(body.toString('utf8')) as object) };
     if (type.includes('multipart/form-data')) {
-      const form = await new Request('http://x/', { method: 'POST', headers: { 'content-type': type }, body }).formData();
-      for (const [k, v] of form.entries()) {
-        if (typeof v === 'string') {
-          params[k] = v.startsWith('{') || v.startsWith('[') ? JSON.parse(v) : v;
+      for (const part of parseMultipart(body, type)) {
+        if (part.filename === undefined) {
+          const v = part.data.toString('utf8');
+          params[part.name] = v.startsWith('{') || v.startsWith('[') ? JSON.parse(v) : v;
         } else {
-          params[k] = { fileBytes: (await v.arrayBuffer()).byteLength, name: v.name };
+          params[part.name] = { fileBytes: part.data.length, name: part.filename };
         }
       }
       return params;
@@ -261,7 +284,8 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
       notify();
       return ok({ message_id: m.message_id, chat: { id: chatNum, type: 'private' }, date: Math.floor(Date.now() / 1000), text: m.text });
     }
-    const photo = p.photo as { fileBytes?: number } | string | undefined;
+    const attached = typeof p.photo === 'string' && p.photo.startsWith('attach://') ? p[p.photo.slice('attach://'.length)] : p.photo;
+    const photo = attached as { fileBytes?: number } | string | undefined;
     const m: FakeMessage = {
       message_id: nextMessageId++,
       chat_id: chatNum,
