@@ -16,6 +16,7 @@ import { thresholdSwitches, type ThresholdRule } from '../core/backtest/threshol
 import type { Direction, Trade, TradeCosts } from '../core/backtest/trades.ts';
 import { renderBacktestChart } from '../charts/backtestChart.ts';
 import { readCsv, resolveDataFile } from '../storage/csv.ts';
+import type { ProgressEvent } from './progress.ts';
 import { runSection } from '../core/generators/index.ts';
 
 export interface BacktestOptions {
@@ -23,7 +24,7 @@ export interface BacktestOptions {
   from?: string | number;
   /** End (exclusive): a date or epoch ms. */
   to?: string | number;
-  /** The last span of the data, e.g. "30d", "12h", "2w" (instead of from). */
+  /** The last span of the data, e.g. "30d", "12h", "2w", "3m" (months of 30 days), instead of from. Without from/to/last: simulate_model's data_start/data_end. */
   last?: string;
   /** Thresholds over the configured ones: buy_signal_threshold … or the short names buy, sell, buy2, sell2. */
   params?: Record<string, number>;
@@ -50,7 +51,8 @@ export interface BacktestResult {
 export async function runBacktest(config: Config, options: BacktestOptions = {}): Promise<BacktestResult> {
   const rule = findScoreRule(config.signal_sets, config.simulate_model.signal_generator);
   const all = await loadSignalFrame(config, rule);
-  const frame = selectPeriod(all, options);
+  const periodGiven = options.from !== undefined || options.to !== undefined || options.last !== undefined;
+  const frame = periodGiven ? selectPeriod(all, options) : simulateWindow(all, config);
   if (frame.length < 2) throw new UserError('the chosen period has fewer than two rows of signals; choose a longer one');
   const thresholds = thresholdsFor(rule, normaliseParams(options.params ?? {}));
   const direction = options.direction ?? config.simulate_model.direction;
@@ -140,9 +142,10 @@ export async function loadSignalFrame(config: Config, rule: ScoreRule): Promise<
   );
 }
 
-const SPAN_UNITS: Record<string, number> = { m: MINUTE, min: MINUTE, h: HOUR, d: DAY, w: 7 * DAY };
+/** Units of a period; "m" is a month of 30 days (a backtest over minutes says "min"). */
+const SPAN_UNITS: Record<string, number> = { min: MINUTE, h: HOUR, d: DAY, w: 7 * DAY, m: 30 * DAY };
 
-/** "30d" → ms; NaN when it is not a span. */
+/** "30d", "12h", "8w", "3m" → ms; NaN when it is not a span. */
 export function parseSpan(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(min|m|h|d|w)\s*$/i.exec(text);
   return m ? Number(m[1]) * SPAN_UNITS[m[2]!.toLowerCase()]! : NaN;
@@ -197,7 +200,8 @@ export function parseBacktestArgs(args: string[]): BacktestOptions {
       const [from, to] = a.split('..');
       if (from) options.from = from;
       if (to) options.to = to;
-    } else throw new UserError(`"${a}" is not understood (usage: /backtest [30d | 2025-01-01..2025-02-01] [buy=0.1 sell=-0.1] [long|short|both])`);
+    } else if (Number.isFinite(parseTime(a))) options.from = a;
+    else throw new UserError(`"${a}" is not understood (usage: /backtest [30d | 2025-01-01..2025-02-01] [buy=0.1 sell=-0.1] [long|short|both])`);
   }
   if (Object.keys(params).length) {
     normaliseParams(params);
@@ -211,4 +215,32 @@ export function signalModelsPath(config: Config, ext: string): string {
   const file = stageFile(config, config.signal_models_file_name);
   const parsed = path.parse(file);
   return path.join(parsed.dir, `${parsed.name}.${ext}`);
+}
+
+/** What the bot's /backtest hands over: the period as typed and name=value parameters. */
+export interface BacktestJobRequest {
+  period?: string;
+  params: Record<string, string>;
+}
+
+/**
+ * /backtest for the bot's job runner: the report as plain text (the summary), the chart, and
+ * the whole result. `params` takes the threshold names and `direction`.
+ */
+export async function backtestJob(
+  config: Config,
+  request: BacktestJobRequest,
+  progress?: (ev: ProgressEvent) => void,
+  signal?: AbortSignal,
+): Promise<{ summary: string; png: Uint8Array; result: BacktestResult }> {
+  const args = [
+    ...(request.period ? [request.period] : []),
+    ...Object.entries(request.params).map(([k, v]) => (k === 'direction' ? v.trim() : `${k}=${v}`)),
+  ];
+  const options = parseBacktestArgs(args);
+  progress?.({ stage: 'backtest', done: 0, total: 1, unit: 'runs' });
+  const result = await runBacktest(config, options);
+  if (signal?.aborted) throw new UserError('the backtest was cancelled');
+  progress?.({ stage: 'backtest', done: 1, total: 1, unit: 'runs' });
+  return { summary: result.plain.join('\n'), png: result.chartPng, result };
 }

@@ -8,7 +8,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { formatTime } from '../../src/core/time.ts';
 import { silentProgress } from '../../src/jobs/progress.ts';
-import { parseBacktestArgs, runBacktest } from '../../src/jobs/backtest.ts';
+import { backtestJob, parseBacktestArgs, parseSpan, runBacktest } from '../../src/jobs/backtest.ts';
 import { run as simulate } from '../../src/jobs/simulate.ts';
 import { writeCsv } from '../../src/storage/csv.ts';
 import { TELEGRAM_LIMIT } from '../../src/core/backtest/report.ts';
@@ -104,6 +104,31 @@ describe('runBacktest (the bot’s /backtest)', () => {
     expect(parseBacktestArgs(['2025-01-01..2025-02-01'])).toEqual({ from: '2025-01-01', to: '2025-02-01' });
     expect(() => parseBacktestArgs(['soon'])).toThrow(/"soon" is not understood \(usage: \/backtest/);
     expect(() => parseBacktestArgs(['buy=abc'])).toThrow('buy=abc: the value must be a number');
+    expect(parseBacktestArgs(['2025-03-01'])).toEqual({ from: '2025-03-01' });
+    expect(parseSpan('3m')).toBe(90 * 86_400_000);
+    expect(parseSpan('90min')).toBe(90 * 60_000);
+  });
+
+  it('uses simulate_model’s data window when no period is given', async () => {
+    const r = await runBacktest(config({ data_start: '2025-11-01', data_end: 1440 }));
+    expect(formatTime(r.metrics.start)).toBe('2025-11-01 00:00:00');
+    expect(formatTime(r.metrics.end)).toBe('2025-11-29 23:59:00');
+  });
+
+  it('serves the bot’s job runner: plain summary, PNG, parameters as typed', async () => {
+    const progress: number[] = [];
+    const r = await backtestJob(
+      config(),
+      { period: '2w', params: { buy_signal_threshold: '0.12', sell_signal_threshold: '-0.12', direction: 'short' } },
+      (ev) => progress.push(ev.done),
+    );
+    expect(r.result.thresholds).toEqual({ buy: 0.12, sell: -0.12 });
+    expect(r.result.metrics.direction).toBe('short');
+    expect(r.summary.split('\n')[0]).toMatch(/^Backtest BTCUSDT · short · 2025-11-16 23:59 → 2025-11-30 23:59/);
+    expect(r.summary).not.toContain('```');
+    expect(Buffer.from(r.png).subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(progress).toEqual([0, 1]);
+    await expect(backtestJob(config(), { params: { window: '5' } })).rejects.toThrow(/"window" is not a threshold/);
   });
 });
 
