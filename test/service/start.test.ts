@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-start-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** `npm start` as CI runs it: no token, no network, stdin not a terminal, a short fast replay. */
+async function start(args: string[]) {
+  const env = { ...process.env, ITB_DATA_FOLDER: dir, TELEGRAM_BOT_TOKEN: '', EXCHANGE_API_KEY: '', LOG_LEVEL: 'warn', LOG_FORMAT: 'json' };
+  try {
+    const r = await run(process.execPath, ['bin/itb.mjs', 'start', ...args], { env, maxBuffer: 64 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('npm start, the embedded default', () => {
+  it('trains on the bundled sample when there are no models, replays the last bars, prints the channel posts, exits 0', async () => {
+    const r = await start(['--fast', '--bars', '300']);
+    expect(r.stderr).not.toMatch(/"level":"error"/);
+    expect(r.code).toBe(0);
+    const models = fs.readdirSync(path.join(dir, 'BTCUSDT', 'MODELS'));
+    expect(models).toEqual(expect.arrayContaining(['high_20_lc.json', 'low_20_lc.json']));
+    // The first scored bar always posts (there is no previous band yet), in the original's format.
+    expect(r.stdout).toMatch(/^channel> .*₿ \d{2},\d{3} Indicator: [+-]\d\.\d\d/m);
+    const history = fs.readFileSync(path.join(dir, 'BTCUSDT', 'state', 'scores.jsonl'), 'utf8').trim().split('\n');
+    expect(history).toHaveLength(300);
+    expect(JSON.parse(history.at(-1)!)).toMatchObject({ time: '2025-11-30 23:59:00', status: 'ok' });
+  });
+
+  it('starts again on the models it trained, and refuses options it does not know in one sentence', async () => {
+    const again = await start(['--fast', '--bars', '20']);
+    expect(again.code).toBe(0);
+    const bad = await start(['--speedy']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toBe('unknown option "--speedy" (usage: npm start -- [--fast | --speed N] [--bars N | --days N] [--live] [--no-chat] [-c CONFIG.jsonc])');
+  });
+});
