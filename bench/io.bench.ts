@@ -15,6 +15,7 @@ export async function bench(): Promise<BenchRow[]> {
   if (!fs.existsSync(file)) return [{ name: 'read BTCUSDT-1m.csv.gz', value: NaN, unit: 'rows/s', note: `${file} is missing` }];
   const repeat = Number(process.env.BENCH_REPEAT ?? 3);
 
+  const rssBefore = process.memoryUsage().rss / 1048576;
   let rows = 0;
   let frame = readCsv(file);
   const readMs = await timeIt(() => {
@@ -45,7 +46,7 @@ export async function bench(): Promise<BenchRow[]> {
     { name: 'read throughput', value: perSec(readMs), unit: 'rows/s' },
     { name: 'floor: gunzip + split lines', value: perSec(floorMs), unit: 'rows/s', note: `${lines - 2} lines` },
     { name: 'gunzip alone', value: gunzipMs / 1000, unit: 's' },
-    { name: 'peak RSS after reads', value: rssAfterRead, unit: 'MB' },
+    { name: 'peak RSS after reads', value: rssAfterRead, unit: 'MB', note: `RSS before the first read ${rssBefore.toFixed(0)} MB; the frame itself ${((rows * 12 * 8) / 1048576).toFixed(0)} MB` },
     { name: 'write CSV (full precision)', value: writeMs / 1000, unit: 's', note: `${perSec(writeMs).toFixed(0)} rows/s` },
     { name: 'write CSV.gz', value: writeGzMs / 1000, unit: 's', note: `round trip exact: ${exact}` },
   ];
