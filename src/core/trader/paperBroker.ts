@@ -12,6 +12,8 @@ export interface PaperWallet {
   lastPrice: Record<string, number>;
   /** Open time of the last bar seen per symbol: orders fill only on bars after their placement. */
   lastBar: Record<string, number>;
+  /** The id of the newest order (ids stay unique while old orders are forgotten). */
+  nextOrderId?: number;
 }
 
 /**
@@ -94,7 +96,7 @@ export class PaperBroker implements Broker {
 
     const order: PaperOrder = {
       clientOrderId: req.clientOrderId,
-      id: String(this.store.data.orders.length + 1),
+      id: String((this.store.data.nextOrderId = (this.store.data.nextOrderId ?? 0) + 1)),
       symbol: req.symbol,
       side: req.side,
       type: req.type,
@@ -109,6 +111,7 @@ export class PaperBroker implements Broker {
       afterBar: this.store.data.lastBar[req.symbol] ?? -1,
     };
     this.store.data.orders.push(order);
+    this.forgetOldOrders();
     await this.store.write();
     return publicOrder(order);
   }
@@ -152,6 +155,17 @@ export class PaperBroker implements Broker {
     // The last price and bar reach the disk with the next order; a bar without fills costs no write.
     if (touched.length) await this.store.write();
     return touched;
+  }
+
+  /** Keeps every open order and the newest closed ones: enough to answer a retried placement or a look-up. */
+  private forgetOldOrders(): void {
+    const orders = this.store.data.orders;
+    const keepClosed = 200;
+    let closed = 0;
+    for (let i = orders.length - 1; i >= 0; i--) {
+      if (orders[i]!.status === 'open') continue;
+      if (++closed > keepClosed) orders.splice(i, 1);
+    }
   }
 
   private find(clientOrderId: string): PaperOrder | undefined {

@@ -263,10 +263,11 @@ export class Trader {
       return;
     }
     const clientOrderId = clientOrderIdFor(this.opts.symbol, bar.time, side);
-    // The intent is saved before the request, so a crash mid-request is found at restart.
+    // A live order's intent is saved before the request, so a crash mid-request is found at
+    // restart (a paper order cannot be half placed: start-up reconciliation adopts it).
     book.order = { clientOrderId, id: '', symbol: this.opts.symbol, side, type: s.order_type, price: limit ? price : NaN, quantity, filled: 0, cost: 0, fee: 0, status: 'open', time: this.opts.clock() };
     book.status = side === 'buy' ? 'BUYING' : 'SELLING';
-    await this.opts.store.write();
+    if (broker.kind === 'live') await this.opts.store.write();
     try {
       book.order = await broker.placeOrder({ symbol: this.opts.symbol, side, type: s.order_type, price: limit ? price : undefined, quantity, clientOrderId });
       out.notes.push(`${side} order ${clientOrderId}: ${quantity} ${rules.base}${limit ? ` at ${price}` : ' at market'}`);
