@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { lc } from '../../src/models/lc.ts';
+import { nn } from '../../src/models/nn.ts';
+import { fitScaler, applyScaler } from '../../src/models/scaler.ts';
+import type { FitProgress } from '../../src/models/types.ts';
+import { syntheticFrame } from './synthetic.ts';
+
+const frame = syntheticFrame(3000, 31);
+const n = frame.length;
+const f = 2;
+const X = new Float64Array(n * f);
+for (let i = 0; i < n; i++) {
+  X[i * f] = frame.get('a')[i]!;
+  X[i * f + 1] = frame.get('b')[i]!;
+}
+const y = frame.get('y');
+const ctx = (progress: (p: FitProgress) => void = () => {}) => ({ seed: 1, isRegression: false, progress });
+
+async function meanScore(def: Parameters<typeof lc.fit>[4]): Promise<number> {
+  const fit = await lc.fit(X, y, n, f, def, ctx());
+  const scores = (await lc.load(fit.weights, f, false)).predict(X, n);
+  return scores.reduce((s, v) => s + v, 0) / n;
+}
+
+describe('lc', () => {
+  it('recovers the coefficients of the logistic model that made the labels', async () => {
+    const fit = await lc.fit(X, y, n, f, { name: 'lc', algo: 'lc', params: {}, train: { C: 1e4 } }, ctx());
+    const w = JSON.parse(new TextDecoder().decode(fit.weights['lc.json'])) as { coef: number[]; intercept: number };
+    expect(w.coef[0]).toBeGreaterThan(1.2);
+    expect(w.coef[0]).toBeLessThan(1.8);
+    expect(w.coef[1]).toBeGreaterThan(-1.3);
+    expect(w.coef[1]).toBeLessThan(-0.7);
+    expect(w.intercept).toBeGreaterThan(-0.8);
+    expect(w.intercept).toBeLessThan(-0.2);
+    expect(fit.info.converged).toBe(true);
+  });
+
+  it('a smaller C shrinks the coefficients; class_weight balanced lifts the rare class', async () => {
+    const coef = async (C: number) => (JSON.parse(new TextDecoder().decode((await lc.fit(X, y, n, f, { name: 'lc', algo: 'lc', params: {}, train: { C } }, ctx())).weights['lc.json'])) as { coef: number[] }).coef[0]!;
+    expect(Math.abs(await coef(0.001))).toBeLessThan(Math.abs(await coef(1)) / 2);
+    const share = y.reduce((s, v) => s + v, 0) / n;
+    const plain = await meanScore({ name: 'lc', algo: 'lc', params: {}, train: {} });
+    const balanced = await meanScore({ name: 'lc', algo: 'lc', params: {}, train: { class_weight: 'balanced' } });
+    expect(Math.abs(plain - share)).toBeLessThan(0.01);
+    expect(Math.abs(balanced - 0.5)).toBeLessThan(Math.abs(plain - 0.5));
+    await expect(lc.fit(X, y, n, f, { name: 'lc', algo: 'lc', params: {}, train: { penalty: 'l1' } }, ctx())).rejects.toThrow('algorithm lc: train.penalty "l1" is not supported (only "l2")');
+  });
+});
+
+describe('nn early stopping', () => {
+  it('stops when the training loss has not improved by min_delta for `patience` epochs', async () => {
+    const epochs: number[] = [];
+    const def = { name: 'nn', algo: 'nn' as const, params: { layers: [3] }, train: { n_epochs: 40, bs: 256, learning_rate: 1e-9, es: { patience: 2 }, engine: 'js' } };
+    const fit = await nn.fit(X, y, n, f, def, ctx((p) => epochs.push(p.done)));
+    // epoch 1 sets the best loss; a learning rate of 1e-9 cannot beat it by 1e-5, so epochs 2 and 3 end the run
+    expect(fit.info.epochs).toBe(3);
+    expect(epochs).toEqual([1, 2, 3]);
+    const learning = await nn.fit(X, y, n, f, { ...def, train: { ...def.train, n_epochs: 6, learning_rate: 0.01 } }, ctx());
+    expect(learning.info.epochs).toBe(6);
+  });
+});
+
+describe('scaler', () => {
+  it('centres and scales with the population std; a constant column becomes 0', () => {
+    const m = Float64Array.from([1, 5, 2, 5, 3, 5, 4, 5]);
+    const s = fitScaler(m, 4, 2);
+    expect(s.mean).toEqual([2.5, 5]);
+    expect(s.scale[0]).toBeCloseTo(Math.sqrt(1.25), 12);
+    expect(s.scale[1]).toBe(1);
+    expect(Array.from(applyScaler(s, m.slice(), 2)).filter((_, i) => i % 2 === 1)).toEqual([0, 0, 0, 0]);
+  });
+});
