@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildConfig } from '../../src/config/load.ts';
+import type { Candle } from '../../src/core/exchange/types.ts';
+import { openTrader } from '../../src/core/trader/openTrader.ts';
+import { startFakeBinance, type FakeBinance } from '../fakes/binance.ts';
+import { attachOrderEndpoints } from '../fakes/binanceOrders.ts';
+import { FEE, MIN, T0, bar } from './harness.ts';
+
+describe('live trading end to end (config → ccxt → loopback fake)', () => {
+  let fake: FakeBinance | undefined;
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+  });
+
+  it('an admin switches to live, the trader buys and sells on the exchange, and the figures match the exchange', async () => {
+    fake = await startFakeBinance({ now: T0 });
+    const book = attachOrderEndpoints(fake, { balances: { USDT: 1000 }, fee: FEE, apiKey: 'live-key-abcdef' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-live-'));
+    const config = buildConfig(
+      { symbol: 'BTCUSDT', freq: '1min', data_folder: dir, exchange: { api_root: fake.url, timeout_ms: 2000, retries: 1, retry_base_ms: 10 }, trader: { mode: 'paper' } },
+      { env: { EXCHANGE_API_KEY: 'live-key-abcdef', EXCHANGE_API_SECRET: 'live-secret-abcdef' } },
+    ).config;
+    let now = T0;
+    const { trader, control } = await openTrader(config, { clock: () => now });
+    await trader.start();
+    expect(trader.mode).toBe('paper');
+    expect(await control.setMode('live')).toBe('Trading is now live.');
+
+    const candles: Candle[] = [];
+    const step = async (c: Candle, s: { buy?: boolean; sell?: boolean } = {}) => {
+      candles.push(c);
+      book.setCandles('BTCUSDT', candles);
+      now = c.time + MIN + 1000;
+      book.setNow(now);
+      return trader.onBar({ ...c, buy: !!s.buy, sell: !!s.sell });
+    };
+    await step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    expect(book.orders[0]).toMatchObject({ side: 'BUY', type: 'LIMIT', price: 99_900, origQty: 0.0099, clientOrderId: expect.stringMatching(/^itb-BTCUSDT-/) });
+    await step(bar(1, 99_950, 100_000, 99_850, 99_900));
+    await step(bar(2, 100_900, 101_050, 100_850, 101_000), { sell: true });
+    const sold = await step(bar(3, 101_050, 101_200, 101_000, 101_150));
+    expect(sold.messages[0]).toBe('⚡💰 *SOLD:  Profit: 1.20% 1201.0000₮*');
+    expect(book.orders.map((o) => o.status)).toEqual(['FILLED', 'FILLED']);
+
+    // fees come from the exchange's trade list, so the realised profit is what the account gained
+    const profit = await control.profit();
+    const gained = book.balances.USDT!.free - 1000;
+    expect(profit.trades).toBe(1);
+    expect(profit.realisedQuote).toBeCloseTo(gained, 6);
+    expect(gained).toBeCloseTo(0.0099 * 101_101 * (1 - FEE) - 0.0099 * 99_900 * (1 + FEE), 6);
+    expect((await control.balance()).USDT!.free).toBeCloseTo(1000 + gained, 6);
+    expect(await control.status()).toMatchObject({ mode: 'live', state: 'SOLD', openOrders: 0 });
+    const trades = await control.trades(10);
+    expect(trades.map((t) => [t.side, t.mode])).toEqual([['SELL', 'live'], ['BUY', 'live']]);
+
+    // the kill switch: an open order is cancelled on the exchange
+    await step(bar(4, 101_100, 101_200, 101_000, 101_100), { buy: true });
+    expect(await control.setMode('off')).toBe('Trading is now off; 1 open order cancelled; positions are kept as they are.');
+    expect(book.orders[2]!.status).toBe('CANCELED');
+    expect(JSON.stringify(fs.readFileSync(path.join(dir, 'BTCUSDT', 'trader.json'), 'utf8'))).not.toContain('live-secret');
+  });
+});
