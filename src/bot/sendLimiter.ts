@@ -21,26 +21,39 @@ export const TELEGRAM_SEND_LIMITS: SendLimits = {
   perGroup: { count: 18, windowMs: 60_000 },
 };
 
-/** Timestamps of the last sends within a window; `waitMs` tells how long until one more fits. */
+/**
+ * Sends that still count in a window. A send counts from the moment it is admitted until a
+ * window after its answer came back: Telegram sees it somewhere in between, so however the
+ * network delays or bunches requests, no window at Telegram's end can hold more than the limit.
+ */
 class SlidingWindow {
-  private times: number[] = [];
+  private inFlight = 0;
+  /** Answer times of finished sends, oldest first. */
+  private ends: number[] = [];
   constructor(private readonly limit: RateWindow) {}
 
   waitMs(now: number): number {
     const cutoff = now - this.limit.windowMs;
     let drop = 0;
-    while (drop < this.times.length && this.times[drop]! <= cutoff) drop++;
-    if (drop) this.times.splice(0, drop);
-    if (this.times.length < this.limit.count) return 0;
-    return this.times[this.times.length - this.limit.count]! + this.limit.windowMs - now;
+    while (drop < this.ends.length && this.ends[drop]! <= cutoff) drop++;
+    if (drop) this.ends.splice(0, drop);
+    if (this.inFlight + this.ends.length < this.limit.count) return 0;
+    // All in flight: look again shortly (an answer frees a place a window later).
+    return this.ends.length ? this.ends[0]! + this.limit.windowMs - now : 5;
   }
 
-  record(now: number): void {
-    this.times.push(now);
+  /** Counts a send admitted now; `finish(t)` records when its answer came. */
+  start(): void {
+    this.inFlight++;
+  }
+
+  finish(t: number): void {
+    this.inFlight--;
+    this.ends.push(t);
   }
 
   get empty(): boolean {
-    return this.times.length === 0;
+    return this.inFlight === 0 && this.ends.length === 0;
   }
 }
 
@@ -77,11 +90,12 @@ export class SendLimiter {
   }
 
   /**
-   * Resolves when a message to `chatId` may be sent now (and counts it). Replies to a person's
+   * Resolves when a message to `chatId` may be sent now, with the function to call once its
+   * answer arrived (until then it counts as in flight). Replies to a person's
    * own command (`interactive`) may burst in a private chat, as Telegram allows; they still
    * count against the overall and group limits, and respect a pause after a 429.
    */
-  async acquire(chatId: string | number, signal?: AbortSignal, interactive = false): Promise<void> {
+  async acquire(chatId: string | number, signal?: AbortSignal, interactive = false): Promise<() => void> {
     const key = String(chatId);
     const chatLimited = !interactive || isGroupChat(key);
     for (;;) {
@@ -91,10 +105,17 @@ export class SendLimiter {
       const chatWait = chatLimited ? c.window.waitMs(now) : 0;
       const wait = Math.max(this.overall.waitMs(now), chatWait, c.pausedUntil - now, this.pausedUntil - now);
       if (wait <= 0) {
-        this.overall.record(now);
-        c.window.record(now);
+        this.overall.start();
+        if (chatLimited) c.window.start();
         this.sweep(now);
-        return;
+        let finished = false;
+        return () => {
+          if (finished) return;
+          finished = true;
+          const t = this.now();
+          this.overall.finish(t);
+          if (chatLimited) c.window.finish(t);
+        };
       }
       await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(wait))));
     }

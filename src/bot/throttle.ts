@@ -16,8 +16,13 @@ export function throttleTransformer(limiter: SendLimiter, interactive = false): 
   return async (prev, method, payload, signal) => {
     const chatId = (payload as { chat_id?: string | number } | undefined)?.chat_id;
     if (!LIMITED.has(method) || chatId === undefined) return prev(method, payload, signal);
-    await limiter.acquire(chatId, signal as AbortSignal | undefined, interactive);
-    const res = await prev(method, payload, signal);
+    const finished = await limiter.acquire(chatId, signal as AbortSignal | undefined, interactive);
+    let res;
+    try {
+      res = await prev(method, payload, signal);
+    } finally {
+      finished();
+    }
     if (!res.ok && res.error_code === 429) {
       const retryAfter = res.parameters?.retry_after ?? 1;
       limiter.pause(retryAfter * 1000, chatId);

@@ -23,6 +23,8 @@ export interface FakeMessage {
   parse_mode?: string;
   reply_markup?: { inline_keyboard?: { text: string; callback_data?: string }[][] };
   photoBytes?: number;
+  /** Sent with disable_notification. */
+  silent?: boolean;
   /** Every text this message had, the first one first (editMessageText appends). */
   history: string[];
   time: number;
@@ -294,6 +296,7 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
       parse_mode: parseMode,
       reply_markup: p.reply_markup as FakeMessage['reply_markup'],
       photoBytes: typeof photo === 'object' ? photo.fileBytes : undefined,
+      silent: p.disable_notification === true || p.disable_notification === 'true',
       history: shown !== undefined ? [shown] : [],
       time,
     };
