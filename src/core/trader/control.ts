@@ -11,8 +11,11 @@ export interface TraderProfit extends ProfitSummary {
   perDay: { day: number; profit: number; trades: number }[];
 }
 
+/** The bot's TraderControl whose profit() carries the trader's own figures too. */
+export type TraderControlWithFigures = Omit<TraderControl, 'profit'> & { profit(): Promise<TraderProfit> };
+
 /** The trader as the bot's /trade, /balance, /profit and /trades commands see it. */
-export function traderControl(trader: Trader, opts: { base: string; quote: string }): TraderControl & { profit(): Promise<TraderProfit> } {
+export function traderControl(trader: Trader, opts: { base: string; quote: string }): TraderControlWithFigures {
   return {
     async status(): Promise<TraderStatus> {
       const book = trader.book;
