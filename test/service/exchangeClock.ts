@@ -23,6 +23,8 @@ export class FakeExchangeClock implements CandleSource, SimulatedClock {
     private readonly end: number,
   ) {
     this.ccxt = CcxtCandleSource.fromConfig(config);
+    // The loopback fake has no rate limit; ccxt's own spacing of requests would only slow the replay.
+    this.ccxt.exchange.enableRateLimit = false;
     this.t = start;
     fake.setNow(start);
   }
