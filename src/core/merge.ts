@@ -13,18 +13,9 @@ import { floorTime, nextTime, type Freq } from './time.ts';
  * NaN where a frame lacks one.
  */
 export function unionByTime(older: Frame, newer: Frame): Frame {
-  const n = older.length + newer.length;
-  // Order rows by (time, source, position): a stable sort where newer rows come last per time.
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
   const timeOf = (k: number) => (k < older.length ? older.time[k]! : newer.time[k - older.length]!);
-  const sorted = Array.from(order).sort((a, b) => timeOf(a) - timeOf(b) || a - b);
-  const keep: number[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    const k = sorted[i]!;
-    if (i + 1 < sorted.length && timeOf(sorted[i + 1]!) === timeOf(k)) continue; // a later row has this time
-    keep.push(k);
-  }
+  // keep: rows of older (0…) and newer (older.length…) in output order
+  const keep = ascending(older.time) && ascending(newer.time) ? mergeAscending(older.time, newer.time) : sortUnique(older.length + newer.length, timeOf);
   const out = new Frame(Float64Array.from(keep, timeOf));
   const names = [...older.columnNames(), ...newer.columnNames().filter((c) => !older.has(c))];
   for (const name of names) {
@@ -46,6 +37,39 @@ export function sortedByTime(frame: Frame): Frame {
     if (!(frame.time[i]! > frame.time[i - 1]!)) return unionByTime(new Frame(new Float64Array(0)), frame);
   }
   return frame;
+}
+
+function ascending(t: Float64Array): boolean {
+  for (let i = 1; i < t.length; i++) if (!(t[i]! > t[i - 1]!)) return false;
+  return true;
+}
+
+/** Two strictly ascending time columns merged in one pass; on a tie the newer row is kept. */
+function mergeAscending(a: Float64Array, b: Float64Array): Uint32Array {
+  const keep = new Uint32Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) keep[n++] = i++;
+    else {
+      if (i < a.length && a[i] === b[j]) i++;
+      keep[n++] = a.length + j++;
+    }
+  }
+  return keep.subarray(0, n);
+}
+
+/** Any rows: sorted by (time, position) so later rows come last per time, then one per time. */
+function sortUnique(n: number, timeOf: (k: number) => number): number[] {
+  const sorted = Array.from({ length: n }, (_, k) => k).sort((x, y) => timeOf(x) - timeOf(y) || x - y);
+  const keep: number[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const k = sorted[i]!;
+    if (i + 1 < sorted.length && timeOf(sorted[i + 1]!) === timeOf(k)) continue; // a later row has this time
+    keep.push(k);
+  }
+  return keep;
 }
 
 export interface MergeSource {

@@ -89,6 +89,7 @@ export async function downloadKlines(o: DownloadOptions): Promise<DownloadResult
 
   let since = since0;
   let lastSave = Date.now();
+  let lastSaveMs = 0;
   let interrupted = false;
   let shown = 0;
   try {
@@ -108,9 +109,13 @@ export async function downloadKlines(o: DownloadOptions): Promise<DownloadResult
       if (!closed.length || closed.length < page.length) break;
       since = closesAt(closed[closed.length - 1]!.time);
       if (closesAt(since) > serverNow) break;
-      if (Date.now() - lastSave >= (o.saveEveryMs ?? 30_000)) {
+      // Each save rewrites the whole file: on long histories it is spaced so saving stays a small part of the run.
+      const every = o.saveEveryMs ?? 30_000;
+      if (Date.now() - lastSave >= (every ? Math.max(every, 4 * lastSaveMs) : 0)) {
+        const t = Date.now();
         save();
         lastSave = Date.now();
+        lastSaveMs = lastSave - t;
       }
     }
   } catch (e) {

@@ -161,6 +161,15 @@ describe('merge primitives', () => {
     expect(Array.from(u.get('b'))).toEqual([NaN, 2, NaN, 5]);
   });
 
+  it('unionByTime of two sorted frames: one pass, newer rows win ties', () => {
+    const older = new Frame([1, 2, 3]).set('a', [10, 20, 30]);
+    const newer = new Frame([2, 3, 5]).set('a', [21, 31, 51]);
+    const u = unionByTime(older, newer);
+    expect(Array.from(u.time)).toEqual([1, 2, 3, 5]);
+    expect(Array.from(u.get('a'))).toEqual([10, 21, 31, 51]);
+    expect(Array.from(unionByTime(newer, new Frame([0, 9]).set('a', [0, 9])).get('a'))).toEqual([0, 21, 31, 51, 9]);
+  });
+
   it('a source with only empty rows is refused', () => {
     const empty = new Frame([0, 60_000]).set('x', [NaN, NaN]);
     expect(() => mergeDataSources([{ label: 'data_sources[0]', frame: empty, prefix: '' }], parseFreq('1min'))).toThrow('data_sources[0] has no rows with values');
