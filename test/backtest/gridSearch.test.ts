@@ -62,6 +62,33 @@ function referenceLong(price: Float64Array, buy: Uint8Array, sell: Uint8Array) {
   return { count, profitable, profit, percent };
 }
 
+describe('the fast path from scores', () => {
+  it('skips rows priced 0 or NaN and NaN scores exactly as the state machine on boolean columns', async () => {
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const n = 2000;
+    const time = Float64Array.from({ length: n }, (_, i) => i * 3_600_000);
+    const price = Float64Array.from({ length: n }, () => (rand() < 0.05 ? 0 : rand() < 0.05 ? NaN : 100 + 10 * rand()));
+    const score = Float64Array.from({ length: n }, () => (rand() < 0.05 ? NaN : rand() * 2 - 1));
+    const score2 = Float64Array.from({ length: n }, () => (rand() < 0.05 ? NaN : rand() * 2 - 1));
+    const combos = expandGrid(parseGrid({ buy_signal_threshold: [0.2, 0.6], buy_signal_threshold_2: [-0.5, 0.3], sell_signal_threshold: [-0.2, -0.6], sell_signal_threshold_2: [0.5, -0.3] }, false));
+    const rules = combos.map((p) => ({ buy: p.buy_signal_threshold!, sell: p.sell_signal_threshold!, buy2: p.buy_signal_threshold_2!, sell2: p.sell_signal_threshold_2! }));
+    const costs = { fees: 0.001, slippage: 0.001 };
+    const got = await evaluateRules({ time, price, score, score2 }, rules, { direction: 'both', costs, workers: 0 });
+    combos.forEach((p, k) => {
+      const { buy, sell } = referenceSignals(score, p, score2);
+      const naive = measureSwitches({ time, price }, signalSwitches(price, buy, sell), 'both', costs).metrics;
+      expect(naive.trades).toBeGreaterThan(5);
+      expect(got[k]).toEqual(naive);
+    });
+    const single = await evaluateRules({ time, price, score }, rules, { direction: 'long', costs, workers: 0 });
+    combos.forEach((p, k) => {
+      const { buy, sell } = referenceSignals(score, p);
+      expect(single[k]).toEqual(measureSwitches({ time, price }, signalSwitches(price, buy, sell), 'long', costs).metrics);
+    });
+  });
+});
+
 let frame: Frame;
 beforeAll(() => {
   frame = sampleWithScores();

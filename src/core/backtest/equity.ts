@@ -59,23 +59,28 @@ export function scanEquity(
     } else {
       // Inside a trade the liquidation value is linear in the price: equity = slope·p + level.
       const { slope, level } = markToMarket(side, entry, base, costs);
-      for (; i < segmentEnd; i++) {
-        const p = price[i]!;
-        if (p === p && p !== 0) {
-          equity = slope * p + level;
-          if (equity < 0) equity = 0;
-          if (equity > peak) {
-            peak = equity;
-            peakIndex = i;
-          } else if (peak - equity > maxDd * peak) {
-            maxDd = (peak - equity) / peak;
-            maxDdAbs = peak - equity;
-            ddPeak = peakIndex;
-            ddTrough = i;
+      while (i < segmentEnd) {
+        // Up to the next period end (inclusive) or the switch, whichever comes first.
+        const periodEnd = nextEnd < ends.length ? ends[nextEnd]! : n;
+        const stop = periodEnd < segmentEnd ? periodEnd + 1 : segmentEnd;
+        for (; i < stop; i++) {
+          const p = price[i]!;
+          if (p === p && p !== 0) {
+            equity = slope * p + level;
+            if (equity < 0) equity = 0;
+            if (equity > peak) {
+              peak = equity;
+              peakIndex = i;
+            } else if (peak - equity > maxDd * peak) {
+              maxDd = (peak - equity) / peak;
+              maxDdAbs = peak - equity;
+              ddPeak = peakIndex;
+              ddTrough = i;
+            }
           }
+          if (curve) curve[i] = equity;
         }
-        if (curve) curve[i] = equity;
-        if (ends[nextEnd] === i) periodEquity[nextEnd++] = equity;
+        if (stop === periodEnd + 1) periodEquity[nextEnd++] = equity;
       }
     }
     if (i >= n) break;

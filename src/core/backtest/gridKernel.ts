@@ -1,6 +1,6 @@
 import { returnCalendar, type ReturnCalendar } from './calendar.ts';
 import { measureSwitches, type BacktestMetrics } from './metrics.ts';
-import { thresholdSwitches, type ThresholdRule } from './thresholdSwitches.ts';
+import { maskScoresByPrice, thresholdSwitches, type ThresholdRule } from './thresholdSwitches.ts';
 import type { Direction, TradeCosts } from './trades.ts';
 
 /** The columns a grid search reads. */
@@ -20,6 +20,8 @@ export interface GridRun {
 /** Evaluates combinations one after another in this thread. */
 export class GridKernel {
   private readonly calendar: ReturnCalendar;
+  private readonly score: Float64Array;
+  private readonly score2: Float64Array | undefined;
   private switchBuffer: Int32Array = new Int32Array(4096);
 
   constructor(
@@ -27,11 +29,13 @@ export class GridKernel {
     private readonly run: GridRun,
   ) {
     this.calendar = returnCalendar(data.time);
+    this.score = maskScoresByPrice(data.price, data.score);
+    this.score2 = data.score2 && maskScoresByPrice(data.price, data.score2);
   }
 
   evaluate(rule: ThresholdRule): BacktestMetrics {
     const { data, run } = this;
-    const switches = thresholdSwitches(data.price, data.score, rule, data.score2, this.switchBuffer);
+    const switches = thresholdSwitches(null, this.score, rule, this.score2, this.switchBuffer);
     if (switches.buffer !== this.switchBuffer.buffer) this.switchBuffer = new Int32Array(switches.buffer as ArrayBuffer);
     return measureSwitches(data, switches, run.direction, run.costs, this.calendar).metrics;
   }
