@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeProfits } from '../../src/core/notify/tradeMessages.ts';
+import { defaultSubscriber } from '../../src/bot/state.ts';
+import { USER, startHarness, type Harness } from './harness.ts';
+
+const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]);
+
+describe('publisher: diagram, trades, long texts', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // Per-chat spacing scaled down so the test is short; the broadcast test checks the real ratios.
+    h = await startHarness({ deps: { limits: { overall: { count: 25, windowMs: 1000 }, perChat: { count: 1, windowMs: 60 }, perGroup: { count: 18, windowMs: 3000 } } } });
+    const state = h.itb.runtime.state;
+    const noDiagram = defaultSubscriber(3001, 'no-diagram');
+    noDiagram.diagram = false;
+    const noTrades = defaultSubscriber(3002, 'no-trades');
+    noTrades.trades = false;
+    for (const s of [defaultSubscriber(USER.id, 'Bob'), noDiagram, noTrades]) state.data.subscribers[String(s.chatId)] = s;
+    await state.write();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('sends the daily diagram as a photo to the channel and to subscribers who want it, then removes its file', async () => {
+    const items = h.itb.publisher.publishDiagram(PNG, 'BTCUSDT: last 24 hours');
+    expect(items.map((i) => String(i.chatId)).sort()).toEqual(['-100777', '2001', '3002']);
+    await h.itb.publisher.outbox.idle();
+    for (const chat of ['-100777', USER.id, 3002]) {
+      expect(h.fake.chat(chat).filter((m) => m.photoBytes === PNG.length && m.caption === 'BTCUSDT: last 24 hours').length).toBe(1);
+    }
+    expect(h.fake.chat(3001)).toEqual([]);
+    const fs = await import('node:fs');
+    expect(fs.readdirSync(h.itb.publisher.outbox.filesDir)).toEqual([]);
+  });
+
+  it('sends the two trade messages in order with Markdown, to subscribers who want trades', async () => {
+    h.itb.publisher.publishTrade({ status: 'SELL', profit: 150.5, profitPercent: 0.2 }, describeProfits([0.2, -0.1, 0.5]));
+    await h.itb.publisher.outbox.idle();
+    const texts = h.fake.chat(USER.id).filter((m) => m.text).map((m) => m.text);
+    expect(texts.slice(-2)).toEqual([
+      '⚡💰 *SOLD:  Profit: 0.20% 150.5000₮*',
+      '↗ *LONG transactions stats (4 weeks)*\n🔸sum=0.60% 🔸count=3\n🔸mean=0.2000% 🔸std=0.3000%\n🔸min=-0.1000% 🔸median=0.2000% 🔸max=0.5000%\n',
+    ]);
+    expect(h.fake.chat(USER.id).at(-1)!.parse_mode).toBe('Markdown');
+    expect(h.fake.chat(3002).filter((m) => m.text?.includes('SOLD'))).toEqual([]);
+  });
+
+  it('splits a long announcement under 4,096 characters and keeps its order', async () => {
+    const long = Array.from({ length: 400 }, (_, i) => `${i}: ${'y'.repeat(30)}`).join('\n');
+    h.itb.publisher.publishText(long);
+    await h.itb.publisher.outbox.idle();
+    const parts = h.fake.chat(USER.id).filter((m) => m.text?.startsWith('0: ') || /^\d+: y/.test(m.text ?? '')).map((m) => m.text!);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.every((p) => p.length <= 4096)).toBe(true);
+    expect(parts.join('\n')).toBe(long);
+  });
+
+  it('a channel that refuses the bot is reported, not unsubscribed; a blocked subscriber is', async () => {
+    h.fake.inject({ kind: '403', count: 1, chatId: '-100777' });
+    h.fake.block(3001);
+    h.itb.publisher.publishText('maintenance at 12:00 UTC');
+    await h.itb.publisher.outbox.idle();
+    expect(h.itb.runtime.state.data.subscribers['3001']).toBeUndefined();
+    expect(h.itb.runtime.state.data.subscribers[String(USER.id)]).toBeDefined();
+    expect(h.fake.chat(USER.id).at(-1)!.text).toBe('maintenance at 12:00 UTC');
+  });
+});
