@@ -68,7 +68,9 @@ export async function liveHarness(balances: Record<string, number>, opts: { time
   const config = liveConfig(fake.url, opts.timeoutMs);
   const brokers: LiveBroker[] = [];
   const make = () => {
-    const b = new LiveBroker(createExchange(config), { retries: 2, baseMs: 10 });
+    const exchange = createExchange(config);
+    exchange.enableRateLimit = false; // the loopback fake has no rate limit; keeps the suite fast
+    const b = new LiveBroker(exchange, { retries: 2, baseMs: 10 });
     brokers.push(b);
     return b;
   };

@@ -63,8 +63,9 @@ describe.each<[string, Make]>([
     expect(tick.notes.join('\n')).toMatch(/bars old \(limit 2\)/);
 
     const catchUp = traderOn(h!);
-    await catchUp.step(bar(1, 100_000, 100_100, 99_950, 100_000), { buy: true, fresh: false });
+    const caught = await catchUp.step(bar(1, 100_000, 100_100, 99_950, 100_000), { buy: true, fresh: false });
     expect(catchUp.trader.book.order).toBeUndefined();
+    expect(caught.notes.join('\n')).toMatch(/is a catch-up bar, not live data/);
     expect(await h!.broker.openOrders('BTCUSDT')).toHaveLength(0);
   });
 
@@ -95,6 +96,18 @@ describe.each<[string, Make]>([
     expect(rig.store.saves).toBe(saves);
     await rig.step(bar(5, 100_000, 100_100, 99_950, 100_000), { buy: true });
     expect(rig.store.saves).toBeGreaterThan(saves);
+  });
+
+  it('a bar delivered twice leaves the order placed on it its one bar to fill', async () => {
+    const rig = traderOn(await open());
+    const b0 = bar(0, 100_000, 100_100, 99_950, 100_000);
+    await rig.step(b0, { buy: true });
+    const again = await rig.trader.onBar({ ...b0, buy: true, sell: false });
+    expect(again.notes.join('\n')).toMatch(/was seen already/);
+    expect(rig.trader.book.status).toBe('BUYING');
+    expect(await h!.broker.openOrders('BTCUSDT')).toHaveLength(1);
+    await rig.step(bar(1, 99_950, 100_000, 99_850, 99_900));
+    expect(rig.trader.book.status).toBe('BOUGHT');
   });
 
   it('caps a buy at max_position_quote', async () => {

@@ -148,6 +148,11 @@ export class Trader {
       st.lastBarTime = bar.time;
       return out;
     }
+    if (bar.time <= st.lastBarTime) {
+      // A bar delivered again (a retried tick, a restart): its order must keep its one bar.
+      out.notes.push(`bar of ${new Date(bar.time).toISOString()} was seen already`);
+      return out;
+    }
     if (!this.reconciled[mode]) {
       try {
         await this.reconcile(mode, out);
@@ -177,7 +182,11 @@ export class Trader {
     const wanted = (side === 'buy' && book.status === 'SOLD') || (side === 'sell' && book.status === 'BOUGHT');
     if (!side || !wanted) return out;
     const ageBars = (this.opts.clock() - (bar.time + this.opts.freq.ms)) / this.opts.freq.ms;
-    if (bar.fresh === false || ageBars > this.opts.settings.max_data_age_bars) {
+    if (bar.fresh === false) {
+      this.note(out, `no ${side} order: the bar of ${new Date(bar.time).toISOString()} is a catch-up bar, not live data`);
+      return out;
+    }
+    if (ageBars > this.opts.settings.max_data_age_bars) {
       this.note(out, `no ${side} order: the bar of ${new Date(bar.time).toISOString()} is ${ageBars.toFixed(1)} bars old (limit ${this.opts.settings.max_data_age_bars})`);
       return out;
     }
