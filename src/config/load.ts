@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
 import { UserError } from '../core/errors.ts';
-import { configSchema, knownKeys, type Config } from './schema.ts';
+import { configSchema, dataSourceSchema, knownKeys, type Config } from './schema.ts';
 
 export interface LoadedConfig {
   config: Config;
@@ -61,8 +61,17 @@ function expectedText(issue: z.core.$ZodIssue): string {
       return `expected a value ${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}`;
     case 'too_big':
       return `expected a value ${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`;
-    case 'invalid_union':
-      return 'expected a value of another type';
+    case 'invalid_union': {
+      // "a string or a whole number": what each alternative wanted of the value itself
+      const wanted = new Set<string>();
+      for (const branch of issue.errors) {
+        const own = branch.find((i) => i.path.length === 0);
+        if (own?.code === 'invalid_type') wanted.add(own.expected === 'int' ? 'whole number' : own.expected);
+        else if (own && own.code === 'too_small') wanted.add(`number ≥ ${String(own.minimum)}`);
+        else if (own?.code === 'invalid_value') own.values.forEach((v) => wanted.add(JSON.stringify(v)));
+      }
+      return wanted.size ? `expected a ${[...wanted].join(' or a ')}` : 'expected a value of another type';
+    }
     default:
       return issue.message;
   }
@@ -141,6 +150,13 @@ export function buildConfig(
     for (const k of Object.keys(obj)) {
       if (!keys.includes(k)) warnings.push(`${label}: unknown key ${section ? `${section}.` : ''}${k} (ignored)`);
     }
+  }
+  if (Array.isArray(raw.data_sources)) {
+    const keys = Object.keys(dataSourceSchema.shape);
+    raw.data_sources.forEach((ds, i) => {
+      if (!isObj(ds)) return;
+      for (const k of Object.keys(ds)) if (!keys.includes(k)) warnings.push(`${label}: unknown key data_sources[${i}].${k} (ignored)`);
+    });
   }
   // The original's flat keys feed our sections unless those are set.
   const tg = isObj(raw.telegram) ? raw.telegram : (raw.telegram = {});

@@ -107,6 +107,11 @@ describe('bad config values', () => {
     expect(msg).toContain('"lc", "nn", "gb", "svc"');
   });
 
+  it('a value of neither allowed type says what the alternatives are', () => {
+    expect(userErrorOf(() => buildConfig({ telegram: { channel: true } }, { env: {} }))).toBe('config: key telegram.channel: expected a string or a number, got true');
+    expect(userErrorOf(() => buildConfig({ rolling_predict: { data_start: 1.5 } }, { env: {} }))).toContain('expected a string or a whole number, got 1.5');
+  });
+
   it('a JSONC syntax error gives line and column', () => {
     const file = writeConfig('broken.jsonc', '{\n  "freq": "1h",\n  "symbol" "BTCUSDT"\n}\n');
     const msg = userErrorOf(() => loadConfig(file, {}));
@@ -132,6 +137,8 @@ describe('bad config values', () => {
     const { config, warnings } = buildConfig({ symbol: 'ETHUSDT', frequency: '1h', telegram: { tokn: 'x' } }, { env: {}, label: 'c.jsonc' });
     expect(config.symbol).toBe('ETHUSDT');
     expect(warnings).toEqual(['c.jsonc: unknown key frequency (ignored)', 'c.jsonc: unknown key telegram.tokn (ignored)']);
+    const misspelt = buildConfig({ data_sources: [{ folder: 'BTCUSDT', colum_prefix: 'btc' }] }, { env: {}, label: 'c.jsonc' });
+    expect(misspelt.warnings).toEqual(['c.jsonc: unknown key data_sources[0].colum_prefix (ignored)']);
   });
 
   it('the top level must be an object', () => {
