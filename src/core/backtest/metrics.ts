@@ -66,8 +66,15 @@ export interface BacktestMetrics {
   avgDuration: number | null;
   avgWinnerDuration: number | null;
   avgLoserDuration: number | null;
-  /** Most trades in a row without a net profit. */
+  /** Most trades in a row without a net profit, and with one. */
   longestLosingStreak: number;
+  longestWinningStreak: number;
+  /** Best and worst daily equity change in % (per bar for bars longer than a day), and the days up, flat and down. */
+  bestDay: number | null;
+  worstDay: number | null;
+  daysWon: number;
+  daysDrawn: number;
+  daysLost: number;
   /** Net percents of the best and worst trade. */
   bestTrade: number | null;
   worstTrade: number | null;
@@ -116,6 +123,8 @@ export function measureSwitches(
   let inMarket = 0;
   let streak = 0;
   let longestStreak = 0;
+  let winStreak = 0;
+  let longestWinStreak = 0;
   let best = -Infinity;
   let worst = Infinity;
   for (const t of trades) {
@@ -130,9 +139,12 @@ export function measureSwitches(
       winSum += t.netPercent;
       winDuration += duration;
       streak = 0;
+      winStreak++;
+      if (winStreak > longestWinStreak) longestWinStreak = winStreak;
     } else {
       lossSum += t.netPercent;
       lossDuration += duration;
+      winStreak = 0;
       streak++;
       if (streak > longestStreak) longestStreak = streak;
     }
@@ -156,6 +168,7 @@ export function measureSwitches(
   const avgWin = profitable ? winSum / profitable : 0;
   const avgLoss = losers ? -lossSum / losers : 0;
   const winFraction = count ? profitable / count : 0;
+  const days = dayStats(equity.periodReturns);
 
   return {
     trades,
@@ -196,6 +209,8 @@ export function measureSwitches(
       avgWinnerDuration: profitable ? winDuration / profitable : null,
       avgLoserDuration: losers ? lossDuration / losers : null,
       longestLosingStreak: longestStreak,
+      longestWinningStreak: longestWinStreak,
+      ...days,
       bestTrade: count ? best : null,
       worstTrade: count ? worst : null,
       buyAndHold: buyAndHoldPercent(price),
@@ -225,6 +240,21 @@ export function riskRatios(returns: Float64Array, periodsPerYear: number): { sha
     sharpe: std > 1e-15 ? (mean / std) * scale : null,
     sortino: downDev > 1e-15 ? (mean / downDev) * scale : null,
   };
+}
+
+function dayStats(returns: Float64Array): Pick<BacktestMetrics, 'bestDay' | 'worstDay' | 'daysWon' | 'daysDrawn' | 'daysLost'> {
+  let best = -Infinity;
+  let worst = Infinity;
+  let won = 0;
+  let lost = 0;
+  for (const r of returns) {
+    if (r > best) best = r;
+    if (r < worst) worst = r;
+    if (r > 0) won++;
+    else if (r < 0) lost++;
+  }
+  const m = returns.length;
+  return { bestDay: m ? 100 * best : null, worstDay: m ? 100 * worst : null, daysWon: won, daysDrawn: m - won - lost, daysLost: lost };
 }
 
 function lastPricedRow(price: Float64Array): number {

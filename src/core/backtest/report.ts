@@ -51,7 +51,9 @@ export function reportLines(m: BacktestMetrics, context: ReportContext): string[
     ['Exposure', `${num(m.exposure, 1)} %`],
     ['Avg duration', formatSpan(m.avgDuration)],
     ['  winners / losers', `${formatSpan(m.avgWinnerDuration)} / ${formatSpan(m.avgLoserDuration)}`],
-    ['Longest losing run', `${m.longestLosingStreak}`],
+    ['Longest run won/lost', `${m.longestWinningStreak} / ${m.longestLosingStreak} trades`],
+    ['Best / worst day', `${pct(m.bestDay)} / ${pct(m.worstDay)}`],
+    ['Days up/flat/down', `${m.daysWon} / ${m.daysDrawn} / ${m.daysLost}`],
     ['Best / worst trade', `${pct(m.bestTrade)} / ${pct(m.worstTrade)}`],
     ['Buy and hold', pct(m.buyAndHold)],
   ];

@@ -44,5 +44,6 @@ export function fillLinear(col: Float64Array): Float64Array {
 }
 
 export function fillColumn(col: Float64Array, mode: InputFill): Float64Array {
+  if (mode === 'none' || !col.some((v) => v !== v)) return col;
   return mode === 'previous' ? fillPrevious(col) : mode === 'linear' ? fillLinear(col) : col;
 }

@@ -1,9 +1,15 @@
 import { RingWindow } from './window.ts';
 
 /**
+ * How many updates a sliding sum makes before it is recomputed exactly from its window:
+ * rare enough to cost little (amortised O(1)), often enough that rounding cannot build up.
+ */
+export const exactEvery = (size: number): number => Math.max(4 * size, 256);
+
+/**
  * Sliding-window sums that stay accurate over millions of updates: values are summed relative
  * to a reference close to them (so squares do not cancel catastrophically) and the sums are
- * recomputed exactly from the window every `size` updates (amortised O(1)).
+ * recomputed exactly from the window every `exactEvery(size)` updates.
  */
 export class SlidingMoments {
   readonly win: RingWindow;
@@ -11,9 +17,11 @@ export class SlidingMoments {
   private s1 = 0;
   private s2 = 0;
   private sinceExact = 0;
+  private readonly every: number;
 
   constructor(size: number) {
     this.win = new RingWindow(size);
+    this.every = exactEvery(size);
   }
 
   get count(): number {
@@ -31,7 +39,7 @@ export class SlidingMoments {
       this.s1 -= o;
       this.s2 -= o * o;
     }
-    if (++this.sinceExact >= this.win.size) this.recompute();
+    if (++this.sinceExact >= this.every) this.recompute();
   }
 
   private recompute(): void {
@@ -80,9 +88,11 @@ export class SlidingRegression {
   /** Σ k·(y − ref), k = position in the window */
   private sky = 0;
   private sinceExact = 0;
+  private readonly every: number;
 
   constructor(size: number) {
     this.win = new RingWindow(size);
+    this.every = exactEvery(size);
   }
 
   get count(): number {
@@ -103,7 +113,7 @@ export class SlidingRegression {
       this.sky += n * d;
       this.sy += d;
     }
-    if (++this.sinceExact >= this.win.size) this.recompute();
+    if (++this.sinceExact >= this.every) this.recompute();
   }
 
   private recompute(): void {

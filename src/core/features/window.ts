@@ -24,18 +24,21 @@ export class RingWindow {
   /** Appends x; returns the value that fell out (NaN while the window was not full). */
   push(x: number): number {
     if (this.count < this.size) {
-      this.buf[(this.start + this.count++) % this.size] = x;
+      // While filling, the window starts at 0.
+      this.buf[this.count++] = x;
       return NaN;
     }
     const old = this.buf[this.start]!;
     this.buf[this.start] = x;
-    this.start = (this.start + 1) % this.size;
+    if (++this.start === this.size) this.start = 0;
     return old;
   }
 
   /** The k-th value, 0 = oldest. */
   at(k: number): number {
-    return this.buf[(this.start + k) % this.size]!;
+    let i = this.start + k;
+    if (i >= this.size) i -= this.size;
+    return this.buf[i]!;
   }
 
   newest(): number {

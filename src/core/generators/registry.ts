@@ -8,6 +8,17 @@ import { compileHighLow, compileHighLow2, compileTopBot2 } from './labelGenerato
 import type { CompileContext, GeneratorCompiler, Program } from './program.ts';
 import { compileCombine, compileSmoothen, compileThresholdRule, compileThresholdRule2 } from './signalGenerators.ts';
 import { compileTalib } from './talibGenerator.ts';
+import { my_feature_example } from '../../../examples/common/my_feature_example.ts';
+import type { CustomGenerator } from './custom.ts';
+
+/**
+ * Custom generators shipped with the project, usable without loading a module (the
+ * synchronous stream): the sample configs name "common.my_feature_example:my_feature_example".
+ * A module file of the same path next to the config still takes precedence when loaded.
+ */
+const BUNDLED_CUSTOM: Record<string, CustomGenerator> = {
+  'common.my_feature_example:my_feature_example': my_feature_example,
+};
 
 /** The built-in generators by the names the config uses. */
 export const BUILT_IN_GENERATORS: Record<string, GeneratorCompiler> = {
@@ -56,8 +67,8 @@ export function compileGeneratorSync(def: GeneratorDef, ctx: CompileContext): Pr
     return p;
   }
   if (!isCustomGeneratorName(name)) unknownGenerator(name, ctx.where);
-  const fn = loadedCustomGenerator(name, ctx.configDir);
-  if (!fn) throw new UserError(`${ctx.where}.generator: the custom generator "${name}" is not loaded yet (call preloadGenerators(config) before creating a stream)`);
+  const fn = loadedCustomGenerator(name, ctx.configDir) ?? BUNDLED_CUSTOM[name];
+  if (!fn) throw new UserError(`${ctx.where}.generator: the custom generator "${name}" is not loaded yet (await preloadConfigGenerators(config, configFile) before creating a stream)`);
   return customProgram(fn, name, readerOf(def, ctx), ctx);
 }
 

@@ -1,4 +1,5 @@
 import type { Kernel } from '../kernel.ts';
+import { exactEvery } from '../rolling.ts';
 
 /**
  * TA-Lib semantics shared by every function: leading rows where an input is missing are
@@ -79,8 +80,11 @@ export class SmaState {
   private n = 0;
   private sum = 0;
 
+  private readonly every: number;
+
   constructor(private readonly period: number) {
     this.buf = new Float64Array(period);
+    this.every = exactEvery(period);
   }
 
   private sinceExact = 0;
@@ -96,8 +100,8 @@ export class SmaState {
     this.buf[this.pos] = x;
     this.pos = (this.pos + 1) % this.period;
     this.sum += x;
-    // An exact re-summation every `period` rows keeps rounding from accumulating.
-    if (++this.sinceExact >= this.period) {
+    // An exact re-summation now and then keeps rounding from accumulating.
+    if (++this.sinceExact >= this.every) {
       let s = 0;
       for (let k = 0; k < this.n; k++) s += this.buf[k]!;
       this.sum = s;

@@ -1,4 +1,4 @@
-import { SlidingMoments } from '../rolling.ts';
+import { SlidingMoments, exactEvery } from '../rolling.ts';
 import { RingWindow } from '../window.ts';
 import { EmaState, SmaState, TalibUnary, emaFactor, isZeroOrNeg } from './base.ts';
 
@@ -48,7 +48,7 @@ export class Wma extends TalibUnary {
       this.weighted += (n + 1) * x;
       this.plain += x;
     }
-    if (++this.sinceExact >= this.period) {
+    if (++this.sinceExact >= exactEvery(this.period)) {
       let w = 0;
       let p = 0;
       for (let k = 0; k < this.win.length; k++) {
