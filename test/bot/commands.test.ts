@@ -285,6 +285,19 @@ describe('admin commands', () => {
   });
 });
 
+describe('replies through Telegram failures', () => {
+  it('a reply that meets a 429 (retry_after) and a 502 arrives exactly once', async () => {
+    const before = h.fake.attempts.length;
+    h.fake.inject({ kind: '429', count: 1, chatId: String(ADMIN.id), method: 'sendMessage', retryAfter: 1 });
+    h.fake.inject({ kind: '5xx', count: 1, chatId: String(ADMIN.id), method: 'sendMessage' });
+    const m = await h.ask(ADMIN, '/users');
+    expect(textOf(m)).toContain('Subscribers:');
+    const tries = h.fake.attempts.slice(before).filter((a) => a.chat_id === String(ADMIN.id) && a.method === 'sendMessage');
+    expect(tries.map((a) => a.outcome)).toEqual(['429', '5xx', 'ok']);
+    expect(h.fake.chat(ADMIN.id).filter((x) => x.text?.startsWith('Subscribers:')).length).toBe(2); // this one and the earlier /users
+  });
+});
+
 describe('a process with no services and exchange keys', () => {
   let bare: Harness;
   beforeAll(async () => {
