@@ -108,6 +108,11 @@ describe('long, no fees', () => {
     expect(m.avgWinnerDuration).toBe(2 * DAY);
     expect(m.avgLoserDuration).toBe(2 * DAY);
     expect(m.longestLosingStreak).toBe(1);
+    expect(m.longestWinningStreak).toBe(1);
+    // daily equity changes: 0, +10 %, +9.09 %, 0, 0, 0, −11.11 %, 0
+    expect(m.bestDay).toBeCloseTo(10, 10);
+    expect(m.worstDay).toBeCloseTo(-100 / 9, 10);
+    expect([m.daysWon, m.daysDrawn, m.daysLost]).toEqual([2, 5, 1]);
     expect(m.bestTrade).toBe(20);
     expect(m.worstTrade).toBeCloseTo(-100 / 9, 12);
     expect(m.buyAndHold).toBeCloseTo(5, 12); // 100 → 105
