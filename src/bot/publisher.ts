@@ -155,10 +155,16 @@ export class Publisher {
             ...(item.silent ? { disable_notification: true } : {}),
           });
         } else {
-          await api.sendMessage(item.chatId, item.text!, {
-            ...(item.parseMode ? { parse_mode: item.parseMode } : {}),
-            ...(item.silent ? { disable_notification: true } : {}),
-          });
+          const silent = item.silent ? { disable_notification: true } : {};
+          try {
+            await api.sendMessage(item.chatId, item.text!, { ...(item.parseMode ? { parse_mode: item.parseMode } : {}), ...silent });
+          } catch (e) {
+            // Markdown Telegram cannot parse (e.g. a stray "_" in a text from elsewhere): the
+            // message still matters more than its bold, so it goes out as plain text.
+            if (!(item.parseMode && e instanceof GrammyError && e.error_code === 400 && /can't parse entities/i.test(e.description))) throw e;
+            this.log.warn({ chat: item.chatId, topic: item.topic }, `sent as plain text: ${e.description}`);
+            await api.sendMessage(item.chatId, item.text!, silent);
+          }
         }
         return { status: 'sent' };
       } catch (e) {

@@ -56,6 +56,14 @@ describe('publisher: diagram, trades, long texts', () => {
     expect(parts.join('\n')).toBe(long);
   });
 
+  it('sends a Markdown text Telegram cannot parse as plain text rather than losing it', async () => {
+    h.itb.publisher.publishText('price_ticker *up', { markdown: true });
+    await h.itb.publisher.outbox.idle();
+    const last = h.fake.chat(USER.id).at(-1)!;
+    expect(last.text).toBe('price_ticker *up');
+    expect(last.parse_mode).toBeUndefined();
+  });
+
   it('a channel that refuses the bot is reported, not unsubscribed; a blocked subscriber is', async () => {
     h.fake.inject({ kind: '403', count: 1, chatId: '-100777' });
     h.fake.block(3001);
