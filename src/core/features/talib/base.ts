@@ -1,5 +1,4 @@
 import type { Kernel } from '../kernel.ts';
-import { exactEvery } from '../rolling.ts';
 
 /**
  * TA-Lib semantics shared by every function: leading rows where an input is missing are
@@ -84,7 +83,9 @@ export class SmaState {
 
   constructor(private readonly period: number) {
     this.buf = new Float64Array(period);
-    this.every = exactEvery(period);
+    // Every `period` rows: cheap here, and a window of equal values then sums exactly
+    // (an oscillator at 0 reads 0, not 1e-14).
+    this.every = period;
   }
 
   private sinceExact = 0;
