@@ -16,12 +16,21 @@ import { SHARED_DATA, peakRssMb, timeIt, type BenchRow } from './lib.ts';
 const ROOT = new URL('..', import.meta.url).pathname;
 const ROWS = 525_600;
 
-/** One pass over the input per output column: the least any per-column computation costs. */
+/**
+ * One pass over the input per output column, each into a new column as the generators
+ * write theirs: the least any per-column computation costs (best of 3).
+ */
 function floorMs(input: Float64Array, columns: number): number {
-  const outs = Array.from({ length: columns }, () => new Float64Array(input.length));
-  const t0 = performance.now();
-  for (const out of outs) for (let i = 0; i < input.length; i++) out[i] = input[i]! * 1.0000001;
-  return performance.now() - t0;
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    for (let c = 0; c < columns; c++) {
+      const out = new Float64Array(input.length);
+      for (let i = 0; i < input.length; i++) out[i] = input[i]! * 1.0000001;
+    }
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
 }
 
 export async function bench(): Promise<BenchRow[]> {
@@ -44,7 +53,7 @@ export async function bench(): Promise<BenchRow[]> {
     await computeFeatures(sample, config);
   }, 3);
   const sampleCols = sample.columnNames().length - data.columnNames().length;
-  const sampleFloor = Math.min(floorMs(close, sampleCols), floorMs(close, sampleCols));
+  const sampleFloor = floorMs(close, sampleCols);
   rows.push({ name: `features: 1min sample set (${sampleCols} columns, ${ROWS} rows)`, value: sampleMs, unit: 'ms', baseline: sampleFloor, baselineLabel: 'floor loop', target: '< 500 ms, ≤ 3× floor' });
   rows.push({ name: 'features: 1min sample set, Python original (whole stage, incl. CSV)', value: sampleMs, unit: 'ms', baseline: 18_600, baselineLabel: 'ITB features stage' });
   // The original's spot check (ITB-BASELINE.md): row 1000 of this year.

@@ -9,6 +9,11 @@ export interface Kernel {
   next(inputs: ArrayLike<number>): number;
   /** Fast path for one-input kernels; must give exactly what `next([x])` gives. */
   next1?(x: number): number;
+  /**
+   * Batch fast path for one-input kernels: exactly `out[i] = next1(x[i])` for every row, written
+   * in the concrete class so that the per-row call is monomorphic and inlined.
+   */
+  fill?(x: Float64Array, out: Float64Array): void;
 }
 
 export type KernelFactory = () => Kernel;
@@ -24,6 +29,10 @@ export abstract class UnaryKernel implements Kernel {
 /** Feeds whole columns through a kernel and returns its output column. */
 export function runKernel(kernel: Kernel, inputs: Float64Array[], n = inputs[0]?.length ?? 0): Float64Array {
   const out = new Float64Array(n);
+  if (inputs.length === 1 && kernel.fill) {
+    kernel.fill(inputs[0]!, out);
+    return out;
+  }
   if (inputs.length === 1 && kernel.next1) {
     const x = inputs[0]!;
     for (let i = 0; i < n; i++) out[i] = kernel.next1(x[i]!);

@@ -10,6 +10,9 @@ class Identity extends UnaryKernel {
   next1(x: number): number {
     return x;
   }
+  fill(x: Float64Array, out: Float64Array): void {
+    out.set(x);
+  }
 }
 
 export function readFill(cfg: ConfigReader): InputFill {

@@ -9,16 +9,15 @@ import { parseFreq } from '../time.ts';
 import type { Broker } from './broker.ts';
 import { traderControl } from './control.ts';
 import { splitSymbol } from './marketRules.ts';
-import { PaperBroker, openPaperWallet } from './paperBroker.ts';
+import { PaperBroker, emptyPaperWallet } from './paperBroker.ts';
 import { Trader, initialTraderState, type TraderState } from './trader.ts';
 import { TransactionLog } from './transactionLog.ts';
 
 /** Where the trader keeps its files: service.state_folder, else data_folder/symbol. */
-export function traderFiles(config: Config): { state: string; wallet: string; transactions: string } {
+export function traderFiles(config: Config): { state: string; transactions: string } {
   const folder = config.service.state_folder ? path.resolve(config.service.state_folder) : symbolFolder(config);
   return {
     state: path.join(folder, 'trader.json'),
-    wallet: path.join(folder, 'paper-wallet.json'),
     transactions: path.join(symbolFolder(config), 'transactions.txt'),
   };
 }
@@ -40,7 +39,10 @@ export async function openTrader(config: Config, opts: OpenTraderOptions) {
   const { base, quote } = splitSymbol(config.symbol, config.base_asset, config.quote_asset);
   const s = config.trader;
   const startEquity = s.initial_balances[quote] ?? 0;
-  const wallet = await openPaperWallet(files.wallet, s.initial_balances);
+  const db = await openJsonStore<TraderState>(files.state, initialTraderState(startEquity));
+  db.data.paperWallet ??= emptyPaperWallet(s.initial_balances);
+  // The trader writes the state file (wallet included) whenever the wallet's revision moves.
+  const wallet = { get data() { return db.data.paperWallet!; }, write: async () => {} };
   const paper = new PaperBroker({ initialBalances: s.initial_balances, fees: s.fees, clock: opts.clock, store: wallet, baseAsset: base, quoteAsset: quote });
   let live = opts.live;
   if (!live && config.exchange.api_key && config.exchange.api_secret) {
@@ -48,7 +50,6 @@ export async function openTrader(config: Config, opts: OpenTraderOptions) {
     registerSecret(config.exchange.api_secret);
     live = new LiveBroker(createExchange(config), { retries: config.exchange.retries, baseMs: config.exchange.retry_base_ms, log: opts.log });
   }
-  const db = await openJsonStore<TraderState>(files.state, initialTraderState(startEquity));
   const trader = new Trader({
     symbol: config.symbol,
     freq: parseFreq(config.freq),

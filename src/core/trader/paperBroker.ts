@@ -1,5 +1,4 @@
 import type { Candle } from '../exchange/types.ts';
-import { openJsonStore } from '../../storage/jsonStore.ts';
 import { OrderRejectedError, type Balances, type Broker, type MarketRules, type Order, type OrderRequest } from './broker.ts';
 import { ruleViolation, splitSymbol } from './marketRules.ts';
 
@@ -22,7 +21,10 @@ export interface PaperWallet {
  */
 export type PaperOrder = Order & { reservePrice: number; afterBar: number };
 
-/** Where the wallet lives: a lowdb store in the service, a plain object in tests. */
+/**
+ * Where the wallet lives: inside the trader's state file in the service (the trader writes it
+ * when `revision` moves), a plain object in tests.
+ */
 export interface PaperWalletStore {
   data: PaperWallet;
   write(): Promise<void>;
@@ -46,11 +48,6 @@ export function emptyPaperWallet(initialBalances: Record<string, number>): Paper
   return { balances, orders: [], lastPrice: {}, lastBar: {} };
 }
 
-/** Opens (or creates) the paper wallet file. */
-export async function openPaperWallet(file: string, initialBalances: Record<string, number>): Promise<PaperWalletStore> {
-  const db = await openJsonStore<PaperWallet>(file, emptyPaperWallet(initialBalances));
-  return { get data() { return db.data; }, write: () => db.write() };
-}
 
 /**
  * A simulated wallet. Orders rest until the next closed bar: a market order fills at that bar's
@@ -60,6 +57,8 @@ export async function openPaperWallet(file: string, initialBalances: Record<stri
 export class PaperBroker implements Broker {
   readonly kind = 'paper' as const;
   private readonly store: PaperWalletStore;
+  /** Counts the wallet's changes, so an owner that persists it knows when to write. */
+  revision = 0;
 
   constructor(private readonly opts: PaperBrokerOptions) {
     this.store = opts.store ?? { data: emptyPaperWallet(opts.initialBalances), write: async () => {} };
@@ -112,6 +111,7 @@ export class PaperBroker implements Broker {
     };
     this.store.data.orders.push(order);
     this.forgetOldOrders();
+    this.revision++;
     await this.store.write();
     return publicOrder(order);
   }
@@ -127,6 +127,7 @@ export class PaperBroker implements Broker {
     if (o.status === 'open') {
       o.status = 'canceled';
       await this.release(o);
+      this.revision++;
       await this.store.write();
     }
     return publicOrder(o);
@@ -153,7 +154,10 @@ export class PaperBroker implements Broker {
     this.store.data.lastPrice[symbol] = bar.close;
     this.store.data.lastBar[symbol] = bar.time;
     // The last price and bar reach the disk with the next order; a bar without fills costs no write.
-    if (touched.length) await this.store.write();
+    if (touched.length) {
+      this.revision++;
+      await this.store.write();
+    }
     return touched;
   }
 

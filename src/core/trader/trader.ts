@@ -4,7 +4,7 @@ import type { Freq } from '../time.ts';
 import type { Logger } from '../../log.ts';
 import { OrderRejectedError, type Balances, type Broker, type Order, type OrderSide } from './broker.ts';
 import { clientOrderIdFor, floorToStep, isOurClientOrderId, roundToTick, ruleViolation } from './marketRules.ts';
-import type { PaperBroker } from './paperBroker.ts';
+import type { PaperBroker, PaperWallet } from './paperBroker.ts';
 import { realisedOnDay, tradeStats, withRealisedProfit, type Execution, type TradeStats } from './tradeStats.ts';
 import type { TransactionLog } from './transactionLog.ts';
 
@@ -45,6 +45,8 @@ export interface TraderBook {
 
 export interface TraderState {
   mode: TraderMode;
+  /** The paper wallet, kept in the same file so one atomic write covers the book and the wallet. */
+  paperWallet?: PaperWallet;
   /** True once an admin (or a config file on first start) chose the mode; config no longer overrides it. */
   modeChosen: boolean;
   books: { paper: TraderBook; live: TraderBook };
@@ -132,11 +134,11 @@ export class Trader {
     });
   }
 
-  /** What must reach the disk when it changes: the mode, the orders, the states and the ledgers. */
+  /** What must reach the disk when it changes: the mode, the orders, the states, the ledgers, the paper wallet. */
   private fingerprint(): string {
     const st = this.opts.store.data;
     const book = (b: TraderBook) => `${b.status}|${b.ledger.length}|${b.order ? `${b.order.clientOrderId}:${b.order.id}:${b.order.status}:${b.order.filled}` : '-'}`;
-    return `${st.mode}|${book(st.books.paper)}|${book(st.books.live)}`;
+    return `${st.mode}|${book(st.books.paper)}|${book(st.books.live)}|${this.opts.paper.revision}`;
   }
 
   private async tick(bar: TraderBar): Promise<TraderTick> {

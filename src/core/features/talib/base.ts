@@ -26,6 +26,19 @@ export abstract class TalibUnary implements Kernel {
 
   protected abstract step1(x: number): number;
 
+  /**
+   * Rows before the first value (output NaN); returns the first row to feed to `step1`.
+   * Subclasses' `fill` loops use it, then call their own `step1` directly.
+   */
+  protected skipLeading(x: Float64Array, out: Float64Array): number {
+    let i = 0;
+    if (!this.started) {
+      while (i < x.length && Number.isNaN(x[i]!)) out[i++] = NaN;
+      if (i < x.length) this.started = true;
+    }
+    return i;
+  }
+
   next1(x: number): number {
     if (!this.started) {
       if (Number.isNaN(x)) return NaN;
