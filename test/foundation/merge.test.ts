@@ -9,7 +9,7 @@ import { Frame } from '../../src/core/frame.ts';
 import { interpolateLinear, mergeDataSources, timeRaster, unionByTime } from '../../src/core/merge.ts';
 import { parseFreq } from '../../src/core/time.ts';
 import type { JobContext } from '../../src/jobs/context.ts';
-import { run } from '../../src/jobs/merge.ts';
+import { loadSources, run } from '../../src/jobs/merge.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-merge-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -135,6 +135,29 @@ describe('itb merge (two sources onto a 1min raster)', () => {
     );
     const none = context({ data_folder: data, data_sources: [] });
     await expect(run(none.ctx)).rejects.toBeInstanceOf(UserError);
+  });
+});
+
+describe('merge on the bundled real 1h sample', () => {
+  it('the gap report counts the hours the exchange was down', () => {
+    const sample = path.resolve(import.meta.dirname, '../../data/sample');
+    const config = buildConfig({ data_folder: sample, freq: '1h', data_sources: [{ folder: 'BTCUSDT-1h', file: 'klines' }] }, { env: {} }).config;
+    const [source] = loadSources(config);
+    // independent count: every step between stored candles longer than an hour is a gap
+    const t = source!.frame.time;
+    let missing = 0;
+    let largest = 0;
+    for (let i = 1; i < t.length; i++) {
+      const gap = (t[i]! - t[i - 1]!) / 3_600_000 - 1;
+      missing += gap;
+      largest = Math.max(largest, gap);
+    }
+    const result = mergeDataSources([source!], parseFreq('1h'));
+    expect(result.frame.length).toBe(t.length + missing);
+    expect(result.gaps[0]!.missingBars).toBe(missing);
+    expect(result.gaps[0]!.largest[0]?.bars ?? 0).toBe(largest);
+    const close = result.frame.get('close');
+    expect(close.filter((v) => Number.isNaN(v)).length).toBe(missing);
   });
 });
 
