@@ -25,12 +25,14 @@ export interface StartOptions {
   live: boolean;
   /** No terminal chat even on a terminal. */
   noChat: boolean;
+  /** Read chat commands from stdin even when it is not a terminal (e.g. piped). */
+  chat: boolean;
 }
 
-const USAGE = 'usage: npm start -- [--fast | --speed N] [--bars N | --days N] [--live] [--no-chat] [-c CONFIG.jsonc]';
+const USAGE = 'usage: npm start -- [--fast | --speed N] [--bars N | --days N] [--live] [--chat | --no-chat] [-c CONFIG.jsonc]';
 
 export function parseStartArgs(args: string[]): StartOptions {
-  const o: StartOptions = { days: 2, live: false, noChat: false };
+  const o: StartOptions = { days: 2, live: false, noChat: false, chat: false };
   const num = (flag: string, v: string | undefined, min: number) => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < min) throw new UserError(`${flag} needs a number ≥ ${min} (${USAGE})`);
@@ -44,6 +46,7 @@ export function parseStartArgs(args: string[]): StartOptions {
     else if (a === '--days') o.days = num(a, args[++i], 0.01);
     else if (a === '--live') o.live = true;
     else if (a === '--no-chat') o.noChat = true;
+    else if (a === '--chat') o.chat = true;
     else throw new UserError(`unknown option "${a}" (${USAGE})`);
   }
   return o;
@@ -91,7 +94,7 @@ export async function run(ctx: JobContext): Promise<number> {
     {
       mode: 'start',
       replay: live ? undefined : { start: replayStart, speed: opts.speed ?? config.replay.speed, maxTicks: opts.bars ?? 0, baseDir: PROJECT_ROOT },
-      terminalChat: !opts.noChat && process.stdin.isTTY === true,
+      terminalChat: opts.noChat ? 'off' : process.stdin.isTTY ? 'interactive' : opts.chat ? 'piped' : 'off',
     },
   );
 }

@@ -4,16 +4,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseStartArgs } from '../../src/jobs/start.ts';
 
 const run = promisify(execFile);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-start-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** `npm start` as CI runs it: no token, no network, stdin not a terminal, a short fast replay. */
-async function start(args: string[]) {
+async function start(args: string[], stdin = '') {
   const env = { ...process.env, ITB_DATA_FOLDER: dir, TELEGRAM_BOT_TOKEN: '', EXCHANGE_API_KEY: '', LOG_LEVEL: 'warn', LOG_FORMAT: 'json' };
+  const child = run(process.execPath, ['bin/itb.mjs', 'start', ...args], { env, maxBuffer: 64 << 20 });
+  child.child.stdin?.end(stdin);
   try {
-    const r = await run(process.execPath, ['bin/itb.mjs', 'start', ...args], { env, maxBuffer: 64 << 20 });
+    const r = await child;
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -35,11 +38,20 @@ describe('npm start, the embedded default', () => {
     expect(JSON.parse(history.at(-1)!)).toMatchObject({ time: '2025-11-30 23:59:00', status: 'ok' });
   });
 
-  it('starts again on the models it trained, and refuses options it does not know in one sentence', async () => {
-    const again = await start(['--fast', '--bars', '20']);
-    expect(again.code).toBe(0);
-    const bad = await start(['--speedy']);
-    expect(bad.code).not.toBe(0);
-    expect(bad.stderr.trim()).toBe('unknown option "--speedy" (usage: npm start -- [--fast | --speed N] [--bars N | --days N] [--live] [--no-chat] [-c CONFIG.jsonc])');
+  it('starts again on the models it trained and answers chat commands piped on stdin with --chat', async () => {
+    const r = await start(['--fast', '--bars', '30', '--chat'], '/status\n/score\n');
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/no models yet/);
+    expect(r.stdout).toMatch(/^bot> BTCUSDT · 1min/m);
+    expect(r.stdout).toMatch(/^ {4}venue replay \(replay\)$/m);
+    expect(r.stdout).toMatch(/^bot> .*₿ \d{2},\d{3} Indicator: [+-]\d\.\d\d/m);
+  });
+
+  it('refuses options it does not know, in one sentence', () => {
+    expect(() => parseStartArgs(['--speedy'])).toThrow(
+      'unknown option "--speedy" (usage: npm start -- [--fast | --speed N] [--bars N | --days N] [--live] [--chat | --no-chat] [-c CONFIG.jsonc])',
+    );
+    expect(() => parseStartArgs(['--bars', 'x'])).toThrow(/^--bars needs a number ≥ 1/);
+    expect(parseStartArgs(['--fast', '--bars', '30', '--chat'])).toEqual({ speed: 0, bars: 30, days: 2, live: false, noChat: false, chat: true });
   });
 });

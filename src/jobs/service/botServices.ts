@@ -5,7 +5,7 @@ import { HOUR, formatTime } from '../../core/time.ts';
 import type { ProgressReporter } from '../progress.ts';
 import type { DiagramOutput, DiagramRenderer } from './diagram.ts';
 import { diagramFrame } from './diagram.ts';
-import { formatStatus, type ServiceStatus } from './health.ts';
+import { statusNotes, type ServiceStatus } from './health.ts';
 import type { Signaler } from './signaler.ts';
 
 export interface ServiceBotDeps {
@@ -50,7 +50,7 @@ export function serviceBotServices(deps: ServiceBotDeps): BotServices {
 
     async status(): Promise<BotStatus> {
       const s = deps.status();
-      const notes = formatStatus(s).split('\n').slice(2);
+      const notes = statusNotes(s);
       return {
         lastCandleTime: s.lastBarTime ?? undefined,
         lagMs: s.lagMs ?? undefined,

@@ -6,8 +6,8 @@ import type { Frame } from '../../core/frame.ts';
  * closed bar at a time turned into the row the outputs read (features → predictions → signals).
  */
 export interface BarScorer {
-  /** Warms the streaming features up on history (klines layout, oldest first). */
-  init(history: Frame): void;
+  /** Warms the streams up on history (klines layout, oldest first); returns the last history bar's values, if any. */
+  init(history: Frame): Record<string, number> | void;
   /** One closed bar, newer than every bar seen so far → its scored row. */
   push(candle: Candle): ScoredBar;
   /** Names of the columns `push` reports (predictions, then signals). */

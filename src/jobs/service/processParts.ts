@@ -33,10 +33,12 @@ export interface ProcessParts extends OutputParts {
   drain(ms: number): Promise<void>;
 }
 
+export type TerminalChatMode = 'off' | 'interactive' | 'piped';
+
 export interface ProcessPartsOptions {
   mode: 'serve' | 'start';
-  /** `npm start` on a terminal: read the person's lines. */
-  terminalChat: boolean;
+  /** `npm start`: whether the terminal chat reads stdin (see RunServiceOptions). */
+  terminalChat: TerminalChatMode;
   /** The state folder (charts written there when there is no Telegram). */
   folder: string;
   /** The service's clock (simulated in replay). */
@@ -115,9 +117,9 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
         await bot.startPolling();
         log.info('Telegram bot started');
       } else {
-        const input = o.terminalChat ? process.stdin : new PassThrough();
+        const input = o.terminalChat === 'off' ? new PassThrough() : process.stdin;
         chat = await startTerminalChat(bot, { input, output: process.stdout, photoDir: path.join(o.folder, 'terminal-photos') });
-        chatClosed = o.terminalChat ? chat.closed : new Promise<void>(() => {});
+        chatClosed = chat.closed;
       }
     },
     async drain(ms: number) {

@@ -9,7 +9,7 @@ import { configDirOf, preloadConfigGenerators } from '../../core/generators/inde
 import type { JobContext } from '../context.ts';
 import { createCandleSource } from './candleSource.ts';
 import { resolveVenue } from './source.ts';
-import { openProcessParts, type ProcessParts } from './processParts.ts';
+import { openProcessParts, type ProcessParts, type TerminalChatMode } from './processParts.ts';
 import { Retrainer, modelSetTrainedAt, scheduleRetraining } from './retrain.ts';
 import { StreamingScorer } from './scorer.ts';
 import type { SimulatedClock } from './scheduler.ts';
@@ -23,8 +23,12 @@ export interface RunServiceOptions {
   mode: 'serve' | 'start';
   /** Replay venue: where to start (default config.replay.start), speed, how many ticks, base folder of replay.file. */
   replay?: { start?: number; speed?: number; maxTicks?: number; baseDir?: string };
-  /** `npm start` on a terminal: chat with the bot in the terminal. */
-  terminalChat?: boolean;
+  /**
+   * `npm start`: the terminal chat reads stdin. 'interactive' (a terminal): leaving the chat
+   * stops the service and the chat stays open after the replay; 'piped': lines are commands,
+   * the end of the input changes nothing.
+   */
+  terminalChat?: TerminalChatMode;
   /** Tests: a candle source of their own, and the simulated clock that drives the ticks. */
   source?: CandleSource;
   clock?: SimulatedClock;
@@ -51,7 +55,7 @@ export async function runService(ctx: JobContext, o: RunServiceOptions): Promise
   let modelsInUse = { names: models.scoreColumns, trainedAt: modelSetTrainedAt(models) };
   state.data.modelsTrainedAt = modelsInUse.trainedAt;
 
-  const parts = await openProcessParts({ ...ctx, config }, { mode: o.mode, terminalChat: o.terminalChat ?? false, folder: stateFolder(config), clock: () => source.now(), botLimits: o.botLimits });
+  const parts = await openProcessParts({ ...ctx, config }, { mode: o.mode, terminalChat: o.terminalChat ?? 'off', folder: stateFolder(config), clock: () => source.now(), botLimits: o.botLimits });
   let service: ServiceHandle | undefined;
   const retrainer = new Retrainer({
     ctx: () => ({ ...ctx, config }),
@@ -92,11 +96,11 @@ export async function runService(ctx: JobContext, o: RunServiceOptions): Promise
     };
     ctx.signal?.addEventListener('abort', stop, { once: true });
     process.once('SIGTERM', stop);
-    void parts.chatClosed.then(stop);
+    if (o.terminalChat === 'interactive') void parts.chatClosed.then(stop);
     try {
       await service.run();
       if (!service.signaler.stopped) await parts.drain(DRAIN_MS);
-      if (o.terminalChat && !service.signaler.stopped) {
+      if (o.terminalChat === 'interactive' && !service.signaler.stopped) {
         log.info('the replay has ended; the chat stays open: type /quit to leave');
         await parts.chatClosed;
       }

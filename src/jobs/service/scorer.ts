@@ -47,14 +47,17 @@ export class StreamingScorer implements BarScorer {
     return [...this.models.scoreColumns, ...this.signalColumns];
   }
 
-  init(history: Frame): void {
+  init(history: Frame): Record<string, number> {
     this.features = createFeatureStream(this.config, this.config.feature_sets, { configDir: this.configDir });
     const withFeatures = this.features.init(history);
     const scored = withFeatures.select(PRICE_COLUMNS.filter((c) => withFeatures.has(c)));
     scored.assign(this.models.predictFrame(withFeatures));
     this.signals = createSignalStream(this.config, this.config.signal_sets, { configDir: this.configDir });
-    this.signals.init(scored);
+    const withSignals = this.signals.init(scored);
     this.signalColumns = this.signals.columns;
+    const last: Record<string, number> = {};
+    if (withSignals.length) for (const c of this.outputColumns) last[c] = withSignals.get(c)[withSignals.length - 1]!;
+    return last;
   }
 
   push(candle: Candle): ScoredBar {

@@ -95,7 +95,7 @@ export async function openService(o: OpenServiceOptions): Promise<ServiceHandle>
         ...h,
         venue: config.venue,
         tradingMode: o.tradingMode?.() ?? config.trader.mode,
-        models: modelsHealth(config, m.names, m.trainedAt, o.source.now(), { retraining: retrain.running, lastRetrain: retrain.last }),
+        models: modelsHealth(config, m.names, m.trainedAt, Date.now(), { retraining: retrain.running, lastRetrain: retrain.last }),
         now: o.source.now(),
       };
       return { ...base, warnings: statusWarnings(base) };

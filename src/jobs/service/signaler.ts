@@ -5,6 +5,7 @@ import { candlesToFrame } from '../../core/klines.ts';
 import { floorTime, formatTime, parseFreq, type Freq } from '../../core/time.ts';
 import type { Logger } from '../../log.ts';
 import type { AdminNotifier, BarOutput, BarScorer, OutputStateSlot } from './ports.ts';
+import { formatValue } from './health.ts';
 import { RecentBars } from './recentBars.ts';
 import type { ScoreRecord, ServiceState } from './state.ts';
 
@@ -117,7 +118,7 @@ export class Signaler {
         `the candle source ${source.id} returned no ${config.symbol} ${config.freq} candles up to ${formatTime(anchor)} (check the symbol, the venue and the data)`,
       );
     }
-    this.deps.scorer.init(candlesToFrame(history));
+    this.lastValues = this.deps.scorer.init(candlesToFrame(history)) ?? {};
     for (const c of history) this.recent.push(c);
     const last = history[history.length - 1]!;
     this.lastClose = last.close;
@@ -350,7 +351,7 @@ export class Signaler {
     const { log, config } = this.deps;
     const vals = Object.entries(this.lastValues)
       .filter(([, v]) => Number.isFinite(v))
-      .map(([k, v]) => `${k}=${v >= 0 ? '+' : ''}${v.toFixed(3)}`)
+      .map(([k, v]) => `${k}=${formatValue(v)}`)
       .join(' ');
     const close = this.lastClose === null ? '' : ` close ${Math.trunc(this.lastClose).toLocaleString('en-US')}`;
     const line = `tick ${config.symbol} ${r.lastBarTime === null ? '' : formatTime(r.lastBarTime)}: ${r.bars} bar(s)${close} ${vals} · latency ${r.latencyMs.toFixed(1)} ms (compute ${r.computeMs.toFixed(1)} ms)${r.stale ? ' · STALE' : ''}`;
