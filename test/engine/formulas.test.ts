@@ -99,6 +99,45 @@ describe('TA-Lib functions on hand-computed series', () => {
     expectSeries(talib('AD', [[10, 10], [8, 8], [10, 9], [4, 2]]), [4, 4]);
   });
 
+  it('BBANDS, CORREL, BETA (of returns), ROCR, ROCR100', () => {
+    expectSeries(talib('BBANDS', [[1, 2, 3]], { timeperiod: 3 }, 0), [N, N, 3.632993161855452]);
+    expectSeries(talib('BBANDS', [[1, 2, 3]], { timeperiod: 3 }, 1), [N, N, 2]);
+    expectSeries(talib('BBANDS', [[1, 2, 3]], { timeperiod: 3, nbdevdn: 1 }, 2), [N, N, 2 - Math.sqrt(2 / 3)]);
+    expectSeries(talib('CORREL', [[1, 2, 3, 4], [2, 4, 6, 9]], { timeperiod: 4 }), [N, N, N, 0.9943767126843689]);
+    // Returns of input 1 are twice those of input 0 over the window: beta 2.
+    expectSeries(talib('BETA', [[10, 11, 12.1, 12.1, 13.31], [10, 12, 14.4, 14.4, 17.28]], { timeperiod: 3 }), [N, N, N, 2, 2], 9);
+    expectSeries(talib('ROCR', [[10, 11, 12]], { timeperiod: 2 }), [N, N, 1.2]);
+    expectSeries(talib('ROCR100', [[10, 11, 12]], { timeperiod: 2 }), [N, N, 120]);
+  });
+
+  it('WILLR, CCI, MFI', () => {
+    expectSeries(talib('WILLR', [[3, 4, 5], [1, 2, 3], [2, 3, 4]], { timeperiod: 3 }), [N, N, -25]);
+    expectSeries(talib('CCI', [[1, 2, 3], [1, 2, 3], [1, 2, 3]], { timeperiod: 3 }), [N, N, 100]);
+    const tp = [1, 2, 1, 3];
+    expectSeries(talib('MFI', [tp, tp, tp, [1, 1, 1, 1]], { timeperiod: 2 }), [N, N, 200 / 3, 75]);
+    // Less than 1 of money flow in the window reads 0.
+    expectSeries(talib('MFI', [tp, tp, tp, [0.1, 0.1, 0.1, 0.1]], { timeperiod: 2 }), [N, N, 0, 0]);
+  });
+
+  it('STOCH: fast %K, then SMA smoothing for slow %K and %D', () => {
+    const h = [3, 4, 5, 6, 7, 8, 9];
+    const l = [1, 2, 3, 4, 5, 6, 7];
+    const c = [2, 4, 4, 6, 5, 8, 9];
+    const p = { fastk_period: 3, slowk_period: 2, slowd_period: 2 };
+    expectSeries(talib('STOCH', [h, l, c], p, 0), [N, N, N, N, 75, 75, 100]);
+    expectSeries(talib('STOCH', [h, l, c], p, 1), [N, N, N, N, 81.25, 75, 87.5]);
+  });
+
+  it('PLUS_DI, MINUS_DI, DX (Wilder sums from row `period`); AROONOSC', () => {
+    const h = [10, 11, 12];
+    const l = [9, 10, 11];
+    const c = [9.5, 10.5, 11.5];
+    expectSeries(talib('PLUS_DI', [h, l, c], { timeperiod: 2 }), [N, N, 200 / 3]);
+    expectSeries(talib('MINUS_DI', [h, l, c], { timeperiod: 2 }), [N, N, 0]);
+    expectSeries(talib('DX', [h, l, c], { timeperiod: 2 }), [N, N, 100]);
+    expectSeries(talib('AROONOSC', [[1, 3, 2, 5, 4], [1, 1, 1, 0, 2]], { timeperiod: 2 }), [N, N, -50, 0, 0]);
+  });
+
   it('leading missing values are skipped (the lookback counts from the first value)', () => {
     expectSeries(talib('SMA', [[N, N, 1, 2, 3]], { timeperiod: 2 }), [N, N, N, 1.5, 2.5]);
   });
