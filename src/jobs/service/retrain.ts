@@ -1,13 +1,11 @@
 import fs from 'node:fs';
 import schedule from 'node-schedule';
-import { modelFolder, stageFile } from '../../config/load.ts';
+import { modelFolder } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { UserError, describeError } from '../../core/errors.ts';
 import { loadModelSet, type ModelSet } from '../../models/modelSet.ts';
-import { trainAll } from '../../models/trainAll.ts';
-import { readCsv, resolveDataFile } from '../../storage/csv.ts';
 import type { Logger } from '../../log.ts';
-import { applyRowWindow, type Job, type JobContext } from '../context.ts';
+import type { Job, JobContext } from '../context.ts';
 import type { ProgressReporter } from '../progress.ts';
 
 /** When each model set was trained: the oldest manifest's creation time (epoch ms), null when unknown. */
@@ -35,33 +33,32 @@ export interface RetrainResult {
 
 /**
  * Retrains every model of the config on the newest `service.retrain_length` rows (or
- * `train_length`): the batch stages download (live venues) → merge → features → labels rebuild
- * matrix.csv, the fits run in worker threads into a fresh folder, and the folder replaces the
- * models folder only when every model was trained. The ticks go on meanwhile.
+ * `train_length`): the batch stages download (live venues) → merge → features → labels → train
+ * run as `itb` would run them, the train stage writing into a fresh folder (fits in worker
+ * threads), which replaces the models folder only once every model is trained. Ticks go on meanwhile.
  */
 export async function retrainModels(ctx: JobContext): Promise<RetrainResult> {
   const t0 = Date.now();
-  const length = ctx.config.service.retrain_length || ctx.config.train_length;
-  const config: Config = { ...ctx.config, train: true, train_length: length };
-  const stages = config.venue === 'replay' ? ['merge', 'features', 'labels'] : ['download', 'merge', 'features', 'labels'];
-  for (const stage of stages) {
-    if (ctx.signal?.aborted) throw new UserError('retraining was cancelled');
-    const mod = (await import(`../${stage}.ts`)) as { run: Job };
-    const code = await mod.run({ ...ctx, config });
-    if (typeof code === 'number' && code !== 0) throw new UserError(`retraining: itb ${stage} failed (exit code ${code})`);
-  }
-  const matrix = applyRowWindow(readCsv(resolveDataFile(stageFile(config, config.matrix_file_name)), { timeColumn: config.time_column }), config);
-  const target = modelFolder(config);
+  const target = modelFolder(ctx.config);
   const fresh = `${target}.next-${process.pid}`;
+  const length = ctx.config.service.retrain_length || ctx.config.train_length;
+  const config: Config = { ...ctx.config, train: true, train_length: length, model_folder: fresh };
+  const stages = config.venue === 'replay' ? ['merge', 'features', 'labels', 'train'] : ['download', 'merge', 'features', 'labels', 'train'];
   fs.rmSync(fresh, { recursive: true, force: true });
   try {
-    await trainAll(config, matrix, { folder: fresh, progress: ctx.progress, signal: ctx.signal });
+    for (const stage of stages) {
+      if (ctx.signal?.aborted) throw new UserError('retraining was cancelled');
+      const mod = (await import(`../${stage}.ts`)) as { run: Job };
+      const code = await mod.run({ ...ctx, config });
+      if (typeof code === 'number' && code !== 0) throw new UserError(`retraining: itb ${stage} failed (exit code ${code})`);
+    }
     replaceFolder(fresh, target);
   } finally {
     fs.rmSync(fresh, { recursive: true, force: true });
   }
-  const models = await loadModelSet(config);
-  return { models, rows: matrix.length, seconds: (Date.now() - t0) / 1000 };
+  const models = await loadModelSet(ctx.config);
+  const rows = Math.max(0, ...models.models.map((m) => m.manifest.training.rows));
+  return { models, rows, seconds: (Date.now() - t0) / 1000 };
 }
 
 /** Swaps a folder in by renames: readers see the old or the new set, and the old one is kept once as `.previous`. */
