@@ -17,3 +17,11 @@ describe('the bundled custom example needs no loading', () => {
     expect(() => createFeatureStream(c)).toThrow('feature_sets[0].generator: the custom generator "mine.features:f" is not loaded yet (await preloadConfigGenerators(config, configFile) before creating a stream)');
   });
 });
+
+describe('a stream checks the first bar like a batch run checks the table', () => {
+  it('a generator input missing from the pushed bar is one sentence', () => {
+    const c = { ...sampleConfig('config-sample-1min.jsonc'), feature_sets: [{ generator: 'talib', config: { columns: ['high', 'low', 'close'], functions: ['ATR'], windows: [14] } }] };
+    const stream = createFeatureStream(c);
+    expect(() => stream.push(0, { close: 1 })).toThrow('feature_sets[0].config.columns: column "high" is not in the pushed bar (it has: close)');
+  });
+});

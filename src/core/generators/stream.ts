@@ -152,7 +152,15 @@ class Stream implements GeneratorStream {
   }
 
   private pushKernels(s: KernelSet, row: number, result: Record<string, number>): void {
-    if (!s.kernels) s.kernels = s.program.outputs.map((o) => o.make());
+    if (!s.kernels) {
+      // The first bar of a stream without history: the inputs must be there, as in a batch run.
+      for (const name of s.inputNames) {
+        if (!(name in result) && Number.isNaN(this.store.get(row, name))) {
+          throw new UserError(`${s.where}.config.${s.program.inputsKey}: column "${name}" is not in the pushed bar (it has: ${Object.keys(result).join(', ')})`);
+        }
+      }
+      s.kernels = s.program.outputs.map((o) => o.make());
+    }
     const fill = s.program.fill !== 'none';
     for (let q = 0; q < s.inputNames.length; q++) {
       const name = s.inputNames[q]!;
