@@ -6,6 +6,8 @@ import type { ProgressReporter } from '../jobs/progress.ts';
  * answers that it "is not available in this process yet". The bot formats; services compute.
  */
 export interface BotServices {
+  /** The service's clock, epoch ms (simulated in replay); ages of candles are told against it. */
+  now?(): number;
   /** The newest scored bar, or null before the first prediction. */
   latestScore?(): Promise<LatestScore | null>;
   status?(): Promise<ServiceStatus>;

@@ -24,10 +24,11 @@ export const score: BotCommandDef = {
     const closeTime = s.time + parseFreq(s.freq).ms;
     const headline = formatScoreMessage({ symbol: s.symbol, freq: s.freq, closeTime, close: s.close, score: s.score, score2: s.score2 }, match, '');
     const bandText = match.band ? `${match.bandNo} (${escapeMarkdown(match.band.text ?? '')})` : '0 (neutral)';
+    const now = ctx.itb.services.now?.() ?? Date.now();
     const lines = [
       headline,
       `Band: ${bandText}`,
-      `Candle: ${formatUtc(s.time)}, closed ${formatAge(Date.now() - closeTime)} ago`,
+      `Candle: ${formatUtc(s.time)}, closed ${formatAge(now - closeTime)} ago`,
       s.modelTrainedAt ? `Models trained ${formatAge(Date.now() - s.modelTrainedAt)} ago` : 'Model age: unknown',
     ];
     await ctx.reply(lines.join('\n'), { parse_mode: 'Markdown' });

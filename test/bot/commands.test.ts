@@ -10,6 +10,7 @@ const textOf = (m: FakeMessage) => m.text ?? m.caption ?? '';
 function fakeServices(calls: string[]) {
   const trader = { mode: 'paper' as TradingMode, openOrders: 2 };
   const services: BotServices = {
+    now: () => Date.now() + 3 * 3_600_000, // a replay clock ahead of the wall clock
     latestScore: async () => ({ symbol: 'BTCUSDT', freq: '1min', time: Date.now() - 90_000, close: 74896.99, score: 0.0123, modelTrainedAt: Date.now() - 5 * 3_600_000 }),
     status: async () => ({ lastCandleTime: Date.UTC(2025, 2, 1, 10, 0), lagMs: 30_000, models: [{ name: 'high_20_lc', trainedAt: Date.now() - 3 * 3_600_000 }, { name: 'low_20_lc' }], tradingMode: trader.mode }),
     chart: async (hours) => {
@@ -100,7 +101,7 @@ describe('user commands', () => {
     const lines = textOf(m).split('\n');
     expect(lines[0]).toBe('〉〉 ₿ 74,896 Indicator: +0.01    strong 1min');
     expect(lines[1]).toBe('Band: 2 (strong)');
-    expect(lines[2]).toMatch(/^Candle: \d{4}-\d\d-\d\d \d\d:\d\d UTC, closed (0|1) min ago$/);
+    expect(lines[2]).toMatch(/^Candle: \d{4}-\d\d-\d\d \d\d:\d\d UTC, closed 3 h [01] min ago$/);
     expect(lines[3]).toBe('Models trained 5 h 0 min ago');
   });
 
