@@ -151,6 +151,8 @@ export class Outbox {
     this.deliver = deliver;
     this.concurrency = options.concurrency ?? this.concurrency;
     this.running = true;
+    // After a stop the retry timers are gone: every waiting chat is looked at again.
+    for (const key of this.chats.keys()) if (!this.busy.has(key)) this.makeReady(key);
     this.pump();
   }
 
@@ -259,6 +261,8 @@ export class Outbox {
     this.running = false;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.scheduled.clear();
+    this.ready.length = 0;
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.stopWaiters.push(resolve));
   }

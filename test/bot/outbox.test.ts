@@ -64,6 +64,25 @@ describe('outbox', () => {
     expect(held.pending).toBe(1);
   });
 
+  it('resumes after stop() and start() on the same instance, retries included', async () => {
+    const box = Outbox.open(tmp());
+    let fail = true;
+    const sent: string[] = [];
+    const deliver = async (item: OutboxItem) => {
+      if (fail) return { status: 'retry' as const, afterMs: 200, reason: '502' };
+      sent.push(item.text!);
+      return { status: 'sent' as const };
+    };
+    box.start(deliver);
+    box.enqueue([text(1, 'a'), text(2, 'b')]);
+    await new Promise((r) => setTimeout(r, 30));
+    await box.stop();
+    fail = false;
+    box.start(deliver);
+    await box.idle();
+    expect(sent.sort()).toEqual(['a', 'b']);
+  });
+
   it('keeps a shared photo file until its last chat got it', async () => {
     const dir = tmp();
     const box = Outbox.open(dir);
