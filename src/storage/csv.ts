@@ -48,7 +48,52 @@ export function resolveDataFile(file: string): string {
   return file;
 }
 
-type Cell = { s: number; e: number };
+/** Where scanNumber stopped; -1 when the cell needs the general path. */
+let scanEnd = -1;
+
+/**
+ * Parses a plain decimal (sign, digits, fraction, exponent) starting at s, stopping at the first
+ * other byte (its position goes to scanEnd). Exact: only values the double arithmetic below gets
+ * correctly rounded are taken; others, and anything unusual, set scanEnd = -1. An empty cell is NaN.
+ */
+function scanNumber(buf: Buffer, s: number, end: number): number {
+  let i = s;
+  if (i === end || buf[i] === 44) {
+    scanEnd = i;
+    return NaN;
+  }
+  let neg = false;
+  let c = buf[i]!;
+  if (c === 45) {
+    neg = true;
+    i++;
+  }
+  let mant = 0;
+  let digits = 0;
+  let exp = 0;
+  while (i < end && (c = buf[i]! - 48) >= 0 && c <= 9) {
+    mant = mant * 10 + c;
+    digits++;
+    i++;
+  }
+  if (i < end && buf[i] === 46) {
+    i++;
+    while (i < end && (c = buf[i]! - 48) >= 0 && c <= 9) {
+      mant = mant * 10 + c;
+      digits++;
+      exp--;
+      i++;
+    }
+  }
+  if (digits === 0 || mant >= TWO53 || (i < end && (buf[i]! | 32) === 101)) {
+    scanEnd = -1;
+    return NaN;
+  }
+  scanEnd = i;
+  const v = exp === 0 ? mant : exp >= -22 ? mant / POW10[-exp]! : NaN;
+  if (v !== v) scanEnd = -1;
+  return neg ? -v : v;
+}
 
 function slowNumber(buf: Buffer, s: number, e: number): number | 'bool1' | 'bool0' | null {
   const text = buf.toString('latin1', s, e).trim();
@@ -233,9 +278,13 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
   const data: (Float64Array | null)[] = header.map((_, i) => (keep[i] ? new Float64Array(rows) : null));
   const kinds: ('unknown' | ColumnKind)[] = header.map(() => 'unknown');
   const time = new Float64Array(rows);
-  const cells: Cell[] = Array.from({ length: ncol }, () => ({ s: 0, e: 0 }));
   let r = 0;
   let lineNo = options.header ? 0 : 1;
+  const tooFew = (p: number, end: number) => {
+    let n = 1;
+    for (let i = p; i < end; i++) if (buf[i] === 44) n++;
+    return new UserError(`${label} line ${lineNo}: expected ${ncol} values, found ${n}`);
+  };
   for (let p = headerEnd + 1; p < buf.length; ) {
     const nl = buf.indexOf(10, p);
     let end = nl < 0 ? buf.length : nl;
@@ -246,58 +295,72 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
       p = next;
       continue;
     }
-    // split the line into cells
-    let ci = 0;
-    let cs = p;
-    for (let i = p; i <= end; i++) {
-      if (i === end || buf[i] === 44) {
-        if (ci < ncol) {
-          let s = cs;
-          let e = i;
-          if (e - s >= 2 && buf[s] === 34 && buf[e - 1] === 34) {
-            s++;
-            e--;
-          }
-          cells[ci]!.s = s;
-          cells[ci]!.e = e;
-        }
-        ci++;
-        cs = i + 1;
-      }
-    }
-    if (ci !== ncol) {
-      throw new UserError(`${label} line ${lineNo}: expected ${ncol} values, found ${ci}`);
-    }
-    const tc = cells[timeIdx]!;
-    const t = parseTimeCell(buf, tc.s, tc.e);
-    if (Number.isNaN(t)) {
-      throw new UserError(
-        `${label} line ${lineNo}: "${buf.toString('utf8', tc.s, tc.e)}" in column ${header[timeIdx]} is not a time`,
-      );
-    }
-    time[r] = t;
+    // One pass over the line: each cell is parsed where it starts; only unusual cells
+    // (quotes, True/False, nan, long mantissas) take the general path.
+    let pos = p;
     for (let c = 0; c < ncol; c++) {
-      const col = data[c];
-      if (!col) continue;
-      const cell = cells[c]!;
-      let v: number | 'bool1' | 'bool0' | null;
-      if (cell.e === cell.s) v = NaN;
-      else v = fastNumber(buf, cell.s, cell.e);
-      if (typeof v === 'number') {
-        col[r] = v;
-        if (kinds[c] === 'unknown' && !Number.isNaN(v)) kinds[c] = Number.isInteger(v) ? 'int' : 'float';
-        else if (kinds[c] === 'int' && !Number.isInteger(v) && !Number.isNaN(v)) kinds[c] = 'float';
-      } else if (v === 'bool1' || v === 'bool0') {
-        col[r] = v === 'bool1' ? 1 : 0;
-        if (kinds[c] === 'unknown') kinds[c] = 'bool';
-      } else {
-        throw new UserError(
-          `${label} line ${lineNo}: "${buf.toString('utf8', cell.s, cell.e)}" in column ${header[c]} is not a number`,
-        );
+      if (c > 0) {
+        if (pos >= end) throw tooFew(p, end);
+        pos++; // the comma
       }
+      const col = data[c];
+      let e: number;
+      if (col) {
+        const v = scanNumber(buf, pos, end);
+        e = scanEnd;
+        if (e >= 0 && (e === end || buf[e] === 44)) {
+          col[r] = v;
+          if (v === v) {
+            const kind = kinds[c];
+            if (kind === 'unknown') kinds[c] = Number.isInteger(v) ? 'int' : 'float';
+            else if (kind === 'int' && !Number.isInteger(v)) kinds[c] = 'float';
+          }
+        } else {
+          e = pos;
+          while (e < end && buf[e] !== 44) e++;
+          parseCell(c, col, pos, e);
+        }
+      } else {
+        e = pos;
+        while (e < end && buf[e] !== 44) e++;
+        if (c === timeIdx) {
+          let s0 = pos;
+          let e0 = e;
+          if (e0 - s0 >= 2 && buf[s0] === 34 && buf[e0 - 1] === 34) {
+            s0++;
+            e0--;
+          }
+          const t = parseTimeCell(buf, s0, e0);
+          if (Number.isNaN(t)) {
+            throw new UserError(`${label} line ${lineNo}: "${buf.toString('utf8', s0, e0)}" in column ${header[timeIdx]} is not a time`);
+          }
+          time[r] = t;
+        }
+      }
+      pos = e;
     }
+    if (pos !== end) throw tooFew(p, end);
     r++;
     p = next;
+  }
+
+  /** The general path for one cell [s, e): quotes, empty, True/False, nan, any number text. */
+  function parseCell(c: number, col: Float64Array, s: number, e: number): void {
+    if (e - s >= 2 && buf[s] === 34 && buf[e - 1] === 34) {
+      s++;
+      e--;
+    }
+    const v = e === s ? NaN : fastNumber(buf, s, e);
+    if (typeof v === 'number') {
+      col[r] = v;
+      if (kinds[c] === 'unknown' && !Number.isNaN(v)) kinds[c] = Number.isInteger(v) ? 'int' : 'float';
+      else if (kinds[c] === 'int' && !Number.isInteger(v) && !Number.isNaN(v)) kinds[c] = 'float';
+    } else if (v === 'bool1' || v === 'bool0') {
+      col[r] = v === 'bool1' ? 1 : 0;
+      if (kinds[c] === 'unknown') kinds[c] = 'bool';
+    } else {
+      throw new UserError(`${label} line ${lineNo}: "${buf.toString('utf8', s, e)}" in column ${header[c]} is not a number`);
+    }
   }
   const frame = new Frame(r === rows ? time : time.subarray(0, r));
   for (let c = 0; c < ncol; c++) {
