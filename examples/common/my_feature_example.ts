@@ -22,7 +22,8 @@ export function my_feature_example(frame: Frame, config: Record<string, unknown>
 
   const x = frame.get(column);
   const out = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = fn === 'add' ? x[i]! + parameter : x[i]! * parameter;
+  if (fn === 'add') for (let i = 0; i < x.length; i++) out[i] = x[i]! + parameter;
+  else for (let i = 0; i < x.length; i++) out[i] = x[i]! * parameter;
   frame.set(name, out);
   return [name];
 }

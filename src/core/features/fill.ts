@@ -43,7 +43,13 @@ export function fillLinear(col: Float64Array): Float64Array {
   return out;
 }
 
+function hasGap(col: Float64Array): boolean {
+  for (let i = 0; i < col.length; i++) if (col[i] !== col[i]) return true;
+  return false;
+}
+
+/** The column with its gaps filled (the column itself when it has none). */
 export function fillColumn(col: Float64Array, mode: InputFill): Float64Array {
-  if (mode === 'none' || !col.some((v) => v !== v)) return col;
+  if (mode === 'none' || !hasGap(col)) return col;
   return mode === 'previous' ? fillPrevious(col) : mode === 'linear' ? fillLinear(col) : col;
 }
