@@ -187,6 +187,13 @@ describe('admin commands', () => {
     expect(textOf(await h.ask(ADMIN, '/help'))).toContain('Admin commands:\n/download');
   });
 
+  it('every user command works for an admin too', async () => {
+    for (const c of h.itb.runtime.commands.filter((x) => x.role === 'user')) {
+      const m = await h.ask(ADMIN, `/${c.name}`);
+      expect(textOf(m), `/${c.name}`).not.toMatch(/admins only|failed|went wrong/);
+    }
+  });
+
   it('/train edits one progress message in place with stage, percent and ETA, then the metrics', async () => {
     const m = await h.ask(ADMIN, '/train');
     await h.fake.waitUntil(() => textOf(m).startsWith('✅'), 10_000, 'training to finish');
