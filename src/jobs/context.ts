@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { ProgressReporter } from './progress.ts';
 import type { Frame } from '../core/frame.ts';
+import { log } from '../log.ts';
 
 /** What every job (a pipeline stage, the service) is given. */
 export interface JobContext {
@@ -25,6 +26,13 @@ export type Job = (ctx: JobContext) => Promise<number | void>;
  */
 export function applyRowWindow(frame: Frame, config: Config): Frame {
   const n = config.train ? config.train_length : config.predict_length;
-  if (!n) return frame;
-  return frame.tail(n + config.features_horizon);
+  if (!n || n + config.features_horizon >= frame.length) return frame;
+  const keep = n + config.features_horizon;
+  // The original cuts silently, and users lost most of their data to it (ITB issue #72).
+  log().warn(
+    config.train
+      ? `using the last ${keep} of ${frame.length} rows (train_length ${n} + features_horizon ${config.features_horizon}); set "train_length": 0 to use all rows`
+      : `using only the last ${keep} of ${frame.length} rows because "train" is false (predict_length ${n} + features_horizon ${config.features_horizon}); set "train": true for offline work on all rows`,
+  );
+  return frame.tail(keep);
 }
