@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { traderControl } from '../../src/core/trader/control.ts';
 import { initialTraderState } from '../../src/core/trader/trader.ts';
 import { FEE, MIN, bar, liveHarness, paperHarness, type BrokerHarness } from './harness.ts';
 import { traderOn } from './traderSetup.ts';
@@ -61,6 +62,9 @@ describe.each<[string, Make]>([
     const tick = await late.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
     expect(late.trader.book.order).toBeUndefined();
     expect(tick.notes.join('\n')).toMatch(/bars old \(limit 2\)/);
+    const status = await traderControl(late.trader, { base: 'BTC', quote: 'USDT' }).status();
+    expect(status).toMatchObject({ mode: h!.kind, state: 'SOLD', openOrders: 0 });
+    expect(status.notes!.join('\n')).toMatch(/^last: no buy order: the bar of .* is 5\.0 bars old \(limit 2\)$/);
 
     const catchUp = traderOn(h!);
     const caught = await catchUp.step(bar(1, 100_000, 100_100, 99_950, 100_000), { buy: true, fresh: false });

@@ -22,6 +22,7 @@ export function traderControl(trader: Trader, opts: { base: string; quote: strin
       const s = trader.stats();
       const notes: string[] = [];
       if (book.order) notes.push(`open ${book.order.side} order ${book.order.clientOrderId}: ${book.order.quantity} ${opts.base} at ${book.order.price}`);
+      if (trader.lastNote) notes.push(`last: ${trader.lastNote}`);
       return {
         mode: trader.mode,
         state: trader.mode === 'off' ? undefined : book.status,

@@ -87,7 +87,7 @@ export interface TraderOptions {
 export class Trader {
   private readonly reconciled = { paper: false, live: false };
   private chain: Promise<unknown> = Promise.resolve();
-  private lastNote = '';
+  private lastNote_ = '';
 
   constructor(private readonly opts: TraderOptions) {
     const st = opts.store.data;
@@ -105,6 +105,11 @@ export class Trader {
 
   get mode(): TraderMode {
     return this.opts.store.data.mode;
+  }
+
+  /** The newest condition that kept the trader from acting (stale data, a rejection, the loss limit), if any. */
+  get lastNote(): string {
+    return this.lastNote_;
   }
 
   get book(): TraderBook {
@@ -344,8 +349,8 @@ export class Trader {
   /** A condition worth a line in the log: logged once while it repeats bar after bar. */
   private note(out: TraderTick, text: string): void {
     out.notes.push(text);
-    if (text !== this.lastNote) this.opts.log?.debug(text);
-    this.lastNote = text;
+    if (text !== this.lastNote_) this.opts.log?.debug(text);
+    this.lastNote_ = text;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
