@@ -69,6 +69,8 @@ export class Outbox {
   private idleWaiters: (() => void)[] = [];
   private stopWaiters: (() => void)[] = [];
   private seq = 0;
+  /** Journal lines written since it was last rewritten. */
+  private journalLines = 0;
   private readonly idPrefix = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   readonly stats: OutboxStats = { sent: 0, dropped: 0, retried: 0 };
   /** Gives up on a message after this many failed attempts. */
@@ -113,7 +115,17 @@ export class Outbox {
   }
 
   private append(lines: JournalLine[]): void {
-    if (lines.length) fs.appendFileSync(this.journal, lines.map((l) => JSON.stringify(l) + '\n').join(''));
+    if (!lines.length) return;
+    fs.appendFileSync(this.journal, lines.map((l) => JSON.stringify(l) + '\n').join(''));
+    this.journalLines += lines.length;
+  }
+
+  /** With nothing pending the journal says nothing useful: start it afresh once it has grown. */
+  private compactIfIdle(): void {
+    if (this.pendingCount === 0 && this.inFlight === 0 && this.journalLines > 20_000) {
+      writeFileAtomic(this.journal, '');
+      this.journalLines = 0;
+    }
   }
 
   /** Stores the messages (durably, before anything is sent) and queues them. */
@@ -245,6 +257,7 @@ export class Outbox {
   }
 
   private checkIdle(): void {
+    this.compactIfIdle();
     if (this.pendingCount === 0 && this.inFlight === 0) {
       for (const w of this.idleWaiters.splice(0)) w();
     }

@@ -83,6 +83,17 @@ describe('outbox', () => {
     expect(sent.sort()).toEqual(['a', 'b']);
   });
 
+  it('starts the journal afresh when it has grown and nothing is pending', async () => {
+    const dir = tmp();
+    const box = Outbox.open(dir);
+    box.start(async () => ({ status: 'sent' }));
+    box.enqueue(Array.from({ length: 10_001 }, (_, i) => text(i, 'x')));
+    await box.idle();
+    expect(fs.readFileSync(path.join(dir, 'outbox.jsonl'), 'utf8')).toBe('');
+    box.enqueue([text(1, 'after')]);
+    expect(Outbox.open(dir).pending).toBe(1);
+  });
+
   it('keeps a shared photo file until its last chat got it', async () => {
     const dir = tmp();
     const box = Outbox.open(dir);
