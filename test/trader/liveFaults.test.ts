@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAKE_MARKETS } from '../fakes/binanceOrders.ts';
 import { PaperBroker } from '../../src/core/trader/paperBroker.ts';
-import { Trader, initialTraderState } from '../../src/core/trader/trader.ts';
+import { Trader, initialTraderState, type TraderState } from '../../src/core/trader/trader.ts';
 import { parseFreq } from '../../src/core/time.ts';
 import { bar, liveHarness, paperHarness, type BrokerHarness } from './harness.ts';
 import { memoryStore, traderOn, traderSettings } from './traderSetup.ts';
@@ -23,6 +23,27 @@ describe('live trader against exchange faults', () => {
     expect(h.book!.orders).toHaveLength(1);
     expect(rig.trader.book).toMatchObject({ status: 'BUYING', order: { clientOrderId: h.book!.orders[0]!.clientOrderId, id: '1001' } });
     expect(posts()).toBe(1);
+  });
+
+  it('a crash while the placement is in flight: the restart finds the order from the intent saved before the request', async () => {
+    h = await liveHarness({ USDT: 1000 }, { timeoutMs: 3000 });
+    const rig = traderOn(h);
+    const onDisk: TraderState[] = [];
+    rig.store.write = async () => {
+      onDisk.push(structuredClone(rig.store.data));
+    };
+    h.fake!.injectFault({ path: '/api/v3/order', afterHandling: true, delayMs: 800 }); // a slow reply
+    const inFlight = rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    while (h.book!.orders.length === 0) await new Promise((r) => setTimeout(r, 10));
+
+    // What a crash at this moment leaves on disk: the intent, without the exchange's id.
+    const saved = onDisk.at(-1)!;
+    expect(saved.books.live).toMatchObject({ status: 'BUYING', order: { id: '', clientOrderId: h.book!.orders[0]!.clientOrderId } });
+    const restarted = traderOn(h, { state: structuredClone(saved), broker: await h.reopen() });
+    await restarted.trader.start();
+    expect(restarted.trader.book).toMatchObject({ status: 'BUYING', order: { id: '1001' } });
+    await inFlight;
+    expect(h.book!.orders).toHaveLength(1);
   });
 
   it('a 503 before the order reached the book: the broker looks it up, then sends it once more', async () => {
