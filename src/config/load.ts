@@ -173,6 +173,10 @@ export function buildConfig(
   if (!parsed.success) {
     throw new UserError(describeIssue(parsed.error.issues[0]!, raw, label));
   }
+  // The samples' "C:/DATA_ITB" would quietly become a folder named "C:" here.
+  if (process.platform !== 'win32' && /^[a-z]:[\\/]/i.test(parsed.data.data_folder)) {
+    warnings.push(`${label}: data_folder "${parsed.data.data_folder}" is a Windows path; here it would be a folder under ${process.cwd()} (set ITB_DATA_FOLDER or data_folder)`);
+  }
   return { config: parsed.data, file: options.file ?? '', warnings };
 }
 

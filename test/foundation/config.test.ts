@@ -26,9 +26,19 @@ function userErrorOf(fn: () => unknown): string {
   throw new Error('expected a UserError, nothing was thrown');
 }
 
+/** The samples keep the original's data_folder (C:/DATA_ITB); here the environment replaces it. */
+const DATA_ENV = { ITB_DATA_FOLDER: '/var/lib/itb' };
+
 describe('sample configs', () => {
-  it('the 1min sample loads with the original values', () => {
+  it("the original's Windows data_folder gets a warning on other systems", () => {
     const { config, warnings } = loadConfig(path.join(SAMPLES, 'config-sample-1min.jsonc'), {});
+    expect(config.data_folder).toBe('C:/DATA_ITB');
+    expect(warnings).toHaveLength(process.platform === 'win32' ? 0 : 1);
+    if (process.platform !== 'win32') expect(warnings[0]).toMatch(/^config-sample-1min\.jsonc: data_folder "C:\/DATA_ITB" is a Windows path; .*set ITB_DATA_FOLDER/);
+  });
+
+  it('the 1min sample loads with the original values', () => {
+    const { config, warnings } = loadConfig(path.join(SAMPLES, 'config-sample-1min.jsonc'), DATA_ENV);
     expect(warnings).toEqual([]);
     expect(config.freq).toBe('1min');
     expect(config.venue).toBe('binance');
@@ -53,7 +63,7 @@ describe('sample configs', () => {
   });
 
   it('the 1h sample loads with its own windows, labels and SVC', () => {
-    const { config, warnings } = loadConfig(path.join(SAMPLES, 'config-sample-1h.jsonc'), {});
+    const { config, warnings } = loadConfig(path.join(SAMPLES, 'config-sample-1h.jsonc'), DATA_ENV);
     expect(warnings).toEqual([]);
     expect(config.freq).toBe('1h');
     expect(config.features_horizon).toBe(672);
@@ -67,7 +77,7 @@ describe('sample configs', () => {
   });
 
   it('the MT5 sample loads with its four data sources', () => {
-    const { config, warnings } = loadConfig(path.join(SAMPLES, 'config-mt5-sample-1h.jsonc'), {});
+    const { config, warnings } = loadConfig(path.join(SAMPLES, 'config-mt5-sample-1h.jsonc'), DATA_ENV);
     expect(warnings).toEqual([]);
     expect(config.venue).toBe('mt5');
     expect(config.symbol).toBe('BTCUSD');
@@ -134,10 +144,10 @@ describe('bad config values', () => {
   });
 
   it('an unknown key is a warning, not a failure', () => {
-    const { config, warnings } = buildConfig({ symbol: 'ETHUSDT', frequency: '1h', telegram: { tokn: 'x' } }, { env: {}, label: 'c.jsonc' });
+    const { config, warnings } = buildConfig({ symbol: 'ETHUSDT', frequency: '1h', telegram: { tokn: 'x' } }, { env: DATA_ENV, label: 'c.jsonc' });
     expect(config.symbol).toBe('ETHUSDT');
     expect(warnings).toEqual(['c.jsonc: unknown key frequency (ignored)', 'c.jsonc: unknown key telegram.tokn (ignored)']);
-    const misspelt = buildConfig({ data_sources: [{ folder: 'BTCUSDT', colum_prefix: 'btc' }] }, { env: {}, label: 'c.jsonc' });
+    const misspelt = buildConfig({ data_sources: [{ folder: 'BTCUSDT', colum_prefix: 'btc' }] }, { env: DATA_ENV, label: 'c.jsonc' });
     expect(misspelt.warnings).toEqual(['c.jsonc: unknown key data_sources[0].colum_prefix (ignored)']);
   });
 
