@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ccxt from 'ccxt';
 import { buildConfig } from '../../src/config/load.ts';
 import { UserError } from '../../src/core/errors.ts';
-import { createExchange, fromCcxtSymbol, toCcxtSymbol, withRetry } from '../../src/core/exchange/ccxt.ts';
+import { CcxtCandleSource, createExchange, fromCcxtSymbol, toCcxtSymbol, withRetry } from '../../src/core/exchange/ccxt.ts';
+import { parseFreq } from '../../src/core/time.ts';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.ts';
 import { makeCandles, MIN, T0 } from './candles.ts';
 
@@ -64,6 +65,19 @@ describe('createExchange', () => {
     expect(err).toBeInstanceOf(ccxt.NetworkError);
     expect(err.httpStatus).toBe(429);
     expect(err.retryAfterMs).toBe(7000);
+  });
+});
+
+describe('CcxtCandleSource on an exchange without Binance\'s raw klines', () => {
+  it('goes through loadMarkets and fetchOHLCV, extras missing', async () => {
+    const ex = createExchange(configFor({}));
+    Object.defineProperty(ex, 'id', { value: 'someexchange' }); // any ccxt exchange other than Binance's family
+    const source = new CcxtCandleSource(ex, { retries: 0 });
+    const before = fake.requests.length;
+    const got = await source.fetchCandles('BTCUSDT', parseFreq('1min'), T0 + 10 * MIN, 3);
+    expect(fake.requests.slice(before).map((r) => r.path)).toEqual(['/api/v3/exchangeInfo', '/api/v3/klines']);
+    const want = makeCandles(200).slice(10, 13);
+    expect(got).toEqual(want.map((c) => ({ time: c.time, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume })));
   });
 });
 
