@@ -26,12 +26,17 @@ export class LiveBroker implements Broker {
   async rules(symbol: string): Promise<MarketRules> {
     await this.init();
     const m = this.exchange.market(toCcxtSymbol(symbol));
+    // Most ccxt exchanges give precision as increments; some still as decimal places.
+    const increment = (p: number | undefined) => {
+      if (p === undefined || !Number.isFinite(Number(p))) return 0;
+      return this.exchange.precisionMode === ccxt.DECIMAL_PLACES ? 10 ** -Number(p) : Number(p);
+    };
     return {
       symbol,
       base: m.base,
       quote: m.quote,
-      tickSize: Number(m.precision?.price ?? 0),
-      stepSize: Number(m.precision?.amount ?? 0),
+      tickSize: increment(m.precision?.price),
+      stepSize: increment(m.precision?.amount),
       minQty: Number(m.limits?.amount?.min ?? 0),
       minNotional: Number(m.limits?.cost?.min ?? 0),
     };
