@@ -23,6 +23,8 @@ export interface BotRuntime {
   /** Minimum time between two edits of a progress message. */
   progressEditMs: number;
   isAdmin(userId: number | undefined): boolean;
+  /** Configured admins and the terminal's local user. */
+  adminIds(): number[];
   /** Appends to the audit log (who, what, when, outcome). */
   audit(ctx: Context, command: string, outcome: AuditOutcome, detail?: string): Promise<void>;
 }

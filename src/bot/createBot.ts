@@ -121,6 +121,7 @@ export function createBot(deps: BotDeps): ItbBot {
     startedAt: Date.now(),
     progressEditMs: deps.progressEditMs ?? 2000,
     isAdmin: (id) => id !== undefined && (admins.has(id) || localAdmins.has(id)),
+    adminIds: () => [...new Set([...admins, ...localAdmins])],
     audit: async (ctx, command, outcome, detail) => {
       const entry = await appendAudit(store.state, ctx, command, outcome, detail && maskSecrets(detail));
       log.info({ audit: entry }, 'audit');
@@ -181,7 +182,7 @@ export function createBot(deps: BotDeps): ItbBot {
     }
     try {
       await cmd.run(ctx, args);
-      if (cmd.role === 'admin') await runtime.audit(ctx, label, 'done');
+      if (cmd.role === 'admin') await runtime.audit(ctx, label, 'done', cmd.startsJob ? 'started' : undefined);
     } catch (e) {
       if (!isUserError(e)) log.error({ err: maskSecrets(describeError(e)), command: cmd.name }, 'command failed');
       const text = isUserError(e) ? e.message : `/${cmd.name} failed: ${describeError(e)}`;

@@ -28,6 +28,7 @@ export function parseBacktestArgs(args: string[]): BacktestRequest {
 export const backtest: BotCommandDef = {
   name: 'backtest',
   role: 'admin',
+  startsJob: true,
   summary: 'Backtest the signals',
   usage: USAGE,
   help: 'Runs the backtest over a period (e.g. 30d, 12w, 2025-01-01..2025-02-01; default: simulate_model’s range) with optional signal parameters such as buy_signal_threshold=0.02; replies with the report and a chart.',

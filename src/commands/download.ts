@@ -6,6 +6,7 @@ import type { BotCommandDef } from './types.ts';
 export const download: BotCommandDef = {
   name: 'download',
   role: 'admin',
+  startsJob: true,
   summary: 'Download new candles',
   usage: '/download',
   help: 'Brings the klines of every data source up to date; one message shows the progress.',

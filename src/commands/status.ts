@@ -27,6 +27,10 @@ export const status: BotCommandDef = {
       lines.push('The signal service is not available in this process yet.');
     }
     lines.push(`Bot: up ${formatAge(Date.now() - startedAt)}, ${Object.keys(state.data.subscribers).length} subscribers, ${publisher.outbox.pending} messages waiting`);
+    if (ctx.isAdmin) {
+      const o = publisher.outbox.stats;
+      lines.push(`Outbox since start: ${o.sent} sent, ${o.retried} retried, ${o.dropped} dropped; ${state.data.blockedRemoved} chats removed after blocking the bot`);
+    }
     await ctx.reply(lines.join('\n'));
   },
 };

@@ -57,6 +57,10 @@ export const trade: BotCommandDef = {
         if (!hasLiveKeys(ctx.itb)) {
           throw new UserError('Live trading needs exchange keys: set EXCHANGE_API_KEY and EXCHANGE_API_SECRET (or exchange.api_key and exchange.api_secret) and restart.');
         }
+        if (ctx.conversation.active(LIVE_CONVERSATION) > 0) {
+          await ctx.reply('A live-trading question is already waiting for your answer above.');
+          return;
+        }
         await ctx.conversation.enter(LIVE_CONVERSATION);
         return;
       default:

@@ -6,6 +6,7 @@ import type { BotCommandDef } from './types.ts';
 export const train: BotCommandDef = {
   name: 'train',
   role: 'admin',
+  startsJob: true,
   summary: 'Train the models',
   usage: '/train',
   help: 'Trains every model of the config as a background job. One message shows the stage, percent and ETA, and ends with the metrics. /cancel stops it.',

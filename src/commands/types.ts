@@ -11,5 +11,7 @@ export interface BotCommandDef {
   usage: string;
   /** What it does, for /help <command>. */
   help: string;
+  /** Starts a background job that audits its own end (the command itself is audited as "started"). */
+  startsJob?: boolean;
   run(ctx: BotContext, args: string[]): Promise<void>;
 }

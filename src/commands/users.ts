@@ -18,7 +18,7 @@ export const users: BotCommandDef = {
       `Subscribers: ${subs.length}${bands ? ` (bands ${bands})` : ''}`,
       `Receiving scores: ${count((s) => s.scores)}, signals: ${count((s) => s.signals)}, diagram: ${count((s) => s.diagram)}, trades: ${count((s) => s.trades)}`,
       `With quiet hours: ${count((s) => s.quietHours !== null)}`,
-      `Admins: ${config.telegram.admins.length}`,
+      `Admins: ${ctx.itb.adminIds().length}`,
       `Removed after blocking the bot: ${state.data.blockedRemoved}`,
       `Channel: ${config.telegram.channel !== '' ? 'set' : 'none'}`,
     ];

@@ -74,7 +74,7 @@ afterAll(async () => {
   await h.close();
 });
 
-const auditHas = (pred: (a: { userId: number; command: string; outcome: string }) => boolean) =>
+const auditHas = (pred: (a: { userId: number; command: string; outcome: string; detail?: string }) => boolean) =>
   h.fake.waitUntil(() => h.itb.runtime.state.data.audit.some(pred), 5000, 'an audit entry');
 
 describe('user commands', () => {
@@ -203,7 +203,8 @@ describe('admin commands', () => {
     expect(progress.some((t) => /train (high|low)_20_lc ▕[█░]+▏ \d+% · \d+\/10 models · ETA \d+s/.test(t))).toBe(true);
     expect(textOf(m)).toMatch(/^✅ Training BTCUSDT finished in \d+s\nTrained 2 models on 129,600 rows\.\n\nhigh_20_lc: auc 0\.7123 · ap 0\.4000\nlow_20_lc: auc 0\.6900$/);
     expect(h.fake.chat(ADMIN.id).filter((x) => x.text?.includes('Training BTCUSDT')).length).toBe(1);
-    await auditHas((a) => a.userId === ADMIN.id && a.command === '/train' && a.outcome === 'done');
+    await auditHas((a) => a.userId === ADMIN.id && a.command === '/train' && a.outcome === 'done' && a.detail === 'Trained 2 models on 129,600 rows.');
+    expect(h.itb.runtime.state.data.audit.some((a) => a.command === '/train' && a.detail === 'started')).toBe(true);
   });
 
   it('/train twice at once is refused while the first runs; /cancel stops it', async () => {
@@ -284,7 +285,11 @@ describe('admin commands', () => {
 
   it('/reload, /users, /logs (secrets masked), /cancel with nothing running', async () => {
     expect(textOf(await h.ask(ADMIN, '/reload'))).toBe('Reloaded config: nothing changed.');
-    expect(textOf(await h.ask(ADMIN, '/users'))).toContain('Subscribers: 0');
+    const users = textOf(await h.ask(ADMIN, '/users'));
+    expect(users).toContain('Subscribers: 0');
+    expect(users).toContain('Admins: 1');
+    expect(textOf(await h.ask(ADMIN, '/status'))).toMatch(/Outbox since start: \d+ sent, \d+ retried, \d+ dropped/);
+    expect(textOf(await h.ask(USER, '/status'))).not.toContain('Outbox');
     const logs = textOf(await h.ask(ADMIN, '/logs 3'));
     expect(logs).toBe('log line 0 token=***\nlog line 1 token=***\nlog line 2 token=***');
     expect(textOf(await h.ask(ADMIN, '/logs 0'))).toBe('0 is out of range (1–200); usage: /logs [n]');
@@ -346,6 +351,7 @@ describe('live trading confirmation conversation', () => {
     expect(textOf(q)).toContain('⚠ Switch to LIVE trading: real orders on binance for BTCUSDT');
     expect(textOf(await live.ask(ADMIN, '/trade status'))).toContain('Trading: paper');
     expect(liveCalls).not.toContain('setMode live');
+    expect(textOf(await live.ask(ADMIN, '/trade live'))).toBe('A live-trading question is already waiting for your answer above.');
     live.fake.pressButton(ADMIN, q, 'live:y');
     await live.fake.waitUntil(() => textOf(q) === '✅ Trading mode is now live.', 5000, 'live');
     expect(liveCalls).toContain('setMode live');
