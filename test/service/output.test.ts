@@ -9,6 +9,7 @@ import { writeCsv } from '../../src/storage/csv.ts';
 import { log } from '../../src/log.ts';
 import { silentProgress } from '../../src/jobs/progress.ts';
 import { run } from '../../src/jobs/output.ts';
+import { startFakeTelegram } from '../fakes/telegram.ts';
 
 let dir = '';
 afterEach(() => {
@@ -18,10 +19,11 @@ afterEach(() => {
 
 const T = parseTime('2025-11-20 10:14:00');
 
-function setup(scores: number[]) {
+function setup(scores: number[], extra: Record<string, unknown> = {}, buy = 0, last = T) {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-output-'));
   const config = buildConfig(
     {
+      ...extra,
       data_folder: dir,
       symbol: 'BTCUSDT',
       freq: '1min',
@@ -37,6 +39,7 @@ function setup(scores: number[]) {
             negative_bands: [{ edge: -0.015, frequency: 2, sign: '〈〈〈📉', bold: true, text: 'SELL ZONE' }],
           },
         },
+        ...((extra.output_sets as unknown[]) ?? []),
       ],
     },
     { env: {} },
@@ -44,7 +47,9 @@ function setup(scores: number[]) {
   const write = (rows: number[]) =>
     writeCsv(
       path.join(dir, 'BTCUSDT', 'signals.csv'),
-      frameFromRows(rows.map((s, i) => ({ timestamp: T - (rows.length - 1 - i) * MINUTE, open: 74000, high: 75000, low: 73000, close: 74896.5, trade_score: s }))),
+      frameFromRows(
+        rows.map((s, i) => ({ timestamp: last - (rows.length - 1 - i) * MINUTE, open: 74000, high: 75000, low: 73000, close: 74896.5, volume: 10, trade_score: s, buy_signal_column: buy, sell_signal_column: 0 })),
+      ),
     );
   write(scores);
   return { ctx: { config, configFile: '', args: [], log: log(), progress: silentProgress }, write };
@@ -71,6 +76,26 @@ describe('itb output: output_sets on the last row of signals.csv', () => {
     lines.length = 0;
     expect(await run({ ...ctx })).toBe(0);
     expect(lines.join('')).toBe('');
+  });
+
+  it('posts through the Telegram bot when a token is set', async () => {
+    const telegram = await startFakeTelegram();
+    try {
+      const { ctx } = setup([0.0, -0.02], { telegram: { token: telegram.token, api_root: telegram.apiRoot, channel: '@out' } });
+      expect(await run(ctx)).toBe(0);
+      expect(telegram.chat('@out').map((m) => m.text)).toEqual(['*〈〈〈📉 ₿ 74,896 Indicator: -0.02 ↑   SELL ZONE 1min*']);
+    } finally {
+      await telegram.close();
+    }
+  });
+
+  it('hands the buy signal of the last row to the paper trader (a fresh row: stale data is never traded)', async () => {
+    const lastClosed = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
+    const { ctx } = setup([0.0, 0.02], { output_sets: [{ generator: 'trader_simulation', config: {} }], trader: { mode: 'paper' } }, 1, lastClosed);
+    capture();
+    expect(await run(ctx)).toBe(0);
+    const trader = JSON.parse(fs.readFileSync(path.join(dir, 'BTCUSDT', 'trader.json'), 'utf8')) as { books: { paper: { status: string } } };
+    expect(trader.books.paper.status).toBe('BUYING');
   });
 
   it('says what to do when signals.csv is missing', async () => {

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createBot, openBotStore, type ItbBot } from '../../bot/createBot.ts';
-import type { Publisher } from '../../bot/publisher.ts';
 import type { BotServices } from '../../bot/services.ts';
 import type { SendLimits } from '../../bot/sendLimiter.ts';
 import { botStateFolder } from '../../bot/state.ts';
@@ -15,7 +14,7 @@ import type { DiagramTransaction } from './diagram.ts';
 import { renderDiagram } from './diagramRenderer.ts';
 import { ConsolePublisher } from './outputs/consolePublisher.ts';
 import { TraderOutput, parseTraderOutputConfig } from './outputs/traderOutput.ts';
-import type { OutputParts } from './parts.ts';
+import { botChannel, type OutputParts } from './parts.ts';
 import type { AdminNotifier, ChannelPublisher } from './ports.ts';
 import type { Retrainer } from './retrain.ts';
 import type { ServiceHandle } from './service.ts';
@@ -47,15 +46,6 @@ export interface ProcessPartsOptions {
   botLimits?: SendLimits;
 }
 
-/** The bot's publisher as the outputs' channel: score bands decided by the bot (with subscribers' settings). */
-function botChannel(p: Publisher): ChannelPublisher {
-  return {
-    publish: async (text) => void p.publishText(text, { markdown: true }),
-    publishPhoto: async (png, caption) => void p.publishDiagram(png, caption),
-    publishScore: async (bar) => void (await p.publishScore(bar)),
-  };
-}
-
 /**
  * The parts of this process. With a Telegram token: the real bot (long polling) whose publisher
  * is the channel. `npm start` without a token: the same bot on the terminal transport, so channel
@@ -72,7 +62,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
     const botConfig = config.telegram.token || config.telegram.channel !== '' ? config : { ...config, telegram: { ...config.telegram, channel: 'channel' } };
     bot = createBot({ config: botConfig, store: await openBotStore(botStateFolder(config)), services, log, limits: o.botLimits });
   }
-  const publisher: ChannelPublisher = bot ? botChannel(bot.publisher) : new ConsolePublisher(path.join(o.folder, 'charts'));
+  const publisher: ChannelPublisher = bot ? botChannel(bot) : new ConsolePublisher(path.join(o.folder, 'charts'));
   const admins: AdminNotifier = {
     notifyAdmins: async (text) => {
       log.warn(`to admins: ${text}`);
