@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { GeneratorDef } from '../../src/config/schema.ts';
 import { Frame } from '../../src/core/frame.ts';
 import { runGeneratorSet } from '../../src/core/generators/index.ts';
-import { sampleConfig, talib } from './helpers.ts';
+import { runKernel } from '../../src/core/features/kernel.ts';
+import { RollingApply, RollingFirstMax, halfWindow } from '../../src/core/features/rollingKernels.ts';
+import { firstLocationOfMaximum } from '../../src/core/features/windowStats.ts';
+import { realMinutes, sampleConfig, talib } from './helpers.ts';
 
 const N = NaN;
 const close = (v: number[]) => v;
@@ -219,6 +222,18 @@ describe('itbstats on hand-computed windows (min_periods = max(1, w // 2))', () 
     expectSeries(col(f, 'close_fmax_5'), [N, 0.5, 1 / 3, 0.25, 0.8]);
     const g = await stats([1, 5, 5, 2], ['fmax'], [4]);
     expect(col(g, 'close_fmax_4')[3]).toBe(0.25);
+  });
+
+  it('the O(1) fmax equals the direct window scan on real prices with gaps and ties', () => {
+    const x = realMinutes().tail(5000).get('close').slice();
+    for (let i = 0; i < 7; i++) x[i] = NaN;
+    for (let i = 2000; i < 2003; i++) x[i] = NaN;
+    x[3000] = NaN;
+    for (const w of [3, 5, 60]) {
+      const fast = runKernel(new RollingFirstMax(w, halfWindow(w)), [x]);
+      const direct = runKernel(new RollingApply(w, halfWindow(w), firstLocationOfMaximum), [x]);
+      expect(Array.from(fast)).toEqual(Array.from(direct));
+    }
   });
 
   it('skew and kurtosis as scipy (bias option) and pandas compute them', async () => {

@@ -1,5 +1,5 @@
 import { UnaryKernel } from './kernel.ts';
-import { SlidingMoments, SlidingRegression } from './rolling.ts';
+import { SlidingExtremum, SlidingMoments, SlidingRegression } from './rolling.ts';
 import { RingWindow } from './window.ts';
 
 /** pandas' default for the original's rolling aggregations: at least half the window. */
@@ -61,4 +61,48 @@ export class RollingMoment extends UnaryKernel {
     for (let i = 0; i < x.length; i++) out[i] = this.next1(x[i]!);
   }
 
+}
+
+/**
+ * fmax in O(1) per row: position of the window's first maximum ÷ window length, where (as
+ * np.argmax does) a missing value counts as the maximum. Same numbers as
+ * RollingApply(firstLocationOfMaximum).
+ */
+export class RollingFirstMax extends UnaryKernel {
+  private readonly max: SlidingExtremum;
+  /** Rows of missing values still inside the window, oldest first. */
+  private readonly gaps: number[] = [];
+  private gapHead = 0;
+  private row = -1;
+  private valid = 0;
+  private readonly recent: RingWindow;
+  constructor(
+    private readonly size: number,
+    private readonly minPeriods: number,
+  ) {
+    super();
+    this.max = new SlidingExtremum(size, true, false);
+    this.recent = new RingWindow(size);
+  }
+  next1(x: number): number {
+    const row = ++this.row;
+    const old = this.recent.push(x);
+    if (x === x) this.valid++;
+    if (old === old) this.valid--;
+    this.max.push(x);
+    if (x !== x) this.gaps.push(row);
+    const start = Math.max(0, row - this.size + 1);
+    while (this.gapHead < this.gaps.length && this.gaps[this.gapHead]! < start) this.gapHead++;
+    if (this.gapHead > 1024 && this.gapHead * 2 > this.gaps.length) {
+      this.gaps.splice(0, this.gapHead);
+      this.gapHead = 0;
+    }
+    if (this.valid < this.minPeriods) return NaN;
+    const len = row - start + 1;
+    const at = this.gapHead < this.gaps.length ? this.gaps[this.gapHead]! : row - this.max.age();
+    return (at - start) / len;
+  }
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = 0; i < x.length; i++) out[i] = this.next1(x[i]!);
+  }
 }

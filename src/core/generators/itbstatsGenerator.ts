@@ -1,9 +1,8 @@
 import { readRelativeParams, relativePost } from '../features/relative.ts';
-import { RollingApply, RollingMoment, halfWindow } from '../features/rollingKernels.ts';
+import { RollingApply, RollingFirstMax, RollingMoment, halfWindow } from '../features/rollingKernels.ts';
 import type { Kernel } from '../features/kernel.ts';
 import {
   areaRatio,
-  firstLocationOfMaximum,
   longestStrikeBelowMean,
   meanSecondDerivativeCentral,
   pandasKurtosis,
@@ -24,7 +23,7 @@ export const ITBSTATS_FUNCTIONS: Record<string, StatMaker> = {
   slope: (w, mp) => new RollingMoment(w, mp, 'slope'),
   area: (w, mp) => new RollingApply(w, mp, (x) => areaRatio(x, false)),
   lsbm: (w, mp) => new RollingApply(w, mp, longestStrikeBelowMean),
-  fmax: (w, mp) => new RollingApply(w, mp, firstLocationOfMaximum),
+  fmax: (w, mp) => new RollingFirstMax(w, mp),
   scipy_skew: (w, mp, bias) => new RollingApply(w, mp, (x) => scipySkew(x, bias)),
   scipy_kurtosis: (w, mp, bias) => new RollingApply(w, mp, (x) => scipyKurtosis(x, bias)),
   pandas_skew: (w, mp) => new RollingApply(w, mp, pandasSkew),
@@ -73,13 +72,13 @@ export function compileTsfresh(cfg: ConfigReader): KernelProgram {
     ['kurtosis', pandasKurtosis],
     ['msdc', meanSecondDerivativeCentral],
     ['lsbm', longestStrikeBelowMean],
-    ['fmax', firstLocationOfMaximum],
   ];
   const outputs: KernelOutput[] = [];
   for (const w of windows) {
     for (const [suffix, fn] of stats) {
       outputs.push({ name: `${col}_${suffix}_${w}`, inputs: [0], make: () => new RollingApply(w, halfWindow(w), fn) });
     }
+    outputs.push({ name: `${col}_fmax_${w}`, inputs: [0], make: () => new RollingFirstMax(w, halfWindow(w)) });
   }
   return { type: 'kernels', inputs: [col], inputsKey: 'columns', fill: readFill(cfg), outputs };
 }
