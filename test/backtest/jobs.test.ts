@@ -13,6 +13,7 @@ import { run as simulate } from '../../src/jobs/simulate.ts';
 import { writeCsv } from '../../src/storage/csv.ts';
 import { TELEGRAM_LIMIT } from '../../src/core/backtest/report.ts';
 import { sampleWithScores } from './realScore.ts';
+import type { BotServices } from '../../src/bot/services.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -129,6 +130,9 @@ describe('runBacktest (the bot’s /backtest)', () => {
     expect(Buffer.from(r.png).subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(progress).toEqual([0, 1]);
     await expect(backtestJob(config(), { params: { window: '5' } })).rejects.toThrow(/"window" is not a threshold/);
+    // It plugs into the bot's services as it is (checked by tsc).
+    const service: NonNullable<BotServices['backtest']> = (request, report, signal) => backtestJob(config(), request, report, signal);
+    expect((await service({ period: '1d', params: {} }, () => {}, new AbortController().signal)).summary).toContain('Backtest BTCUSDT');
   });
 });
 
