@@ -1,24 +1,24 @@
 import { createRequire } from 'node:module';
 import { UserError } from '../core/errors.ts';
-import { textDecoder, textEncoder, type Algorithm, type Predictor } from './types.ts';
+import { parseLibsvmModel } from './svmModel.ts';
+import { textDecoder, textEncoder, type Algorithm } from './types.ts';
 
 /**
  * `svc`: libsvm (compiled to WebAssembly by libsvm-js) as scikit-learn's SVC/SVR: RBF kernel
  * by default, `C`, `gamma` ("scale" = 1/(n_features·var(X)), "auto" = 1/n_features, or a
  * number), Platt-scaled probabilities for classification, epsilon-SVR for regression.
- * The weights file is libsvm's own model text.
+ * libsvm-js trains; the weights file is libsvm's own model text, scored by svmModel.ts.
  */
 
-interface LibsvmModel {
+export interface LibsvmModel {
   train(samples: number[][], labels: number[]): void;
   serializeModel(): string;
   predict(samples: number[][]): number[];
   predictProbability(samples: number[][]): Array<{ prediction: number; estimates: Array<{ label: number; probability: number }> }>;
   free(): void;
 }
-interface LibsvmClass {
+export interface LibsvmClass {
   new (options: Record<string, unknown>): LibsvmModel;
-  load(text: string): LibsvmModel;
   SVM_TYPES: Record<string, number>;
   KERNEL_TYPES: Record<string, number>;
 }
@@ -30,7 +30,7 @@ let libsvm: Promise<LibsvmClass> | undefined;
  * `unhandledRejection` handler that exits the process, and console noise about falling
  * back from streaming wasm compilation (which Node cannot do from a file path).
  */
-function loadLibsvm(): Promise<LibsvmClass> {
+export function loadLibsvm(): Promise<LibsvmClass> {
   libsvm ??= (async () => {
     const require = createRequire(import.meta.url);
     const before = new Set(process.listeners('unhandledRejection'));
@@ -71,22 +71,6 @@ function gammaOf(value: unknown, X: Float64Array, f: number, name: string): numb
   return g;
 }
 
-class SvmPredictor implements Predictor {
-  constructor(
-    private readonly model: LibsvmModel,
-    private readonly f: number,
-    private readonly isRegression: boolean,
-  ) {}
-  predict(X: Float64Array, n: number): Float64Array {
-    const samples = rows(X, n, this.f);
-    if (this.isRegression) return Float64Array.from(this.model.predict(samples));
-    const out = new Float64Array(n);
-    const probs = this.model.predictProbability(samples);
-    for (let i = 0; i < n; i++) out[i] = probs[i]!.estimates.find((e) => e.label === 1)?.probability ?? 0;
-    return out;
-  }
-}
-
 export const svc: Algorithm = {
   async fit(X, y, n, f, def, ctx) {
     const SVM = await loadLibsvm();
@@ -119,11 +103,10 @@ export const svc: Algorithm = {
     ctx.progress({ done: 1, total: 1, unit: 'fits' });
     return { weights: { 'svm.txt': textEncoder.encode(text) }, info: { gamma, C, kernel: String(train.kernel ?? 'rbf') } };
   },
-  async load(weights, f, isRegression) {
-    const SVM = await loadLibsvm();
+  async load(weights, f) {
     const text = textDecoder.decode(weights['svm.txt']);
     if (!text.startsWith('svm_type')) throw new UserError('the svc weights file is not a libsvm model');
-    return new SvmPredictor(SVM.load(text), f, isRegression);
+    return parseLibsvmModel(text, f);
   },
   libraries: () => {
     const require = createRequire(import.meta.url);

@@ -107,7 +107,7 @@ function runInWorker(job: FitJob, workers: Set<Worker>, progress?: ProgressRepor
       void worker.terminate();
       fn();
     };
-    progress?.({ stage, done: 0, total: 0, unit: 'rows', detail: `${job.rows.length} rows, ${job.def.algo}` });
+    progress?.({ stage, done: job.rows.length, total: 0, unit: 'rows', detail: `starting ${job.def.algo}` });
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') {
         const elapsedMs = Date.now() - started;
