@@ -40,6 +40,14 @@ function bindColumns(cfg: ConfigReader, fnName: string, fn: TalibFunction): stri
   return cols;
 }
 
+/** The output name of one window, by the original's rules (see compileTalib). */
+function outputBase(cfg: ConfigReader, names: string[], cols: string, fn: string, w: number | null, j: number, windowCount: number): string {
+  const namesIsList = Array.isArray(cfg.get('names'));
+  if (names.length === 0) return w === null ? `${cols}_${fn}` : `${cols}_${fn}_${w}`;
+  if (!namesIsList) return w === null ? names[0]! : `${cols}_${fn}_${names[0]}_${w}`;
+  return names[j] ?? cfg.fail('names', `has ${names.length} name(s) but there are ${windowCount} windows`);
+}
+
 /**
  * `talib`: TA-Lib functions × windows. Output names follow the original:
  * `<cols>_<FN>_<w>`, `<cols>_<FN>_<names>_<w>` when names is a string, names[j] when it is a
@@ -81,11 +89,7 @@ export function compileTalib(cfg: ConfigReader): KernelProgram {
       if (w !== null && !hasPeriod && !(w === 1 && cols.length === 1)) {
         cfg.fail('windows', `${fnName} has no time period; leave "windows" out (or null) and set its parameters in "args"`);
       }
-      let base: string;
-      if (w === null) base = names.length === 0 ? `${joined}_${fnName}` : names.length === 1 && !Array.isArray(cfg.get('names')) ? names[0]! : (names[j] ?? cfg.fail('names', `has no entry ${j} for window ${j}`));
-      else if (names.length === 0) base = `${joined}_${fnName}_${w}`;
-      else if (!Array.isArray(cfg.get('names'))) base = `${joined}_${fnName}_${names[0]}_${w}`;
-      else base = names[j] ?? cfg.fail('names', `has ${names.length} name(s) but there are ${windows.length} windows`);
+      const base = outputBase(cfg, names, joined, fnName, w, j, windows.length);
       const p = { ...params };
       if (w !== null) p.timeperiod = w;
       const identity = w === 1 && cols.length === 1;
