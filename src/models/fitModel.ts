@@ -22,7 +22,7 @@ export interface FitJob {
   seed: number;
 }
 
-const METRIC_SAMPLE = 50_000;
+const METRIC_SAMPLE = 20_000;
 
 /** Scales, fits and checks one model; the predictions of the artifact are those of its stored weights. */
 export async function fitModel(job: FitJob, progress: (p: FitProgress) => void): Promise<ModelArtifact> {
