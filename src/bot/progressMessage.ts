@@ -89,7 +89,9 @@ export async function startJobWithProgress(
     lastEditAt = Date.now();
     void edit(`⏳ ${title}\n${formatProgress(latest)}`);
   };
+  let finished = false;
   const progress = withEta((ev) => {
+    if (finished) return; // a late event must not cover the result
     latest = ev;
     if (timer) return;
     const wait = lastEditAt + progressEditMs - Date.now();
@@ -100,6 +102,7 @@ export async function startJobWithProgress(
   const run = async () => {
     try {
       const result = await work(progress, abort.signal);
+      finished = true;
       if (timer) clearTimeout(timer);
       timer = null;
       const took = formatDuration(Date.now() - startedAt);
@@ -111,6 +114,7 @@ export async function startJobWithProgress(
       if (result.png) await api.sendPhoto(chatId, new InputFile(result.png, `${kind}.png`), { caption: title });
       await ctx.itb.audit(ctx, `/${kind}`, 'done', result.summary.slice(0, 200));
     } catch (e) {
+      finished = true;
       if (timer) clearTimeout(timer);
       timer = null;
       const text = abort.signal.aborted ? `⏹ ${title} was cancelled.` : `❌ ${title} failed: ${maskSecrets(describeError(e))}`;

@@ -47,7 +47,7 @@ export class Publisher {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.scoreConfigs = scoreNotificationConfigs(config as never);
+    this.scoreConfigs = scoreNotificationConfigs(config);
     this.freqMs = parseFreq(config.freq).ms;
   }
 

@@ -6,7 +6,7 @@ import { defaultSubscriber, type BotStateStore, type Subscriber } from './state.
 
 /** The highest band number a subscriber can ask for (the larger band list of the first score notifier). */
 export function maxBand(config: Config): number {
-  const cfg = scoreNotificationConfigs(config as never)[0];
+  const cfg = scoreNotificationConfigs(config)[0];
   return cfg ? Math.max(cfg.positiveBands.length, cfg.negativeBands.length) : 0;
 }
 

@@ -19,7 +19,7 @@ export const score: BotCommandDef = {
       await ctx.reply('No score yet: the service has not scored a candle since it started.');
       return;
     }
-    const cfg = scoreNotificationConfigs(ctx.itb.config as never)[0];
+    const cfg = scoreNotificationConfigs(ctx.itb.config)[0];
     const match = cfg ? findScoreBand(s.score, cfg.positiveBands, cfg.negativeBands) : { bandNo: 0, band: null };
     const closeTime = s.time + parseFreq(s.freq).ms;
     const headline = formatScoreMessage({ symbol: s.symbol, freq: s.freq, closeTime, close: s.close, score: s.score, score2: s.score2 }, match, '');
