@@ -1,12 +1,18 @@
 /**
  * CSV speed: the full real BTCUSDT 1m file (656,640 rows, gzip) read into a Frame, against
  * the floor of any text format (gunzip, then split the text into lines) measured in the same
- * run; then the frame written back as CSV.
+ * run; then the frame written back as CSV, and `itb merge` on one year of it against the
+ * Python original's figure.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { buildConfig } from '../src/config/load.ts';
+import type { Frame } from '../src/core/frame.ts';
+import { candlesToFrame, frameRowToCandle } from '../src/core/klines.ts';
+import type { JobContext } from '../src/jobs/context.ts';
+import { run as runMerge } from '../src/jobs/merge.ts';
 import { readCsv, writeCsv } from '../src/storage/csv.ts';
 import { peakRssMb, SHARED_DATA, timeIt, type BenchRow } from './lib.ts';
 
@@ -40,6 +46,8 @@ export async function bench(): Promise<BenchRow[]> {
   const exact = roundTrip.length === rows && roundTrip.columnNames().every((c) => roundTrip.get(c).every((v, i) => Object.is(v, frame.get(c)[i])));
   fs.rmSync(path.dirname(out), { recursive: true, force: true });
 
+  const mergeRow = await benchMerge(frame);
+
   const perSec = (ms: number) => (rows / ms) * 1000;
   return [
     { name: `read ${rows} rows (csv.gz → Frame)`, value: readMs / 1000, unit: 's', baseline: floorMs / 1000, baselineLabel: 'gunzip + split lines', target: '≤ 2× floor' },
@@ -49,5 +57,21 @@ export async function bench(): Promise<BenchRow[]> {
     { name: 'peak RSS after reads', value: rssAfterRead, unit: 'MB', note: `RSS before the first read ${rssBefore.toFixed(0)} MB; the frame itself ${((rows * 12 * 8) / 1048576).toFixed(0)} MB` },
     { name: 'write CSV (full precision)', value: writeMs / 1000, unit: 's', note: `${perSec(writeMs).toFixed(0)} rows/s` },
     { name: 'write CSV.gz', value: writeGzMs / 1000, unit: 's', note: `round trip exact: ${exact}` },
+    mergeRow,
   ];
+}
+
+/** `itb merge` as the baseline ran it: the last 525,600 rows in klines.csv layout → data.csv. */
+async function benchMerge(full: Frame): Promise<BenchRow> {
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-bench-merge-'));
+  try {
+    const year = full.tail(525_600);
+    writeCsv(path.join(data, 'BTCUSDT', 'klines.csv'), candlesToFrame(Array.from({ length: year.length }, (_, i) => frameRowToCandle(year, i))));
+    const config = buildConfig({ data_folder: data, symbol: 'BTCUSDT', freq: '1min', train: true, train_length: 0, data_sources: [{ folder: 'BTCUSDT', file: 'klines', column_prefix: '' }] }, { env: {} }).config;
+    const quiet = { info() {}, warn() {}, error() {}, debug() {} } as unknown as JobContext['log'];
+    const ms = await timeIt(() => runMerge({ config, configFile: '', args: [], log: quiet, progress: () => {} }), 1);
+    return { name: `itb merge, ${year.length} rows (read, raster, write)`, value: ms / 1000, unit: 's', baseline: 8.9, baselineLabel: 'Python ITB merge' };
+  } finally {
+    fs.rmSync(data, { recursive: true, force: true });
+  }
 }
