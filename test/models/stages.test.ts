@@ -11,7 +11,8 @@ import { run as predictRolling } from '../../src/jobs/predictRolling.ts';
 import { run as predict } from '../../src/jobs/predict.ts';
 import { log } from '../../src/log.ts';
 import { readCsv, writeCsv } from '../../src/storage/csv.ts';
-import { walkForwardPlan, type WalkForwardStep } from '../../src/models/walkForward.ts';
+import { sideFile } from '../../src/models/stageData.ts';
+import { truncateRows, walkForwardPlan, type WalkForwardStep } from '../../src/models/walkForward.ts';
 import { syntheticFrame } from './synthetic.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-stages-'));
@@ -64,6 +65,17 @@ describe('walk-forward plan', () => {
     expect(walkForwardPlan(1000, { prediction_start: 700, prediction_size: 100, prediction_steps: 2 }, 10, 250)[1]).toEqual({ trainStart: 539, trainEnd: 789, predictStart: 800, predictEnd: 900 });
     expect(() => walkForwardPlan(1000, { prediction_start: 700, prediction_size: 200, prediction_steps: 2 }, 10, 0)).toThrow('config: rolling_predict asks for 2 steps of 200 rows from row 700, but the data has 1000 rows');
     expect(() => walkForwardPlan(1000, { prediction_size: 100 }, 10, 0)).toThrow(/needs two of/);
+  });
+
+  it('truncates the data as the original: a date keeps rows from (before) it, an int drops head (tail) rows', () => {
+    const t = (i: number) => matrix.time[i]!;
+    expect(truncateRows(matrix, '2025-01-01 00:10:00', null).time[0]).toBe(t(10));
+    expect(truncateRows(matrix, 5, 7).length).toBe(3000 - 12);
+    const cut = truncateRows(matrix, null, '2025-01-01 01:00:00');
+    expect(cut.length).toBe(60);
+    expect(() => truncateRows(matrix, 'soon', null)).toThrow('config: rolling_predict.data_start "soon" is neither a row number nor a date');
+    expect(sideFile('/d/predictions.csv')).toBe('/d/predictions.txt');
+    expect(sideFile('/d/predictions.csv.gz')).toBe('/d/predictions.txt');
   });
 
   it('no training row’s label window reaches into its prediction slice', () => {
