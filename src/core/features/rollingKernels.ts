@@ -29,10 +29,11 @@ export class RollingApply extends UnaryKernel {
     if (old === old) this.valid--;
     if (this.valid < this.minPeriods) return NaN;
     return this.fn(this.win.copyTo(this.scratch[this.win.length]!));
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = 0; i < x.length; i++) out[i] = this.next1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = 0; i < x.length; i++) out[i] = this.next1(x[i]!);
+  }
 }
 
 /**
@@ -57,10 +58,11 @@ export class RollingMoment extends UnaryKernel {
     if (this.stat === 'slope') return (this.m as SlidingRegression).slope();
     const mm = this.m as SlidingMoments;
     return this.stat === 'mean' ? mm.mean() : Math.sqrt(mm.variance());
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = 0; i < x.length; i++) out[i] = this.next1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = 0; i < x.length; i++) out[i] = this.next1(x[i]!);
+  }
 }
 
 /**

@@ -15,10 +15,11 @@ export class Extremum extends TalibUnary {
   protected step1(x: number): number {
     this.e.push(x);
     return ++this.n < this.period ? NaN : this.e.value();
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** SUM over the last `period` values. */
@@ -30,8 +31,9 @@ export class Sum extends TalibUnary {
   }
   protected step1(x: number): number {
     return Number.isNaN(this.s.push(x)) ? NaN : this.s.total;
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }

@@ -30,10 +30,11 @@ export class Change extends TalibUnary {
       case 'rocr100':
         return prev !== 0 ? (x / prev) * 100 : 0;
     }
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** Wilder's RSI state on an already-valid stream (first value at row `period`). */
@@ -78,10 +79,11 @@ export class Rsi extends TalibUnary {
   }
   protected step1(x: number): number {
     return this.r.push(x);
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /**
@@ -137,10 +139,11 @@ export class Macd extends TalibUnary {
     const signal = this.sig.push(macd);
     if (Number.isNaN(signal)) return NaN;
     return this.output === 0 ? macd : this.output === 1 ? signal : macd - signal;
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** Wilder's directional movement; `output` selects ADX, +DI, −DI or DX (inputs high, low, close). */
@@ -308,10 +311,11 @@ export class StochRsi extends TalibUnary {
     const fd = this.d.push(fk);
     if (Number.isNaN(fd)) return NaN;
     return this.output === 0 ? fk : fd;
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** WILLR: Williams %R over `period` rows (−100..0); inputs high, low, close. */

@@ -1,6 +1,6 @@
 import { SlidingMoments, exactEvery } from '../rolling.ts';
 import { RingWindow } from '../window.ts';
-import { EmaState, SmaState, TalibUnary, emaFactor, isZeroOrNeg } from './base.ts';
+import { EmaState, SmaState, TalibUnary, isZeroOrNeg } from './base.ts';
 
 /** SMA: mean of the last `period` values. */
 export class Sma extends TalibUnary {
@@ -11,10 +11,11 @@ export class Sma extends TalibUnary {
   }
   protected step1(x: number): number {
     return this.s.push(x);
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** EMA: seeded with the mean of the first `period` values, then k = 2/(period+1). */
@@ -26,10 +27,11 @@ export class Ema extends TalibUnary {
   }
   protected step1(x: number): number {
     return this.e.push(x);
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** WMA: linearly weighted mean, weight 1 for the oldest up to `period` for the newest. */
@@ -67,10 +69,11 @@ export class Wma extends TalibUnary {
       this.sinceExact = 0;
     }
     return this.win.full ? this.weighted / this.divider : NaN;
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** DEMA: 2·EMA − EMA(EMA). */
@@ -87,10 +90,11 @@ export class Dema extends TalibUnary {
     if (Number.isNaN(a)) return NaN;
     const b = this.e2.push(a);
     return Number.isNaN(b) ? NaN : 2 * a - b;
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** TEMA: 3·EMA − 3·EMA² + EMA³. */
@@ -111,10 +115,11 @@ export class Tema extends TalibUnary {
     if (Number.isNaN(b)) return NaN;
     const c = this.e3.push(b);
     return Number.isNaN(c) ? NaN : 3 * a - 3 * b + c;
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** TRIMA: triangular mean = SMA of an SMA (periods ⌈p/2⌉,⌈p/2⌉ for odd p; p/2, p/2+1 for even p). */
@@ -131,10 +136,11 @@ export class Trima extends TalibUnary {
   protected step1(x: number): number {
     const a = this.s1.push(x);
     return Number.isNaN(a) ? NaN : this.s2.push(a);
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** KAMA: Kaufman adaptive MA with TA-Lib's constants (fast 2, slow 30); first value at row `period`. */
@@ -165,10 +171,11 @@ export class Kama extends TalibUnary {
     const base = Number.isNaN(this.kama) ? prevX : this.kama;
     this.kama = (x - base) * sc + base;
     return this.kama;
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** BBANDS: SMA ± nbdev·(population std), the std computed accurately and 0 when the variance is ~0. */
@@ -191,10 +198,9 @@ export class Bbands extends TalibUnary {
     const v = this.m.variance();
     const sd = isZeroOrNeg(v) ? 0 : Math.sqrt(v);
     return this.output === 0 ? mid + this.nbdevup * sd : mid - this.nbdevdn * sd;
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
-
-export { emaFactor };

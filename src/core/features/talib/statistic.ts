@@ -20,10 +20,11 @@ export class StdDev extends TalibUnary {
     if (this.m.count < this.period) return NaN;
     const v = this.m.variance();
     return isZeroOrNeg(v) ? 0 : Math.sqrt(v) * this.nbdev;
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** VAR: population variance (TA-Lib ignores nbdev here). */
@@ -36,10 +37,11 @@ export class Var extends TalibUnary {
   protected step1(x: number): number {
     this.m.push(x);
     return this.m.count < this.period ? NaN : this.m.variance();
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 export type RegressionOutput = 'value' | 'slope' | 'angle' | 'intercept' | 'forecast';
@@ -74,10 +76,11 @@ export class LinearReg extends TalibUnary {
       case 'forecast':
         return this.r.interceptAtOldest() + m * this.period;
     }
-  }  fill(x: Float64Array, out: Float64Array): void {
-    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
   }
 
+  fill(x: Float64Array, out: Float64Array): void {
+    for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
 }
 
 /** CORREL: Pearson correlation of two series over `period` rows; 0 when a variance is ~0. */
