@@ -211,6 +211,14 @@ describe('itbstats on hand-computed windows (min_periods = max(1, w // 2))', () 
     expectSeries(col(g, 'close_slope_3'), [N, 1, 1.5]);
   });
 
+  it('with interpolate "none", gaps inside a window are skipped as pandas skips them', async () => {
+    const f = await gen({ close: [1, N, 3, 5, N, 9] }, { generator: 'itbstats', config: { columns: 'close', functions: ['mean', 'std', 'slope'], windows: [3], interpolate: 'none' } });
+    expectSeries(col(f, 'close_mean_3'), [1, 1, 2, 4, 4, 7]);
+    expectSeries(col(f, 'close_std_3'), [0, 0, 1, 1, 1, 2]);
+    // Positions within the window: [1, _, 3] → slope 1 per row; [3, 5, _] → 2; [5, _, 9] → 2.
+    expectSeries(col(f, 'close_slope_3'), [N, N, 1, 2, 2, 2]);
+  });
+
   it('area ratio: −1 at a local high, +1 at a local low, NaN when flat', async () => {
     const f = await stats([1, 2, 3, 2, 1, 1, 1], ['area'], [3]);
     expectSeries(col(f, 'close_area_3'), [N, -1, -1, 1, 1, 1, N]);

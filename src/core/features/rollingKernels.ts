@@ -51,7 +51,7 @@ export class RollingMoment extends UnaryKernel {
     this.m = stat === 'slope' ? new SlidingRegression(size) : new SlidingMoments(size);
   }
   next1(x: number): number {
-    // Inputs are filled, so NaN only precedes the first value (where pandas has no row either).
+    // Used on filled inputs only (see itbstats), so NaN only precedes the first value.
     if (x !== x) return NaN;
     this.m.push(x);
     if (this.m.count < this.minPeriods) return NaN;

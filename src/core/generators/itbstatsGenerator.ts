@@ -5,6 +5,9 @@ import {
   areaRatio,
   longestStrikeBelowMean,
   meanSecondDerivativeCentral,
+  nanMean,
+  nanStd,
+  slope,
   pandasKurtosis,
   pandasSkew,
   scipyKurtosis,
@@ -30,6 +33,16 @@ export const ITBSTATS_FUNCTIONS: Record<string, StatMaker> = {
   pandas_kurtosis: (w, mp) => new RollingApply(w, mp, pandasKurtosis),
 };
 
+/**
+ * With `interpolate: "none"` gaps can sit inside a window; the O(1) kernels assume they
+ * cannot, so the direct window statistics are used instead.
+ */
+const WITH_GAPS: Record<string, StatMaker> = {
+  mean: (w, mp) => new RollingApply(w, mp, nanMean),
+  std: (w, mp) => new RollingApply(w, mp, nanStd),
+  slope: (w, mp) => new RollingApply(w, mp, slope),
+};
+
 /** The first input column (the original's itbstats and tsfresh read only one). */
 function firstColumn(cfg: ConfigReader): string {
   return cfg.columns()[0]!;
@@ -44,11 +57,12 @@ export function compileItbstats(cfg: ConfigReader): KernelProgram {
   const fns = cfg.list('functions', { required: true });
   const windows = cfg.requiredWindows('windows');
   const bias = cfg.section('parameters').bool('bias', false);
+  const fill = readFill(cfg);
   const outputs: KernelOutput[] = [];
   const groups: number[][] = [];
   fns.forEach((f, i) => {
     if (typeof f !== 'string') cfg.fail(`functions[${i}]`, `expected a function name, got ${JSON.stringify(f)}`);
-    const make = ITBSTATS_FUNCTIONS[f.toLowerCase()];
+    const make = (fill === 'none' ? WITH_GAPS[f.toLowerCase()] : undefined) ?? ITBSTATS_FUNCTIONS[f.toLowerCase()];
     if (!make) cfg.fail('functions', `unknown itbstats function "${f}" (known: ${Object.keys(ITBSTATS_FUNCTIONS).join(', ')})`);
     const g: number[] = [];
     for (const w of windows) {
@@ -57,7 +71,7 @@ export function compileItbstats(cfg: ConfigReader): KernelProgram {
     }
     groups.push(g);
   });
-  return { type: 'kernels', inputs: [col], inputsKey: 'columns', fill: readFill(cfg), outputs, post: relativePost(groups, readRelativeParams(cfg)) };
+  return { type: 'kernels', inputs: [col], inputsKey: 'columns', fill, outputs, post: relativePost(groups, readRelativeParams(cfg)) };
 }
 
 /**
