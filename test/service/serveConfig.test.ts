@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.ts';
 import { frameFromRows } from '../../src/core/frame.ts';
 import { trainAll } from '../../src/models/trainAll.ts';
+import { startFakeTelegram } from '../fakes/telegram.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -34,7 +35,7 @@ async function serve(cfg: Record<string, unknown>) {
   const file = path.join(dir, `config-${Math.random().toString(36).slice(2)}.jsonc`);
   fs.writeFileSync(file, JSON.stringify(cfg));
   try {
-    const r = await run(process.execPath, ['bin/itb.mjs', 'serve', '-c', file], { env: { ...process.env, LOG_LEVEL: 'silent', TELEGRAM_BOT_TOKEN: '' } });
+    const r = await run(process.execPath, ['bin/itb.mjs', 'serve', '-c', file], { env: { ...process.env, LOG_LEVEL: 'silent', TELEGRAM_BOT_TOKEN: '', TELEGRAM_API_ROOT: '' } });
     return { code: 0, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stderr: string };
@@ -62,6 +63,17 @@ describe('itb serve refuses a config it cannot serve, in one sentence, with exit
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/up_lc/);
+  });
+
+  it('a bot token Telegram refuses', async () => {
+    const telegram = await startFakeTelegram();
+    try {
+      const r = await serve(rawConfig({ telegram: { token: '42:not-the-token', api_root: telegram.apiRoot } }));
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trim()).toBe('Telegram refused the bot (401: Unauthorized): check TELEGRAM_BOT_TOKEN');
+    } finally {
+      await telegram.close();
+    }
   });
 
   it('an unknown venue', async () => {

@@ -1,11 +1,12 @@
 import path from 'node:path';
+import { GrammyError } from 'grammy';
 import { PassThrough } from 'node:stream';
 import { createBot, openBotStore, type ItbBot } from '../../bot/createBot.ts';
 import type { BotServices } from '../../bot/services.ts';
 import type { SendLimits } from '../../bot/sendLimiter.ts';
 import { botStateFolder } from '../../bot/state.ts';
 import { startTerminalChat, type TerminalChat } from '../../bot/terminal.ts';
-import { describeError } from '../../core/errors.ts';
+import { UserError, describeError } from '../../core/errors.ts';
 import { openTrader } from '../../core/trader/openTrader.ts';
 import type { Trader } from '../../core/trader/trader.ts';
 import type { JobContext } from '../context.ts';
@@ -104,6 +105,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
       );
       if (!bot) return;
       if (config.telegram.token) {
+        await checkTelegram(bot, config.telegram.api_root);
         await bot.startPolling();
         log.info('Telegram bot started');
       } else {
@@ -123,6 +125,29 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
       await bot?.stop().catch((e: unknown) => log.error(`stopping the bot: ${describeError(e)}`));
     },
   };
+}
+
+/** How long start-up waits for Telegram to answer before giving up. */
+const TELEGRAM_CHECK_MS = 15_000;
+
+/**
+ * One getMe with a deadline before polling starts: the API client retries network errors
+ * forever, so an unreachable Telegram or a refused token would otherwise hang start-up silently.
+ */
+async function checkTelegram(bot: ItbBot, apiRoot: string): Promise<void> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), TELEGRAM_CHECK_MS);
+  try {
+    await bot.bot.api.getMe(ac.signal as Parameters<typeof bot.bot.api.getMe>[0]);
+  } catch (e) {
+    if (ac.signal.aborted) {
+      throw new UserError(`Telegram did not answer within ${TELEGRAM_CHECK_MS / 1000} s at ${apiRoot || 'https://api.telegram.org'} (check the network or TELEGRAM_API_ROOT)`);
+    }
+    if (e instanceof GrammyError) throw new UserError(`Telegram refused the bot (${e.error_code}: ${e.description}): check TELEGRAM_BOT_TOKEN`);
+    throw new UserError(`Telegram could not be reached: ${describeError(e)} (check the network or TELEGRAM_API_ROOT)`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function scoreColumnsOf(config: JobContext['config']): string[] {
