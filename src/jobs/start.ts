@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
 import { DAY, formatTime, parseFreq } from '../core/time.ts';
 import { readCsv, resolveDataFile } from '../storage/csv.ts';
+import { setLogLevel } from '../log.ts';
 import type { JobContext } from './context.ts';
 import { modelsExist, trainFromKlines, writeDemoKlines } from './service/demo.ts';
 import { runService } from './service/run.ts';
@@ -88,12 +89,19 @@ export async function run(ctx: JobContext): Promise<number> {
     await trainFromKlines({ ...ctx, config });
   }
   if (!live) fs.rmSync(stateFolder(config), { recursive: true, force: true }); // every demo replays from the same start
+  // The terminal shows the channel and the chat; a log line per bar would drown them (LOG_LEVEL=info brings them back).
+  if (!live && !process.env.LOG_LEVEL) setLogLevel('warn');
+  const speed = opts.speed ?? config.replay.speed;
+  if (!live) {
+    const pace = speed ? `${speed}× real time` : 'as fast as possible';
+    process.stdout.write(`Replaying ${config.symbol} ${config.freq} from ${formatTime(replayStart)} UTC (${bars} bars, ${pace}); channel posts are shown as "channel>".\n`);
+  }
 
   return runService(
     { ...ctx, config },
     {
       mode: 'start',
-      replay: live ? undefined : { start: replayStart, speed: opts.speed ?? config.replay.speed, maxTicks: opts.bars ?? 0, baseDir: PROJECT_ROOT },
+      replay: live ? undefined : { start: replayStart, speed, maxTicks: opts.bars ?? 0, baseDir: PROJECT_ROOT },
       terminalChat: opts.noChat ? 'off' : process.stdin.isTTY ? 'interactive' : opts.chat ? 'piped' : 'off',
     },
   );

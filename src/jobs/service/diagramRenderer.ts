@@ -16,6 +16,8 @@ export function renderDiagram(data: DiagramData, width = 1200): Buffer {
   const price = priceChartConfig({
     time: f.time,
     price: f.get('close'),
+    high: f.get('high'),
+    low: f.get('low'),
     buys: flagged(f.get('buy_long')),
     sells: flagged(f.get('sell_long')),
     title: data.title,

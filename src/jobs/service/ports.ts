@@ -6,8 +6,11 @@ import type { Frame } from '../../core/frame.ts';
  * closed bar at a time turned into the row the outputs read (features → predictions → signals).
  */
 export interface BarScorer {
-  /** Warms the streams up on history (klines layout, oldest first); returns the last history bar's values, if any. */
-  init(history: Frame): Record<string, number> | void;
+  /**
+   * Warms the streams up on history (klines layout, oldest first); returns the output columns
+   * for the history rows when it computes them (charts and /score can show them at once).
+   */
+  init(history: Frame): Frame | void;
   /** One closed bar, newer than every bar seen so far → its scored row. */
   push(candle: Candle): ScoredBar;
   /** Names of the columns `push` reports (predictions, then signals). */

@@ -41,13 +41,15 @@ export class StreamingScorer implements BarScorer {
     private readonly configDir?: string,
   ) {
     this.models = models;
+    // Known before init() so that the recent-bars buffer keeps them (compiling is cheap).
+    this.signalColumns = createSignalStream(config, config.signal_sets, { configDir }).columns;
   }
 
   get outputColumns(): string[] {
     return [...this.models.scoreColumns, ...this.signalColumns];
   }
 
-  init(history: Frame): Record<string, number> {
+  init(history: Frame): Frame {
     this.features = createFeatureStream(this.config, this.config.feature_sets, { configDir: this.configDir });
     const withFeatures = this.features.init(history);
     const scored = withFeatures.select(PRICE_COLUMNS.filter((c) => withFeatures.has(c)));
@@ -55,9 +57,7 @@ export class StreamingScorer implements BarScorer {
     this.signals = createSignalStream(this.config, this.config.signal_sets, { configDir: this.configDir });
     const withSignals = this.signals.init(scored);
     this.signalColumns = this.signals.columns;
-    const last: Record<string, number> = {};
-    if (withSignals.length) for (const c of this.outputColumns) last[c] = withSignals.get(c)[withSignals.length - 1]!;
-    return last;
+    return withSignals.select(this.outputColumns);
   }
 
   push(candle: Candle): ScoredBar {

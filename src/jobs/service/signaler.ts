@@ -118,8 +118,13 @@ export class Signaler {
         `the candle source ${source.id} returned no ${config.symbol} ${config.freq} candles up to ${formatTime(anchor)} (check the symbol, the venue and the data)`,
       );
     }
-    this.lastValues = this.deps.scorer.init(candlesToFrame(history)) ?? {};
-    for (const c of history) this.recent.push(c);
+    const values = this.deps.scorer.init(candlesToFrame(history));
+    history.forEach((c, i) => {
+      const row: Record<string, number> = {};
+      if (values) for (const name of values.columnNames()) row[name] = values.get(name)[i]!;
+      this.recent.push(c, row);
+      this.lastValues = row;
+    });
     const last = history[history.length - 1]!;
     this.lastClose = last.close;
     if (state.data.lastBarTime === null) state.data.lastBarTime = last.time;
