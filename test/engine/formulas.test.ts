@@ -141,6 +141,28 @@ describe('TA-Lib functions on hand-computed series', () => {
     expectSeries(talib('AROONOSC', [[1, 3, 2, 5, 4], [1, 1, 1, 0, 2]], { timeperiod: 2 }), [N, N, -50, 0, 0]);
   });
 
+  it('price transforms, BOP, MIDPOINT, MIDPRICE', () => {
+    const [o, h, l, c] = [[1, 2], [4, 6], [0, 2], [3, 2]];
+    expectSeries(talib('MEDPRICE', [h, l]), [2, 4]);
+    expectSeries(talib('TYPPRICE', [h, l, c]), [7 / 3, 10 / 3]);
+    expectSeries(talib('AVGPRICE', [o, h, l, c]), [2, 3]);
+    expectSeries(talib('WCLPRICE', [h, l, c]), [2.5, 3]);
+    expectSeries(talib('BOP', [o, h, l, c]), [0.5, 0]);
+    expectSeries(talib('BOP', [[1], [2], [2], [2]]), [0]);
+    expectSeries(talib('MIDPOINT', [[3, 1, 4, 1, 5]], { timeperiod: 3 }), [N, N, 2.5, 2.5, 3]);
+    expectSeries(talib('MIDPRICE', [[3, 5, 4], [1, 2, 0]], { timeperiod: 2 }), [N, 3, 2.5]);
+  });
+
+  it('APO and PPO (simple averages), TRIX (rate of change of a triple EMA)', () => {
+    const x = [[1, 2, 3, 4, 6]];
+    // fast SMA(2), slow SMA(3): rows 2..4 → 2.5−2, 3.5−3, 5−13/3.
+    expectSeries(talib('APO', x, { fastperiod: 2, slowperiod: 3 }), [N, N, 0.5, 0.5, 5 - 13 / 3]);
+    expectSeries(talib('PPO', x, { fastperiod: 3, slowperiod: 2 }), [N, N, 25, (0.5 / 3) * 100, ((5 - 13 / 3) / (13 / 3)) * 100]);
+    // EMA(1) is the series itself, so TRIX(1) is the one-row rate of change.
+    expectSeries(talib('TRIX', [[10, 11, 12.1]], { timeperiod: 1 }), [N, 10, 10]);
+    expect(talib('TRIX', [Array.from({ length: 20 }, (_, i) => i + 1)], { timeperiod: 3 }).findIndex((v) => !Number.isNaN(v))).toBe(7);
+  });
+
   it('leading missing values are skipped (the lookback counts from the first value)', () => {
     expectSeries(talib('SMA', [[N, N, 1, 2, 3]], { timeperiod: 2 }), [N, N, N, 1.5, 2.5]);
   });

@@ -30,7 +30,7 @@ function bindColumns(cfg: ConfigReader, fnName: string, fn: TalibFunction): stri
       return col;
     });
   }
-  if ((raw === undefined || raw === null) && fn.inputs.every((a) => ['high', 'low', 'close', 'volume'].includes(a))) {
+  if ((raw === undefined || raw === null) && fn.inputs.every((a) => ['open', 'high', 'low', 'close', 'volume'].includes(a))) {
     return [...fn.inputs];
   }
   const cols = cfg.columns();

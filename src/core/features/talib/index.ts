@@ -1,8 +1,9 @@
 import type { Kernel } from '../kernel.ts';
-import { Bbands, Dema, Ema, Kama, Sma, Tema, Trima, Wma } from './overlap.ts';
+import { Bbands, Dema, Ema, Kama, MidPoint, MidPrice, Sma, Tema, Trima, Wma } from './overlap.ts';
 import { Beta, Correl, LinearReg, StdDev, Var } from './statistic.ts';
 import { Extremum, Sum } from './mathOps.ts';
-import { Adx, Aroon, Cci, Change, Macd, Mfi, Rsi, Stoch, StochRsi, Willr } from './momentum.ts';
+import { Adx, Aroon, Cci, Change, Macd, Mfi, PriceOscillator, Rsi, Stoch, StochRsi, Trix, Willr } from './momentum.ts';
+import { Bop, PriceTransform } from './priceTransform.ts';
 import { Atr, TRange } from './volatility.ts';
 import { Ad, AdOsc, Obv } from './volume.ts';
 
@@ -42,6 +43,8 @@ export const TALIB_FUNCTIONS: Record<string, TalibFunction> = {
   TEMA: unary({ timeperiod: 30 }, (p) => new Tema(p.timeperiod!)),
   TRIMA: unary({ timeperiod: 30 }, (p) => new Trima(p.timeperiod!)),
   KAMA: unary({ timeperiod: 30 }, (p) => new Kama(p.timeperiod!)),
+  MIDPOINT: unary({ timeperiod: 14 }, (p) => new MidPoint(p.timeperiod!)),
+  MIDPRICE: { inputs: ['high', 'low'], outputs: one, params: { timeperiod: 14 }, make: (p) => new MidPrice(p.timeperiod!) },
   BBANDS: {
     inputs: real,
     outputs: ['upperband', 'middleband', 'lowerband'],
@@ -75,6 +78,10 @@ export const TALIB_FUNCTIONS: Record<string, TalibFunction> = {
     params: { fastperiod: 12, slowperiod: 26, signalperiod: 9 },
     make: (p, o) => new Macd(p.fastperiod!, p.slowperiod!, p.signalperiod!, o as 0 | 1 | 2),
   },
+  APO: unary({ fastperiod: 12, slowperiod: 26 }, (p) => new PriceOscillator(p.fastperiod!, p.slowperiod!, false)),
+  PPO: unary({ fastperiod: 12, slowperiod: 26 }, (p) => new PriceOscillator(p.fastperiod!, p.slowperiod!, true)),
+  TRIX: unary({ timeperiod: 30 }, (p) => new Trix(p.timeperiod!), 1),
+  BOP: { inputs: ['open', 'high', 'low', 'close'], outputs: one, params: {}, make: () => new Bop() },
   ADX: { inputs: hlc, outputs: one, params: { timeperiod: 14 }, make: (p) => new Adx(p.timeperiod!, 'adx') },
   DX: { inputs: hlc, outputs: one, params: { timeperiod: 14 }, make: (p) => new Adx(p.timeperiod!, 'dx') },
   PLUS_DI: { inputs: hlc, outputs: one, params: { timeperiod: 14 }, minPeriod: 1, make: (p) => new Adx(p.timeperiod!, 'plus_di') },
@@ -105,6 +112,11 @@ export const TALIB_FUNCTIONS: Record<string, TalibFunction> = {
   ATR: { inputs: hlc, outputs: one, params: { timeperiod: 14 }, minPeriod: 1, make: (p) => new Atr(p.timeperiod!, false) },
   NATR: { inputs: hlc, outputs: one, params: { timeperiod: 14 }, minPeriod: 1, make: (p) => new Atr(p.timeperiod!, true) },
   TRANGE: { inputs: hlc, outputs: one, params: {}, make: () => new TRange() },
+  // price transforms
+  MEDPRICE: { inputs: ['high', 'low'], outputs: one, params: {}, make: () => new PriceTransform('medprice') },
+  TYPPRICE: { inputs: hlc, outputs: one, params: {}, make: () => new PriceTransform('typprice') },
+  AVGPRICE: { inputs: ['open', 'high', 'low', 'close'], outputs: one, params: {}, make: () => new PriceTransform('avgprice') },
+  WCLPRICE: { inputs: hlc, outputs: one, params: {}, make: () => new PriceTransform('wclprice') },
   // volume
   OBV: { inputs: ['real', 'volume'], outputs: one, params: {}, make: () => new Obv() },
   AD: { inputs: hlcv, outputs: one, params: {}, make: () => new Ad() },

@@ -392,3 +392,55 @@ export class Aroon extends TalibKernel {
     return this.output === 0 ? down : this.output === 1 ? up : up - down;
   }
 }
+
+/**
+ * APO / PPO (TA-Lib's default simple moving averages): fast MA − slow MA, or that as a
+ * percentage of the slow MA (0 when the slow MA is ~0). Periods are swapped if given reversed.
+ */
+export class PriceOscillator extends TalibUnary {
+  private readonly fast: SmaState;
+  private readonly slow: SmaState;
+  constructor(
+    fast: number,
+    slow: number,
+    private readonly percent: boolean,
+  ) {
+    super();
+    if (slow < fast) [fast, slow] = [slow, fast];
+    this.fast = new SmaState(fast);
+    this.slow = new SmaState(slow);
+  }
+  protected step1(x: number): number {
+    const f = this.fast.push(x);
+    const s = this.slow.push(x);
+    if (Number.isNaN(s)) return NaN;
+    if (!this.percent) return f - s;
+    return isZero(s) ? 0 : ((f - s) / s) * 100;
+  }
+}
+
+/** TRIX: one-row rate of change (percent) of a triple EMA. */
+export class Trix extends TalibUnary {
+  private readonly e1: EmaState;
+  private readonly e2: EmaState;
+  private readonly e3: EmaState;
+  private prev = NaN;
+  constructor(period: number) {
+    super();
+    this.e1 = new EmaState(period);
+    this.e2 = new EmaState(period);
+    this.e3 = new EmaState(period);
+  }
+  protected step1(x: number): number {
+    const a = this.e1.push(x);
+    if (Number.isNaN(a)) return NaN;
+    const b = this.e2.push(a);
+    if (Number.isNaN(b)) return NaN;
+    const c = this.e3.push(b);
+    if (Number.isNaN(c)) return NaN;
+    const prev = this.prev;
+    this.prev = c;
+    if (Number.isNaN(prev)) return NaN;
+    return prev !== 0 ? (c / prev - 1) * 100 : 0;
+  }
+}

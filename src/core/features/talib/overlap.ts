@@ -1,6 +1,6 @@
-import { SlidingMoments, exactEvery } from '../rolling.ts';
+import { SlidingExtremum, SlidingMoments, exactEvery } from '../rolling.ts';
 import { RingWindow } from '../window.ts';
-import { EmaState, SmaState, TalibUnary, isZeroOrNeg } from './base.ts';
+import { EmaState, SmaState, TalibKernel, TalibUnary, isZeroOrNeg } from './base.ts';
 
 /** SMA: mean of the last `period` values. */
 export class Sma extends TalibUnary {
@@ -202,5 +202,39 @@ export class Bbands extends TalibUnary {
 
   fill(x: Float64Array, out: Float64Array): void {
     for (let i = this.skipLeading(x, out); i < x.length; i++) out[i] = this.step1(x[i]!);
+  }
+}
+
+/** MIDPOINT: (highest + lowest)/2 of the last `period` values. */
+export class MidPoint extends TalibUnary {
+  private readonly hi: SlidingExtremum;
+  private readonly lo: SlidingExtremum;
+  private n = 0;
+  constructor(private readonly period: number) {
+    super();
+    this.hi = new SlidingExtremum(period, true);
+    this.lo = new SlidingExtremum(period, false);
+  }
+  protected step1(x: number): number {
+    this.hi.push(x);
+    this.lo.push(x);
+    return ++this.n < this.period ? NaN : (this.hi.value() + this.lo.value()) / 2;
+  }
+}
+
+/** MIDPRICE: (highest high + lowest low)/2 over `period` rows; inputs high, low. */
+export class MidPrice extends TalibKernel {
+  private readonly hi: SlidingExtremum;
+  private readonly lo: SlidingExtremum;
+  private n = 0;
+  constructor(private readonly period: number) {
+    super();
+    this.hi = new SlidingExtremum(period, true);
+    this.lo = new SlidingExtremum(period, false);
+  }
+  protected step(v: ArrayLike<number>): number {
+    this.hi.push(v[0]!);
+    this.lo.push(v[1]!);
+    return ++this.n < this.period ? NaN : (this.hi.value() + this.lo.value()) / 2;
   }
 }
