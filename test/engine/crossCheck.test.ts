@@ -94,6 +94,7 @@ const cases: Case[] = [
   },
   { name: 'NATR 14', ours: (c) => talib('NATR', [c.high, c.low, c.close], { timeperiod: 14 }), theirs: () => new ts.NATR(14), input: 'candle', warmup: 1500, tolerance: 1e-9 },
   { name: 'ADX 14', ours: (c) => talib('ADX', [c.high, c.low, c.close], { timeperiod: 14 }), theirs: () => new ts.ADX(14), input: 'candle', warmup: 1500, tolerance: 1e-9 },
+  { name: 'ADXR 14', ours: (c) => talib('ADXR', [c.high, c.low, c.close], { timeperiod: 14 }), theirs: () => new ts.ADXR(14), input: 'candle', warmup: 1500, tolerance: 1e-9 },
   { name: 'DX 14', ours: (c) => talib('DX', [c.high, c.low, c.close], { timeperiod: 14 }), theirs: () => new ts.DX(14), input: 'candle', warmup: 1500, tolerance: 1e-9 },
   { name: 'ADOSC 3/10', ours: (c) => talib('ADOSC', [c.high, c.low, c.close, c.volume]), theirs: () => new ts.ADOSC({ fastPeriod: 3, slowPeriod: 10 }), input: 'candle', warmup: 9, tolerance: 1e-9 },
 ];

@@ -138,6 +138,9 @@ describe('TA-Lib functions on hand-computed series', () => {
     expectSeries(talib('PLUS_DI', [h, l, c], { timeperiod: 2 }), [N, N, 200 / 3]);
     expectSeries(talib('MINUS_DI', [h, l, c], { timeperiod: 2 }), [N, N, 0]);
     expectSeries(talib('DX', [h, l, c], { timeperiod: 2 }), [N, N, 100]);
+    // +DM: the sum of the first period−1 moves, then Wilder's decay: 1; 1 − 1/2 + 1 = 1.5.
+    expectSeries(talib('PLUS_DM', [h, l], { timeperiod: 2 }), [N, 1, 1.5]);
+    expectSeries(talib('MINUS_DM', [h, l], { timeperiod: 2 }), [N, 0, 0]);
     expectSeries(talib('AROONOSC', [[1, 3, 2, 5, 4], [1, 1, 1, 0, 2]], { timeperiod: 2 }), [N, N, -50, 0, 0]);
   });
 

@@ -2,7 +2,7 @@ import type { Kernel } from '../kernel.ts';
 import { Bbands, Dema, Ema, Kama, MidPoint, MidPrice, Sma, Tema, Trima, Wma } from './overlap.ts';
 import { Beta, Correl, LinearReg, StdDev, Var } from './statistic.ts';
 import { Extremum, Sum } from './mathOps.ts';
-import { Adx, Aroon, Cci, Change, Macd, Mfi, PriceOscillator, Rsi, Stoch, StochRsi, Trix, Willr } from './momentum.ts';
+import { Adx, Adxr, Aroon, Cci, Change, Macd, Mfi, PriceOscillator, Rsi, Stoch, StochRsi, Trix, Willr } from './momentum.ts';
 import { Bop, PriceTransform } from './priceTransform.ts';
 import { Atr, TRange } from './volatility.ts';
 import { Ad, AdOsc, Obv } from './volume.ts';
@@ -83,6 +83,9 @@ export const TALIB_FUNCTIONS: Record<string, TalibFunction> = {
   TRIX: unary({ timeperiod: 30 }, (p) => new Trix(p.timeperiod!), 1),
   BOP: { inputs: ['open', 'high', 'low', 'close'], outputs: one, params: {}, make: () => new Bop() },
   ADX: { inputs: hlc, outputs: one, params: { timeperiod: 14 }, make: (p) => new Adx(p.timeperiod!, 'adx') },
+  ADXR: { inputs: hlc, outputs: one, params: { timeperiod: 14 }, make: (p) => new Adxr(p.timeperiod!) },
+  PLUS_DM: { inputs: ['high', 'low'], outputs: one, params: { timeperiod: 14 }, minPeriod: 2, make: (p) => new DmOnly(p.timeperiod!, 'plus_dm') },
+  MINUS_DM: { inputs: ['high', 'low'], outputs: one, params: { timeperiod: 14 }, minPeriod: 2, make: (p) => new DmOnly(p.timeperiod!, 'minus_dm') },
   DX: { inputs: hlc, outputs: one, params: { timeperiod: 14 }, make: (p) => new Adx(p.timeperiod!, 'dx') },
   PLUS_DI: { inputs: hlc, outputs: one, params: { timeperiod: 14 }, minPeriod: 1, make: (p) => new Adx(p.timeperiod!, 'plus_di') },
   MINUS_DI: { inputs: hlc, outputs: one, params: { timeperiod: 14 }, minPeriod: 1, make: (p) => new Adx(p.timeperiod!, 'minus_di') },
@@ -122,5 +125,20 @@ export const TALIB_FUNCTIONS: Record<string, TalibFunction> = {
   AD: { inputs: hlcv, outputs: one, params: {}, make: () => new Ad() },
   ADOSC: { inputs: hlcv, outputs: one, params: { fastperiod: 3, slowperiod: 10 }, make: (p) => new AdOsc(p.fastperiod!, p.slowperiod!) },
 };
+
+/** +DM / −DM read high and low only; the true range (which needs close) is not used. */
+class DmOnly implements Kernel {
+  private readonly adx: Adx;
+  private readonly row = new Float64Array(3);
+  constructor(period: number, output: 'plus_dm' | 'minus_dm') {
+    this.adx = new Adx(period, output);
+  }
+  next(v: ArrayLike<number>): number {
+    this.row[0] = v[0]!;
+    this.row[1] = v[1]!;
+    this.row[2] = 0;
+    return this.adx.next(this.row);
+  }
+}
 
 export const TALIB_NAMES = Object.keys(TALIB_FUNCTIONS);

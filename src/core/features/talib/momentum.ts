@@ -146,7 +146,10 @@ export class Macd extends TalibUnary {
   }
 }
 
-/** Wilder's directional movement; `output` selects ADX, +DI, −DI or DX (inputs high, low, close). */
+/**
+ * Wilder's directional movement; `output` selects ADX, +DI, −DI, DX or the smoothed +DM / −DM
+ * (TA-Lib's running sums, first value at row period−1). Inputs high, low, close.
+ */
 export class Adx extends TalibKernel {
   private n = 0;
   private prevHigh = NaN;
@@ -159,7 +162,7 @@ export class Adx extends TalibKernel {
   private adx = NaN;
   constructor(
     private readonly period: number,
-    private readonly output: 'adx' | 'plus_di' | 'minus_di' | 'dx',
+    private readonly output: 'adx' | 'plus_di' | 'minus_di' | 'dx' | 'plus_dm' | 'minus_dm',
   ) {
     super();
   }
@@ -190,6 +193,8 @@ export class Adx extends TalibKernel {
     }
     if (diffM > 0 && diffP < diffM) this.minusDm += diffM;
     else if (diffP > 0 && diffP > diffM) this.plusDm += diffP;
+    if (this.output === 'plus_dm') return idx < p - 1 ? NaN : this.plusDm;
+    if (this.output === 'minus_dm') return idx < p - 1 ? NaN : this.minusDm;
     if (idx < p) return NaN;
     let plusDi = 0;
     let minusDi = 0;
@@ -442,5 +447,22 @@ export class Trix extends TalibUnary {
     this.prev = c;
     if (Number.isNaN(prev)) return NaN;
     return prev !== 0 ? (c / prev - 1) * 100 : 0;
+  }
+}
+
+/** ADXR: mean of today's ADX and the ADX `period`−1 rows back. Inputs high, low, close. */
+export class Adxr extends TalibKernel {
+  private readonly adx: Adx;
+  private readonly past: RingWindow;
+  constructor(period: number) {
+    super();
+    this.adx = new Adx(period, 'adx');
+    this.past = new RingWindow(period);
+  }
+  protected step(v: ArrayLike<number>): number {
+    const a = this.adx.next(v);
+    if (Number.isNaN(a)) return NaN;
+    this.past.push(a);
+    return this.past.full ? (a + this.past.oldest()) / 2 : NaN;
   }
 }
