@@ -77,6 +77,22 @@ describe('streaming equals batch on real data (last 2,000 candles pushed one by 
     expect(cols).toContain('f_close_WMA_30');
   });
 
+  it("column_prefix: a second symbol's columns", async () => {
+    const data = realMinutes().tail(8000);
+    const withEth = data.slice(0);
+    // A second source whose columns carry the prefix (as merge writes them): the 1m close shifted by a day.
+    const close = data.get('close');
+    withEth.set('eth_close', Float64Array.from(close, (_, i) => close[Math.max(0, i - 1440)]! / 30));
+    const defs: GeneratorDef[] = [{ generator: 'talib', column_prefix: 'eth', feature_prefix: 'eth', config: { columns: 'close', functions: ['SMA', 'STDDEV', 'RSI'], windows: [5, 30] } }];
+    RAW.push('eth_close');
+    try {
+      const cols = await expectStreamEqualsBatch(withEth, sampleConfig('config-sample-1min.jsonc'), defs);
+      expect(cols).toContain('eth_close_RSI_30');
+    } finally {
+      RAW.pop();
+    }
+  });
+
   it('legacy itblib and tsfresh', async () => {
     await expectStreamEqualsBatch(realMinutes().tail(12_000), sampleConfig('config-sample-1min.jsonc'), legacySets);
   });
