@@ -31,6 +31,8 @@ describe('npm start, the embedded default', () => {
     expect(r.code).toBe(0);
     const models = fs.readdirSync(path.join(dir, 'BTCUSDT', 'MODELS'));
     expect(models).toEqual(expect.arrayContaining(['high_20_lc.json', 'low_20_lc.json']));
+    // /backtest in the chat reads the signals of the training period.
+    expect(fs.existsSync(path.join(dir, 'BTCUSDT', 'signals.csv'))).toBe(true);
     // The first scored bar always posts (there is no previous band yet), in the original's format.
     expect(r.stdout).toMatch(/^channel> .*₿ \d{2},\d{3} Indicator: [+-]\d\.\d\d/m);
     const history = fs.readFileSync(path.join(dir, 'BTCUSDT', 'state', 'scores.jsonl'), 'utf8').trim().split('\n');
@@ -39,12 +41,13 @@ describe('npm start, the embedded default', () => {
   });
 
   it('starts again on the models it trained and answers chat commands piped on stdin with --chat', async () => {
-    const r = await start(['--fast', '--bars', '30', '--chat'], '/status\n/score\n');
+    const r = await start(['--fast', '--bars', '30', '--chat'], '/status\n/score\n/backtest\n');
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/no models yet/);
     expect(r.stdout).toMatch(/^bot> BTCUSDT · 1min/m);
     expect(r.stdout).toMatch(/^ {4}venue replay \(replay\)$/m);
     expect(r.stdout).toMatch(/^bot> .*₿ \d{2},\d{3} Indicator: [+-]\d\.\d\d/m);
+    expect(r.stdout).toMatch(/✅ Backtest BTCUSDT finished/);
   });
 
   it('refuses options it does not know, in one sentence', () => {

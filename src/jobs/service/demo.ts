@@ -8,8 +8,8 @@ import { formatTime } from '../../core/time.ts';
 import { writeCsv } from '../../storage/csv.ts';
 import type { Job, JobContext } from '../context.ts';
 
-/** The batch stages that turn klines into models, in order. */
-const TRAINING_STAGES = ['merge', 'features', 'labels', 'train'] as const;
+/** The batch stages that turn klines into models, then the predictions and signals /backtest reads. */
+const TRAINING_STAGES = ['merge', 'features', 'labels', 'train', 'predict', 'signals'] as const;
 
 /**
  * Puts the bundled sample's candles before `replayStart` into data_folder/<source folder>/klines.csv:
@@ -35,7 +35,7 @@ export function modelsExist(config: Config): boolean {
   }
 }
 
-/** merge → features → labels → train with the given context (progress bars on the terminal). */
+/** merge → features → labels → train → predict → signals with the given context (progress bars on the terminal). */
 export async function trainFromKlines(ctx: JobContext): Promise<void> {
   const config: Config = { ...ctx.config, train: true };
   fs.mkdirSync(symbolFolder(config), { recursive: true });

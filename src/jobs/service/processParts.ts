@@ -64,11 +64,13 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
     bot = createBot({ config: botConfig, store: await openBotStore(botStateFolder(config)), services, log, limits: o.botLimits });
   }
   const publisher: ChannelPublisher = bot ? botChannel(bot) : new ConsolePublisher(path.join(o.folder, 'charts'));
+  // The person at the terminal chat is an admin: they see what admins are told.
+  const terminalUser = !config.telegram.token && bot ? (config.telegram.admins[0] ?? 1) : null;
   const admins: AdminNotifier = {
     notifyAdmins: async (text) => {
       log.warn(`to admins: ${text}`);
       if (!bot) return;
-      const ids = [...new Set(config.telegram.admins)];
+      const ids = [...new Set(terminalUser === null ? config.telegram.admins : [terminalUser])];
       if (ids.length) bot.publisher.outbox.enqueue(ids.map((chatId) => ({ chatId, kind: 'text' as const, text, topic: 'admin' })));
     },
   };
@@ -97,6 +99,19 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
           render: (data) => renderDiagram(data),
           diagram: service.diagram,
           trader: control,
+          backtest: async (request, progress, signal) => {
+            const { backtestJob } = await import('../backtest.ts');
+            const r = await backtestJob(config, request, progress, signal);
+            return { summary: r.summary, png: r.png };
+          },
+          download:
+            config.venue === 'replay'
+              ? undefined
+              : async (progress, signal) => {
+                  const { run } = await import('../download.ts');
+                  await run({ ...ctx, progress, signal });
+                  return { summary: `${config.symbol} ${config.freq} klines are up to date in ${config.data_folder}.` };
+                },
           train: async (progress, signal) => {
             const r = await retrainer.run(progress, signal);
             return { summary: `New models in use, trained on ${r.rows} rows in ${r.seconds.toFixed(0)} s.`, metrics: Object.fromEntries(r.models.models.map((m) => [m.scoreColumn, m.manifest.metrics])) };
@@ -110,7 +125,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
         log.info('Telegram bot started');
       } else {
         const input = o.terminalChat === 'off' ? new PassThrough() : process.stdin;
-        chat = await startTerminalChat(bot, { input, output: process.stdout, photoDir: path.join(o.folder, 'terminal-photos') });
+        chat = await startTerminalChat(bot, { input, output: process.stdout, photoDir: path.join(o.folder, 'terminal-photos'), userId: terminalUser ?? undefined });
         chatClosed = chat.closed;
       }
     },

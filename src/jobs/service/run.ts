@@ -99,6 +99,8 @@ export async function runService(ctx: JobContext, o: RunServiceOptions): Promise
     if (o.terminalChat === 'interactive') void parts.chatClosed.then(stop);
     try {
       await service.run();
+      // Piped commands are answered before the end (the input's end is awaited, not typed).
+      if (o.terminalChat === 'piped' && !service.signaler.stopped) await parts.chatClosed;
       if (!service.signaler.stopped) await parts.drain(DRAIN_MS);
       if (o.terminalChat === 'interactive' && !service.signaler.stopped) {
         log.info('the replay has ended; the chat stays open: type /quit to leave');
