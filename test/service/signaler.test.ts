@@ -21,11 +21,19 @@ import { Signaler } from '../../src/jobs/service/signaler.ts';
 class ChangeScorer implements BarScorer {
   readonly outputColumns = ['change3'];
   closes: number[] = [];
+  inits = 0;
+  /** Fails once, half-way through this bar (its close already taken in). */
+  failAt: number | null = null;
   init(history: Frame): void {
+    this.inits++;
     this.closes = Array.from(history.get('close'));
   }
   push(c: Candle): ScoredBar {
     this.closes.push(c.close);
+    if (c.time === this.failAt) {
+      this.failAt = null;
+      throw new Error('engine failure');
+    }
     const n = this.closes.length;
     const change3 = n > 3 ? this.closes[n - 1]! - this.closes[n - 4]! : NaN;
     return { time: c.time, values: { change3 }, complete: Number.isFinite(change3), computeMs: 0 };
@@ -171,6 +179,20 @@ describe('the minute cycle', () => {
     expect(adminMessages[1]).toMatch(/recovered after 3 failed tick/);
     expect(output.bars.map((b) => (b.candle.time - START) / MINUTE)).toEqual([0, 3, 4]);
     expect(signaler.health().failure).toBeNull();
+  });
+
+  it('starts the streams again from history after the engine failed half-way through a bar', async () => {
+    const { scorer, output, adminMessages, tickAt, state } = await setup();
+    await tickAt(START + MINUTE + 1000);
+    scorer.failAt = START + MINUTE;
+    expect((await tickAt(START + 2 * MINUTE + 1000))?.error).toMatch(/engine failure/);
+    expect(adminMessages).toHaveLength(1);
+    await tickAt(START + 3 * MINUTE + 1000);
+    expect(scorer.inits).toBe(2);
+    expect(output.bars.map((b) => (b.candle.time - START) / MINUTE)).toEqual([0, 1, 2]);
+    // The value of the bar that failed once is computed from clean history, not from a doubled close.
+    expect(output.bars[1]!.scored.values.change3).toBeCloseTo(closeAt(START + MINUTE) - closeAt(START - 2 * MINUTE), 9);
+    expect(state.readHistory().map((h) => h.time)).toEqual(['2025-11-20 00:00:00', '2025-11-20 00:01:00', '2025-11-20 00:02:00']);
   });
 
   it('continues after a restart from the last processed bar: nothing repeated, nothing skipped, output state kept', async () => {

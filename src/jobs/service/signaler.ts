@@ -4,7 +4,7 @@ import type { Candle, CandleSource } from '../../core/exchange/types.ts';
 import { candlesToFrame } from '../../core/klines.ts';
 import { floorTime, formatTime, parseFreq, type Freq } from '../../core/time.ts';
 import type { Logger } from '../../log.ts';
-import type { AdminNotifier, BarOutput, BarScorer, OutputStateSlot } from './ports.ts';
+import type { AdminNotifier, BarOutput, BarScorer, OutputStateSlot, ScoredBar } from './ports.ts';
 import { formatValue } from './health.ts';
 import { RecentBars } from './recentBars.ts';
 import type { ScoreRecord, ServiceState } from './state.ts';
@@ -73,6 +73,7 @@ export class Signaler {
   private readonly retry: <T>(fn: () => Promise<T>) => Promise<T>;
   private running: Promise<TickReport> | null = null;
   private started = false;
+  private needsWarmUp = false;
   private stopping = false;
   private ticks = 0;
   private skippedTicks = 0;
@@ -108,11 +109,16 @@ export class Signaler {
    * or at the newest closed bar on a first start) and warms the streaming features up on it.
    */
   async start(): Promise<void> {
+    await this.warmUp();
+    this.started = true;
+  }
+
+  private async warmUp(): Promise<void> {
     const { config, source, state, log } = this.deps;
     const newest = this.newestClosedBar(source.now());
     const anchor = state.data.lastBarTime ?? newest;
     const from = anchor - (this.historyBars() - 1) * this.freq.ms;
-    const history = (await this.fetchClosed(from)).filter((c) => c.time <= anchor);
+    const history = (await this.fetchClosed(from, anchor)).filter((c) => c.time <= anchor);
     if (!history.length) {
       throw new UserError(
         `the candle source ${source.id} returned no ${config.symbol} ${config.freq} candles up to ${formatTime(anchor)} (check the symbol, the venue and the data)`,
@@ -129,7 +135,7 @@ export class Signaler {
     this.lastClose = last.close;
     if (state.data.lastBarTime === null) state.data.lastBarTime = last.time;
     await state.flush();
-    this.started = true;
+    this.needsWarmUp = false;
     log.info(
       `service warmed up on ${history.length} ${config.freq} bars up to ${formatTime(last.time)}; next bar to process: ${formatTime(state.data.lastBarTime + this.freq.ms)}`,
     );
@@ -187,6 +193,7 @@ export class Signaler {
     const newest = this.newestClosedBar(now);
     let report: TickReport;
     try {
+      if (this.needsWarmUp) await this.warmUp();
       const lastBarTime = state.data.lastBarTime!;
       const overlap = config.append_overlap_records;
       const candles = await this.fetchClosed(lastBarTime - overlap * this.freq.ms);
@@ -195,14 +202,18 @@ export class Signaler {
       const records: ScoreRecord[] = [];
       let computeMs = 0;
       let outputError: unknown = null;
-      for (const candle of fresh) {
-        const done = await this.processBar(candle, newest);
-        records.push(done.record);
-        computeMs += done.computeMs;
-        outputError ??= done.outputError;
-        if (this.stopping) break;
+      try {
+        for (const candle of fresh) {
+          const done = await this.processBar(candle, newest);
+          records.push(done.record);
+          computeMs += done.computeMs;
+          outputError ??= done.outputError;
+          if (this.stopping) break;
+        }
+      } finally {
+        // Bars that went through are recorded even when a later one failed.
+        state.appendHistory(records);
       }
-      state.appendHistory(records);
       const processedUpTo = state.data.lastBarTime!;
       const stale = processedUpTo < newest;
       if (stale) {
@@ -243,7 +254,14 @@ export class Signaler {
       state.data.gapAffectedUntil = candle.time + Math.max(0, config.features_horizon - 1) * this.freq.ms;
       this.deps.log.warn(`data gap: ${missingBars} ${config.freq} bar(s) missing from ${formatTime(expected)}; scores are not used for ${config.features_horizon} bars`);
     }
-    const scored = scorer.push(candle);
+    let scored: ScoredBar;
+    try {
+      scored = scorer.push(candle);
+    } catch (e) {
+      // The streams may hold part of this bar: start them again from history before the next one.
+      this.needsWarmUp = true;
+      throw e;
+    }
     const maxAgeBars = Math.max(1, config.trader.max_data_age_bars);
     const gapAffected = state.data.gapAffectedUntil !== null && candle.time <= state.data.gapAffectedUntil;
     const status: ScoreRecord['status'] = gapAffected
@@ -285,8 +303,8 @@ export class Signaler {
     };
   }
 
-  /** Closed candles from `since` on, across as many pages as needed, oldest first, without duplicates. */
-  private async fetchClosed(since: number): Promise<Candle[]> {
+  /** Closed candles from `since` on (up to `until` when given), across pages, oldest first, without duplicates. */
+  private async fetchClosed(since: number, until = Infinity): Promise<Candle[]> {
     const { source, config } = this.deps;
     const now = source.now();
     const out: Candle[] = [];
@@ -300,7 +318,7 @@ export class Signaler {
         out.push(c);
       }
       const lastOpen = page.length ? page[page.length - 1]!.time : -Infinity;
-      if (page.length < PAGE || lastOpen + this.freq.ms > now || lastOpen < cursor) break;
+      if (page.length < PAGE || lastOpen + this.freq.ms > now || lastOpen < cursor || lastOpen >= until) break;
       cursor = lastOpen + this.freq.ms;
     }
     return out;
