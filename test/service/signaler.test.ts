@@ -89,7 +89,23 @@ function config(extra: Record<string, unknown> = {}) {
   return buildConfig({ data_folder: tmp, freq: '1min', features_horizon: 10, predict_length: 5, append_overlap_records: 5, ...extra }, { env: {} }).config;
 }
 
-async function setup(opts: { klines?: Frame; source?: (r: ReplayCandleSource) => CandleSource; stateDir?: string; clock?: number } = {}) {
+/** Serves the newest closed candle only from the second request on, like an exchange a moment late. */
+class LateCandleSource implements CandleSource {
+  readonly id = 'late';
+  lateOnce = false;
+  constructor(readonly inner: ReplayCandleSource) {}
+  now(): number {
+    return this.inner.now();
+  }
+  async fetchCandles(...args: Parameters<CandleSource['fetchCandles']>): Promise<Candle[]> {
+    const got = await this.inner.fetchCandles(...args);
+    if (!this.lateOnce) return got;
+    this.lateOnce = false;
+    return got.slice(0, -1);
+  }
+}
+
+async function setup(opts: { klines?: Frame; source?: (r: ReplayCandleSource) => CandleSource; stateDir?: string; clock?: number; staleRetryMs?: number } = {}) {
   const replay = new ReplayCandleSource(opts.klines ?? day, freq, { start: opts.clock ?? START + 1000, speed: 0 });
   const source = opts.source ? opts.source(replay) : replay;
   const cfg = config();
@@ -105,6 +121,7 @@ async function setup(opts: { klines?: Frame; source?: (r: ReplayCandleSource) =>
     state,
     admins: { notifyAdmins: async (t) => void adminMessages.push(t) },
     log: log(),
+    staleRetryMs: opts.staleRetryMs,
   });
   await signaler.start();
   const tickAt = async (t: number) => {
@@ -207,6 +224,15 @@ describe('the minute cycle', () => {
     const times = second.state.readHistory().map((r) => parseTime(String(r.time)));
     expect(times).toEqual(Array.from({ length: 20 }, (_, k) => START + k * MINUTE));
     expect(second.output.bars[0]!.scored.values.change3).toBeCloseTo(closeAt(START + 12 * MINUTE) - closeAt(START + 9 * MINUTE), 9);
+  });
+
+  it('asks once more within the tick when the newest candle is a moment late', async () => {
+    let late!: LateCandleSource;
+    const { tickAt, output } = await setup({ source: (r) => (late = new LateCandleSource(r)), staleRetryMs: 20 });
+    late.lateOnce = true;
+    const r = await tickAt(START + MINUTE + 1000);
+    expect(r?.stale).toBe(false);
+    expect(output.bars.map((b) => b.candle.time)).toEqual([START]);
   });
 
   it('says so when the source has not delivered the newest closed bar, and does not pretend it is scored', async () => {

@@ -14,6 +14,9 @@ import { CronScheduler, ReplayScheduler, type SimulatedClock, type TickScheduler
 import { Signaler } from './signaler.ts';
 import type { ServiceState } from './state.ts';
 
+/** A live tick that finds the newest candle missing asks once more after this pause. */
+const STALE_RETRY_MS = 3000;
+
 /** The models behind a scorer, as /status reports them. */
 export interface ModelsInUse {
   names: string[];
@@ -77,6 +80,7 @@ export async function openService(o: OpenServiceOptions): Promise<ServiceHandle>
     admins: o.admins,
     log,
     recentBars: Math.max(300, Math.ceil(86_400_000 / freq.ms), diagram?.barsNeeded() ?? 0),
+    staleRetryMs: o.clock || o.source instanceof ReplayCandleSource ? 0 : STALE_RETRY_MS,
   });
   await signaler.start();
   const clock = o.clock ?? (o.source instanceof ReplayCandleSource ? o.source : null);

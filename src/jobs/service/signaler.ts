@@ -24,6 +24,11 @@ export interface SignalerDeps {
   retry?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** How many recent bars to keep for charts (default: a day of bars, at least 300). */
   recentBars?: number;
+  /**
+   * Live exchanges sometimes publish a closed candle a moment late: when the newest one is
+   * missing, ask once more after this many ms within the same tick (0 = do not; replay never needs it).
+   */
+  staleRetryMs?: number;
 }
 
 export interface TickReport {
@@ -196,7 +201,12 @@ export class Signaler {
       if (this.needsWarmUp) await this.warmUp();
       const lastBarTime = state.data.lastBarTime!;
       const overlap = config.append_overlap_records;
-      const candles = await this.fetchClosed(lastBarTime - overlap * this.freq.ms);
+      let candles = await this.fetchClosed(lastBarTime - overlap * this.freq.ms);
+      const retryMs = this.deps.staleRetryMs ?? 0;
+      if (retryMs > 0 && (candles.at(-1)?.time ?? lastBarTime) < newest && !this.stopping) {
+        await new Promise((r) => setTimeout(r, retryMs));
+        candles = await this.fetchClosed(lastBarTime - overlap * this.freq.ms);
+      }
       this.checkOverlap(candles, lastBarTime);
       const fresh = candles.filter((c) => c.time > lastBarTime);
       const records: ScoreRecord[] = [];
