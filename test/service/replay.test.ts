@@ -48,6 +48,15 @@ describe('the replay venue', () => {
     expect(src.finished()).toBe(true);
   });
 
+  it('ends at replay.end: the bar opening then is not played', async () => {
+    const config = buildConfig({ venue: 'replay', replay: { file: 'data/sample/BTCUSDT/klines.csv', start: '2025-11-29 10:00:00', end: '2025-11-29 10:05:00' } }, { env: {} }).config;
+    const src = openReplaySource(config);
+    const fired: number[] = [];
+    await new ReplayScheduler(tickSchedule('1min'), src).run(async (t) => void fired.push(t));
+    expect(fired.map((t) => new Date(t).toISOString().slice(11, 19))).toEqual(['10:01:01', '10:02:01', '10:03:01', '10:04:01', '10:05:01']);
+    expect(() => openReplaySource({ ...config, replay: { ...config.replay, end: 'soon' } })).toThrow('config: key replay.end: "soon" is not a date (expected e.g. 2025-11-28 00:00:00)');
+  });
+
   it('stops after maxTicks', async () => {
     const src = new ReplayCandleSource(klines(30), m1, { start: T0 + 1000, speed: 0 });
     const s = new ReplayScheduler(tickSchedule('1min'), src, { maxTicks: 4 });

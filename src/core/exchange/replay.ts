@@ -11,6 +11,8 @@ export interface ReplayClockOptions {
   speed: number;
   /** Wall clock used for speed > 0 (tests pass their own). */
   wallNow?: () => number;
+  /** The replay ends when the clock reaches this time (default: the close of the file's last candle). */
+  end?: number;
 }
 
 /**
@@ -45,7 +47,11 @@ export class ReplayCandleSource implements CandleSource {
     this.speed = clock.speed;
     this.anchorSim = clock.start;
     this.anchorWall = this.wallNow();
+    this.end = Math.min(clock.end ?? Infinity, this.lastTime + freq.ms);
   }
+
+  /** When the replay is over (simulated time). */
+  readonly end: number;
 
   now(): number {
     if (this.speed <= 0) return this.anchorSim;
@@ -78,9 +84,9 @@ export class ReplayCandleSource implements CandleSource {
     return this.klines.time[this.klines.length - 1]!;
   }
 
-  /** True once the clock has passed the close of the file's last candle. */
+  /** True once the clock has reached the end (by default the close of the file's last candle). */
   finished(): boolean {
-    return this.now() >= this.lastTime + this.barMs;
+    return this.now() >= this.end;
   }
 
   async fetchCandles(_symbol: string, freq: Freq, since: number, limit: number): Promise<Candle[]> {

@@ -35,15 +35,26 @@ export function openReplaySource(config: Config, options: ReplayStart = {}): Rep
   const warmup = (config.features_horizon + config.predict_length) * freq.ms;
   let start = options.start ?? replayStartFromConfig(config) ?? klines.time[0]! + warmup;
   if (options.resumeAfter !== null && options.resumeAfter !== undefined) start = Math.max(start, options.resumeAfter + freq.ms);
-  const clock = start + tickSchedule(config.freq).offsetMs;
-  return new ReplayCandleSource(klines, freq, { start: clock, speed: options.speed ?? config.replay.speed }, path.basename(found));
+  const offset = tickSchedule(config.freq).offsetMs;
+  const end = replayTimeFromConfig(config, 'end');
+  return new ReplayCandleSource(
+    klines,
+    freq,
+    { start: start + offset, speed: options.speed ?? config.replay.speed, end: end === null ? undefined : end + offset },
+    path.basename(found),
+  );
 }
 
 function replayStartFromConfig(config: Config): number | null {
-  const s = config.replay.start;
+  return replayTimeFromConfig(config, 'start');
+}
+
+/** replay.start / replay.end: a date (UTC) or epoch ms; empty = not set. */
+function replayTimeFromConfig(config: Config, key: 'start' | 'end'): number | null {
+  const s = config.replay[key];
   if (s === null || s === undefined || s === '') return null;
   const t = typeof s === 'number' ? s : parseTime(s);
-  if (!Number.isFinite(t)) throw new UserError(`config: key replay.start: "${s}" is not a date (expected e.g. 2025-11-28 00:00:00)`);
+  if (!Number.isFinite(t)) throw new UserError(`config: key replay.${key}: "${s}" is not a date (expected e.g. 2025-11-28 00:00:00)`);
   return t;
 }
 
