@@ -65,6 +65,17 @@ describe('itb serve refuses a config it cannot serve, in one sentence, with exit
     expect(r.stderr).toMatch(/up_lc/);
   });
 
+  it('model inputs that no feature set produces', async () => {
+    const cfg = buildConfig(rawConfig({ train_features: ['close_SMA_5', 'close_SMA_7'] }), { env: {} }).config;
+    const rows = Array.from({ length: 200 }, (_, i) => ({ timestamp: i * 60_000, close_SMA_5: Math.sin(i / 7), close_SMA_7: Math.cos(i / 5), up: i % 3 === 0 ? 1 : 0 }));
+    await trainAll(cfg, frameFromRows(rows), { folder: path.join(dir, 'MODELS-7') });
+    const r = await serve(rawConfig({ train_features: ['close_SMA_5', 'close_SMA_7'], model_folder: path.join(dir, 'MODELS-7') }));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim()).toBe(
+      'the models need "close_SMA_7", which no feature_sets entry of the config produces (the features they were trained on must be generated online too)',
+    );
+  });
+
   it('a bot token Telegram refuses', async () => {
     const telegram = await startFakeTelegram();
     try {

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import type { Candle } from '../../core/exchange/types.ts';
+import { UserError } from '../../core/errors.ts';
 import type { Frame } from '../../core/frame.ts';
 import { createFeatureStream, createSignalStream, type GeneratorStream } from '../../core/generators/index.ts';
 import type { ModelSet } from '../../models/modelSet.ts';
@@ -52,6 +53,12 @@ export class StreamingScorer implements BarScorer {
   init(history: Frame): Frame {
     this.features = createFeatureStream(this.config, this.config.feature_sets, { configDir: this.configDir });
     const withFeatures = this.features.init(history);
+    const missing = this.models.features.filter((f) => !withFeatures.has(f));
+    if (missing.length) {
+      throw new UserError(
+        `the models need ${missing.map((f) => `"${f}"`).join(', ')}, which no feature_sets entry of the config produces (the features they were trained on must be generated online too)`,
+      );
+    }
     const scored = withFeatures.select(PRICE_COLUMNS.filter((c) => withFeatures.has(c)));
     scored.assign(this.models.predictFrame(withFeatures));
     this.signals = createSignalStream(this.config, this.config.signal_sets, { configDir: this.configDir });
