@@ -37,6 +37,6 @@ export class GridKernel {
     const { data, run } = this;
     const switches = thresholdSwitches(null, this.score, rule, this.score2, this.switchBuffer);
     if (switches.buffer !== this.switchBuffer.buffer) this.switchBuffer = new Int32Array(switches.buffer as ArrayBuffer);
-    return measureSwitches(data, switches, run.direction, run.costs, this.calendar).metrics;
+    return measureSwitches(data, switches, run.direction, run.costs, this.calendar, false).metrics;
   }
 }

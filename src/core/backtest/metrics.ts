@@ -1,7 +1,7 @@
 import { DAY } from '../time.ts';
 import { returnCalendar, type ReturnCalendar } from './calendar.ts';
 import { scanEquity } from './equity.ts';
-import { netProfitPerUnit, tradesFromSwitches, type Direction, type OpenPosition, type Trade, type TradeCosts } from './trades.ts';
+import { netProfitPerUnit, openPositionOf, sideCounts, tradesFromSwitches, type Direction, type OpenPosition, type Side, type Trade, type TradeCosts } from './trades.ts';
 
 /** The original's month: 365/12 days. */
 export const MONTH_MS = (365 / 12) * DAY;
@@ -94,16 +94,20 @@ export interface SimulationResult {
   trades: Trade[];
 }
 
-/** Metrics of the trades that a list of switches makes (see signalSwitches). */
+/**
+ * Metrics of the trades that a list of switches makes (see signalSwitches). The trades
+ * themselves are listed unless `listTrades` is false (the grid search only needs figures).
+ */
 export function measureSwitches(
   input: SimulationInput,
   switches: Int32Array,
   direction: Direction,
   costs: TradeCosts,
   calendar: ReturnCalendar = returnCalendar(input.time),
+  listTrades = true,
 ): SimulationResult {
   const { time, price } = input;
-  const { trades, open } = tradesFromSwitches(switches, time, price, direction, costs);
+  const { trades, open } = listTrades ? tradesFromSwitches(switches, time, price, direction, costs) : { trades: [] as Trade[], open: openPositionOf(switches, time, price, direction) };
   const equity = scanEquity(price, switches, direction, costs, calendar);
   const n = time.length;
   const start = n ? time[0]! : NaN;
@@ -111,6 +115,7 @@ export function measureSwitches(
   const span = n ? end - start : 0;
   const months = span / MONTH_MS;
 
+  let count = 0;
   let profitable = 0;
   let grossProfit = 0;
   let grossPercent = 0;
@@ -127,31 +132,41 @@ export function measureSwitches(
   let longestWinStreak = 0;
   let best = -Infinity;
   let worst = Infinity;
-  for (const t of trades) {
-    grossProfit += t.grossProfit;
-    grossPercent += t.grossPercent;
-    netProfit += t.netProfit;
-    netPercent += t.netPercent;
-    const duration = t.exitTime - t.entryTime;
+  // The same trades as tradesFromSwitches, without building them.
+  for (let k = 0; k + 1 < switches.length; k++) {
+    const side: Side = k % 2 === 0 ? 'long' : 'short';
+    if (!sideCounts(side, direction)) continue;
+    const entryIndex = switches[k]!;
+    const exitIndex = switches[k + 1]!;
+    const entryPrice = price[entryIndex]!;
+    const exitPrice = price[exitIndex]!;
+    const gross = side === 'long' ? exitPrice - entryPrice : entryPrice - exitPrice;
+    const net = netProfitPerUnit(side, entryPrice, exitPrice, costs);
+    const tradeNetPercent = (100 * net) / entryPrice;
+    count++;
+    grossProfit += gross;
+    grossPercent += (100 * gross) / entryPrice;
+    netProfit += net;
+    netPercent += tradeNetPercent;
+    const duration = time[exitIndex]! - time[entryIndex]!;
     inMarket += duration;
-    if (t.netProfit > 0) {
+    if (net > 0) {
       profitable++;
-      winSum += t.netPercent;
+      winSum += tradeNetPercent;
       winDuration += duration;
       streak = 0;
       winStreak++;
       if (winStreak > longestWinStreak) longestWinStreak = winStreak;
     } else {
-      lossSum += t.netPercent;
+      lossSum += tradeNetPercent;
       lossDuration += duration;
       winStreak = 0;
       streak++;
       if (streak > longestStreak) longestStreak = streak;
     }
-    if (t.netPercent > best) best = t.netPercent;
-    if (t.netPercent < worst) worst = t.netPercent;
+    if (tradeNetPercent > best) best = tradeNetPercent;
+    if (tradeNetPercent < worst) worst = tradeNetPercent;
   }
-  const count = trades.length;
   const losers = count - profitable;
 
   let openPosition: BacktestMetrics['openPosition'] = null;

@@ -101,14 +101,15 @@ export function tradesFromSwitches(
       netPercent: (100 * netProfit) / entryPrice,
     });
   }
-  let open: OpenPosition | null = null;
-  if (switches.length) {
-    const k = switches.length - 1;
-    const side: Side = k % 2 === 0 ? 'long' : 'short';
-    if (sideCounts(side, direction)) {
-      const entryIndex = switches[k]!;
-      open = { side, entryIndex, entryTime: time[entryIndex]!, entryPrice: price[entryIndex]! };
-    }
-  }
-  return { trades, open };
+  return { trades, open: openPositionOf(switches, time, price, direction) };
+}
+
+/** The position the last switch opened, if its side counts under the direction. */
+export function openPositionOf(switches: Int32Array, time: Float64Array, price: Float64Array, direction: Direction): OpenPosition | null {
+  if (!switches.length) return null;
+  const k = switches.length - 1;
+  const side: Side = k % 2 === 0 ? 'long' : 'short';
+  if (!sideCounts(side, direction)) return null;
+  const entryIndex = switches[k]!;
+  return { side, entryIndex, entryTime: time[entryIndex]!, entryPrice: price[entryIndex]! };
 }
