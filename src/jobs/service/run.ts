@@ -103,7 +103,7 @@ export async function runService(ctx: JobContext, o: RunServiceOptions): Promise
       if (o.terminalChat === 'piped' && !service.signaler.stopped) await parts.chatClosed;
       if (!service.signaler.stopped) await parts.drain(DRAIN_MS);
       if (o.terminalChat === 'interactive' && !service.signaler.stopped) {
-        log.info('the replay has ended; the chat stays open: type /quit to leave');
+        process.stdout.write('The replay has ended; the chat stays open: type /quit to leave.\n');
         await parts.chatClosed;
       }
     } finally {
