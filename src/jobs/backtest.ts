@@ -50,7 +50,7 @@ export interface BacktestResult {
  */
 export async function runBacktest(config: Config, options: BacktestOptions = {}): Promise<BacktestResult> {
   const rule = findScoreRule(config.signal_sets, config.simulate_model.signal_generator);
-  const all = await loadSignalFrame(config, rule);
+  const all = await loadSignalFrame(config);
   const periodGiven = options.from !== undefined || options.to !== undefined || options.last !== undefined;
   const frame = periodGiven ? selectPeriod(all, options) : simulateWindow(all, config);
   if (frame.length < 2) throw new UserError('the chosen period has fewer than two rows of signals; choose a longer one');
@@ -128,7 +128,7 @@ function normaliseParams(params: Record<string, number>): GridParams {
  * Reads signals.csv from the symbol folder; without it, predictions.csv with the
  * signal_sets computed on it. A missing file names the command that makes it.
  */
-export async function loadSignalFrame(config: Config, rule: ScoreRule): Promise<Frame> {
+export async function loadSignalFrame(config: Config): Promise<Frame> {
   const signals = resolveDataFile(stageFile(config, config.signal_file_name));
   if (fs.existsSync(signals)) return readCsv(signals, { timeColumn: config.time_column });
   const predictions = resolveDataFile(stageFile(config, config.predict_file_name));

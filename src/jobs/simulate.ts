@@ -27,7 +27,7 @@ export async function run(ctx: JobContext): Promise<number> {
   sortValue(sim.sort_by); // a bad sort key fails before the work starts
   const rule = findScoreRule(config.signal_sets, sim.signal_generator);
   const grid = parseGrid(sim.grid, sim.buy_sell_equal);
-  const frame = simulateWindow(await loadSignalFrame(config, rule), config);
+  const frame = simulateWindow(await loadSignalFrame(config), config);
   if (frame.length < 2) throw new UserError('simulate_model.data_start/data_end leave fewer than two rows of signals');
   const combos = expandGrid(grid);
   const rules = combos.map((p) => thresholdsFor(rule, p));
