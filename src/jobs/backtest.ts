@@ -10,7 +10,7 @@ import { truncateRows } from '../core/backtest/dataWindow.ts';
 import { scanEquity } from '../core/backtest/equity.ts';
 import { GRID_KEYS, type GridParams } from '../core/backtest/grid.ts';
 import { measureSwitches, type BacktestMetrics } from '../core/backtest/metrics.ts';
-import { reportLines, telegramMessages } from '../core/backtest/report.ts';
+import { reportLines, telegramMessages, tradeTableLines } from '../core/backtest/report.ts';
 import { findScoreRule, thresholdsFor, type ScoreRule } from '../core/backtest/scoreRule.ts';
 import { thresholdSwitches, type ThresholdRule } from '../core/backtest/thresholdSwitches.ts';
 import type { Direction, Trade, TradeCosts } from '../core/backtest/trades.ts';
@@ -65,7 +65,8 @@ export async function runBacktest(config: Config, options: BacktestOptions = {})
   scanEquity(data.price, switches, direction, costs, calendar, equity);
 
   const ruleText = describeRule(rule, thresholds);
-  const plain = reportLines(metrics, { symbol: config.symbol, rule: ruleText });
+  const recent = tradeTableLines(trades, 10);
+  const plain = [...reportLines(metrics, { symbol: config.symbol, rule: ruleText }), ...(recent.length ? ['', ...recent] : [])];
   const chartPng = chartOfSimulation(frame, rule, thresholds, switches, equity, `${config.symbol} · ${direction} · ${ruleText}`);
   return { text: telegramMessages(plain, `Backtest ${config.symbol}`), plain, chartPng, metrics, trades, thresholds };
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { measureSwitches } from '../../src/core/backtest/metrics.ts';
 import { signalSwitches } from '../../src/core/backtest/switches.ts';
-import { formatSpan, gridTableLines, reportLines, telegramMessages, TELEGRAM_LIMIT } from '../../src/core/backtest/report.ts';
+import { formatSpan, gridTableLines, reportLines, telegramMessages, TELEGRAM_LIMIT, tradeTableLines } from '../../src/core/backtest/report.ts';
 import { expandGrid, parseGrid } from '../../src/core/backtest/grid.ts';
 import { buy, price, sell, time } from './handWorked.ts';
 
-const metrics = measureSwitches({ time, price }, signalSwitches(price, buy, sell), 'long', { fees: 0.001, slippage: 0 }).metrics;
+const simulation = measureSwitches({ time, price }, signalSwitches(price, buy, sell), 'long', { fees: 0.001, slippage: 0 });
+const metrics = simulation.metrics;
 
 describe('text report', () => {
   it('shows the figures a person looks for', () => {
@@ -18,6 +19,15 @@ describe('text report', () => {
     expect(text).toContain('2024-01-03 00:00 → 2024-01-07 00:00');
     expect(text).toMatch(/Buy and hold\s+\+5\.00 %/);
     expect(text).toMatch(/Avg duration\s+2d 0h/);
+  });
+
+  it('lists the last trades', () => {
+    expect(tradeTableLines(simulation.trades, 1)).toEqual([
+      'Last 1 of 2 trades',
+      'side            entry price             exit price      net',
+      'long 2024-01-05 00:00 90.00 2024-01-07 00:00 80.00 -11.30 %', // (80 − 90 − 0.17) / 90
+    ]);
+    expect(tradeTableLines([])).toEqual([]);
   });
 
   it('formats durations', () => {

@@ -4,6 +4,7 @@ import type { GridAxis } from './grid.ts';
 import type { BacktestMetrics } from './metrics.ts';
 import { originalPerformance } from './originalKeys.ts';
 import type { RankedModel } from './signalModelsFile.ts';
+import type { Trade } from './trades.ts';
 
 /** Telegram's limit on a message's text. */
 export const TELEGRAM_LIMIT = 4096;
@@ -93,6 +94,17 @@ export function gridTableLines(models: RankedModel[], axes: GridAxis[], sortBy: 
   const widths = header.map((h, j) => Math.max(h.length, ...body.map((r) => r[j]!.length)));
   const line = (cells: string[]) => cells.map((c, j) => c.padStart(widths[j]!)).join(' ');
   return [`Top ${models.length} by ${sortBy}`, line(header), ...body.map(line)];
+}
+
+/** The last `count` trades, newest last: side, entry and exit time and price, net %. */
+export function tradeTableLines(trades: Trade[], count = 10): string[] {
+  if (!trades.length) return [];
+  const shown = trades.slice(-count);
+  const rows = shown.map((t) => [t.side, day(t.entryTime), num(t.entryPrice), day(t.exitTime), num(t.exitPrice), pct(t.netPercent)]);
+  const header = ['side', 'entry', 'price', 'exit', 'price', 'net'];
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
+  const line = (cells: string[]) => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join(' ');
+  return [`Last ${shown.length} of ${trades.length} trades`, line(header), ...rows.map(line)];
 }
 
 function fmtParam(v: number | null | undefined): string {
