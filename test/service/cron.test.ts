@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { nextFireTime, tickSchedule } from '../../src/jobs/service/cron.ts';
+import { CronScheduler } from '../../src/jobs/service/scheduler.ts';
 import { parseTime } from '../../src/core/time.ts';
 
 // The cron parser node-schedule itself uses, so live and replay schedules agree.
@@ -40,5 +41,21 @@ describe('the tick schedule per freq (the original cron table, UTC)', () => {
     const s = tickSchedule('1min');
     expect(nextFireTime(parseTime('2025-11-30 10:00:00'), s)).toBe(parseTime('2025-11-30 10:00:01'));
     expect(nextFireTime(parseTime('2025-11-30 10:00:01'), s)).toBe(parseTime('2025-11-30 10:01:01'));
+  });
+});
+
+describe('the live scheduler', () => {
+  it('runs the tick on node-schedule in UTC until stopped', async () => {
+    const s = { ...tickSchedule('1min'), cron: '* * * * * *' }; // every second, to keep the test short
+    const scheduler = new CronScheduler(s);
+    const fired: number[] = [];
+    const done = scheduler.run(async (t) => {
+      fired.push(t);
+      if (fired.length === 2) scheduler.stop();
+    });
+    await done;
+    expect(fired).toHaveLength(2);
+    expect(fired[1]! - fired[0]!).toBe(1000);
+    expect(fired[0]! % 1000).toBe(0);
   });
 });
