@@ -32,6 +32,12 @@ export const COMMANDS: Record<string, Command> = {
   'predict-rolling': { summary: 'walk-forward training and prediction → predictions.csv', module: 'predictRolling', needsConfig: true },
   signals: { summary: 'compute signal_sets → signals.csv', module: 'signals', needsConfig: true },
   simulate: { summary: 'backtest and grid-search the signal thresholds → signal_models.txt', module: 'simulate', needsConfig: true },
+  backtest: {
+    summary: 'backtest the signal rule over a period with fees: report and chart (as /backtest in the chat)',
+    module: 'backtestCli',
+    needsConfig: true,
+    usage: 'itb backtest -c CONFIG [30d | 2025-01-01..2025-02-01] [buy=0.1 sell=-0.1] [long|short|both]',
+  },
   output: { summary: "run output_sets on the last row of signals.csv (notifications, trader)", module: 'output', needsConfig: true },
   serve: { summary: 'the online service: every bar fetch, score, notify, trade; the Telegram bot', module: 'serve', needsConfig: true },
   trades: { summary: 'show the trader’s balance, profit and recent trades', module: 'trades', needsConfig: true },
