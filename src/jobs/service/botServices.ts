@@ -86,6 +86,6 @@ export function serviceBotServices(deps: ServiceBotDeps): BotServices {
   if (deps.train) services.train = deps.train;
   if (deps.download) services.download = deps.download;
   if (deps.backtest) services.backtest = deps.backtest;
-  if (!services.logs) delete services.logs;
+  if (!deps.logs) delete services.logs;
   return services;
 }

@@ -45,6 +45,8 @@ export interface ProcessPartsOptions {
   clock: () => number;
   /** Telegram sending limits (tests scale them up). */
   botLimits?: SendLimits;
+  /** The service's recent log lines (/logs). */
+  logs?: (n: number) => string[];
 }
 
 /**
@@ -99,6 +101,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
           render: (data) => renderDiagram(data),
           diagram: service.diagram,
           trader: control,
+          logs: o.logs,
           backtest: async (request, progress, signal) => {
             const { backtestJob } = await import('../backtest.ts');
             const r = await backtestJob(config, request, progress, signal);

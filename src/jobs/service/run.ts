@@ -8,6 +8,7 @@ import { loadModelSet } from '../../models/modelSet.ts';
 import { configDirOf, preloadConfigGenerators } from '../../core/generators/index.ts';
 import type { JobContext } from '../context.ts';
 import { createCandleSource } from './candleSource.ts';
+import { LogTap } from './logTap.ts';
 import { resolveVenue } from './source.ts';
 import { openProcessParts, type ProcessParts, type TerminalChatMode } from './processParts.ts';
 import { Retrainer, modelSetTrainedAt, scheduleRetraining } from './retrain.ts';
@@ -43,7 +44,9 @@ export interface RunServiceOptions {
  * opens the candle source, the bot and the trader, warms up, then ticks on the schedule until the
  * replay ends or SIGINT/SIGTERM; shutdown finishes the tick, flushes the state and stops the bot.
  */
-export async function runService(ctx: JobContext, o: RunServiceOptions): Promise<number> {
+export async function runService(outer: JobContext, o: RunServiceOptions): Promise<number> {
+  const tap = new LogTap(outer.log);
+  const ctx: JobContext = { ...outer, log: tap.logger };
   const config: Config = { ...ctx.config, train: false };
   const { log } = ctx;
   if (!o.source) resolveVenue(config, ccxt.exchanges as string[]); // before any slow work
@@ -55,7 +58,7 @@ export async function runService(ctx: JobContext, o: RunServiceOptions): Promise
   let modelsInUse = { names: models.scoreColumns, trainedAt: modelSetTrainedAt(models) };
   state.data.modelsTrainedAt = modelsInUse.trainedAt;
 
-  const parts = await openProcessParts({ ...ctx, config }, { mode: o.mode, terminalChat: o.terminalChat ?? 'off', folder: stateFolder(config), clock: () => source.now(), botLimits: o.botLimits });
+  const parts = await openProcessParts({ ...ctx, config }, { mode: o.mode, terminalChat: o.terminalChat ?? 'off', folder: stateFolder(config), clock: () => source.now(), botLimits: o.botLimits, logs: (n) => tap.lines(n) });
   let service: ServiceHandle | undefined;
   const retrainer = new Retrainer({
     ctx: () => ({ ...ctx, config }),
