@@ -20,7 +20,8 @@ export async function run(ctx: JobContext): Promise<number> {
   const startRow = rp.prediction_start === null || rp.prediction_start === undefined ? undefined : rowOfBound(matrix, rp.prediction_start, 'prediction_start');
   const plan = walkForwardPlan(matrix.length, { ...rp, startRow }, config.label_horizon, config.train_length);
   const labels = allLabels(config);
-  const concurrency = rp.use_multiprocessing ? Math.max(1, rp.max_workers ?? 2) : 1;
+  // The original parallelises over train sets only with use_multiprocessing; models here train in parallel anyway.
+  const concurrency = rp.use_multiprocessing && rp.max_workers ? rp.max_workers : undefined;
 
   const parts: Frame[] = [];
   let models: ModelSet | undefined;

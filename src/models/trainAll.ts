@@ -19,7 +19,7 @@ export interface TrainAllOptions {
   /** Write the model files (default true) into `folder` (default the config's model folder). */
   save?: boolean;
   folder?: string;
-  /** Models trained at the same time, each in its own worker thread (default 1). */
+  /** Models trained at the same time, each in its own worker thread (default: one per core, at most 4). */
   concurrency?: number;
   /** Seed of weight initialisation, shuffling and boosting (default 1): the same seed repeats a run. */
   seed?: number;
@@ -61,7 +61,7 @@ export async function trainAll(config: Config, matrix: Frame, options: TrainAllO
 
 async function runJobs(jobs: FitJob[], options: TrainAllOptions): Promise<ModelArtifact[]> {
   const results: ModelArtifact[] = new Array(jobs.length);
-  const limit = Math.max(1, Math.min(options.concurrency ?? 1, os.availableParallelism(), jobs.length));
+  const limit = Math.max(1, Math.min(options.concurrency ?? Math.min(4, os.availableParallelism()), jobs.length));
   let next = 0;
   const workers = new Set<Worker>();
   let failed: Error | undefined;
