@@ -7,7 +7,9 @@
  *   before 2025-09-01 minus the label_horizon gap, predict the last 3 months (the last 120
  *   rows left out of the metrics: their labels look past the data) → AUC next to scikit-learn's;
  * - one year → the next month: train on the year before 2025-11-01, predict November 2025;
- * - training time per model, prediction time, peak RSS, and one row scored by all 6 models.
+ * - training time per model (the two labels' models train at once in worker threads; the
+ *   original's LightGBM and TensorFlow use both cores too), prediction time, peak RSS, and one
+ *   row scored by all 6 models.
  *
  * ITB_BENCH_QUICK=1 shortens nn to 5 epochs and gb to 150 rounds (for development runs).
  */
@@ -83,7 +85,13 @@ async function runSplit(label: string, matrix: Frame, base: Config, trainStart: 
         unit: 's',
         baseline: BASELINE_FIT_S[key],
         baselineLabel: `ITB ${key}`,
-        note: key === 'nn' ? `${ALGORITHMS.nn.train.n_epochs} epochs, ${set.models[0]!.manifest.fit.epochs} run` : key === 'gb' ? `XGBoost ${set.models[0]!.manifest.libraries.xgboost}, ${ALGORITHMS.gb.train.num_boost_round} rounds` : `${set.models[0]!.manifest.fit.iterations} Newton iterations`,
+        note: `wall of both labels' fits / 2 (worker threads in parallel); ${
+          key === 'nn'
+            ? `${ALGORITHMS.nn.train.n_epochs} epochs, ${set.models[0]!.manifest.fit.epochs} run, ${set.models[0]!.manifest.fit.engine} engine`
+            : key === 'gb'
+              ? `XGBoost ${set.models[0]!.manifest.libraries.xgboost}, ${ALGORITHMS.gb.train.num_boost_round} rounds`
+              : `${set.models[0]!.manifest.fit.iterations} Newton iterations`
+        }`,
       });
       const t1 = performance.now();
       const scores = set.predictFrame(matrix, { start: testStart, end: testEnd });
