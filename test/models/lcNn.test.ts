@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lc } from '../../src/models/lc.ts';
+import { MlpPredictor, type DenseLayer } from '../../src/models/mlp.ts';
+import { trainMlp } from '../../src/models/mlpTrainer.ts';
 import { nn } from '../../src/models/nn.ts';
 import { fitScaler, applyScaler } from '../../src/models/scaler.ts';
 import type { FitProgress } from '../../src/models/types.ts';
@@ -57,6 +59,45 @@ describe('nn early stopping', () => {
     expect(epochs).toEqual([1, 2, 3]);
     const learning = await nn.fit(X, y, n, f, { ...def, train: { ...def.train, n_epochs: 6, learning_rate: 0.01 } }, ctx());
     expect(learning.info.epochs).toBe(6);
+  });
+});
+
+describe('nn trainer gradients', () => {
+  it.each([false, true])('one full-batch Adam step moves every weight against the numerical gradient (regression %s)', async (isRegression) => {
+    const m = 200;
+    const Xs = X.slice(0, m * f);
+    const ys = isRegression ? frame.get('target').slice(0, m) : y.slice(0, m);
+    const options = { layers: [4, 3], learningRate: 1e-3, batchSize: m, minDelta: 0, patience: 99, seed: 5, isRegression, progress: () => {} };
+    const before = (await trainMlp(Xs, ys, m, f, { ...options, epochs: 0 })).layers;
+    const after = (await trainMlp(Xs, ys, m, f, { ...options, epochs: 1 })).layers;
+    const loss = (layers: DenseLayer[]) => {
+      const p = new MlpPredictor(layers).predict(Xs, m);
+      let s = 0;
+      for (let i = 0; i < m; i++) s += isRegression ? (p[i]! - ys[i]!) ** 2 : -(ys[i]! * Math.log(p[i]!) + (1 - ys[i]!) * Math.log(1 - p[i]!));
+      return s / m;
+    };
+    let checked = 0;
+    for (const [li, layer] of before.entries()) {
+      for (const part of ['kernel', 'bias'] as const) {
+        for (let k = 0; k < layer[part].length; k++) {
+          const h = 1e-3;
+          const orig = layer[part][k]!;
+          layer[part][k] = orig + h;
+          const up = loss(before);
+          layer[part][k] = orig - h;
+          const down = loss(before);
+          layer[part][k] = orig;
+          const gradient = (up - down) / (2 * h);
+          if (Math.abs(gradient) < 1e-3) continue;
+          // Adam's first step is −lr·sign(g) for every weight with a clear gradient
+          const moved = after[li]![part][k]! - orig;
+          expect(Math.sign(moved)).toBe(-Math.sign(gradient));
+          expect(Math.abs(moved)).toBeCloseTo(1e-3, 4);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(15);
   });
 });
 
