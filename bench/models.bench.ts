@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import { loadConfig } from '../src/config/load.ts';
 import type { AlgorithmDef, Config } from '../src/config/schema.ts';
 import type { Frame } from '../src/core/frame.ts';
-import { runSection } from '../src/core/generators/run.ts';
+import { computeFeatures, computeLabels } from '../src/core/generators/compute.ts';
 import { rocAuc, averagePrecision } from '../src/models/metrics.ts';
 import { ModelSet } from '../src/models/modelSet.ts';
 import { trainAll } from '../src/models/trainAll.ts';
@@ -55,9 +55,8 @@ const BASELINE_FIT_S: Record<string, number> = { lc: 29, gb: 11, nn: 42 };
 
 async function matrixOfAllData(config: Config): Promise<Frame> {
   const frame = readCsv(path.join(SHARED_DATA, 'BTCUSDT-1m.csv.gz'), { columns: ['open', 'high', 'low', 'close', 'volume'] });
-  await runSection(frame, config, 'feature_sets');
-  await runSection(frame, config, 'label_sets');
-  return frame;
+  await computeFeatures(frame, config);
+  return computeLabels(frame, config);
 }
 
 interface SplitResult {
