@@ -10,6 +10,8 @@ import type { Signaler } from './signaler.ts';
 
 export interface ServiceBotDeps {
   config: Config;
+  /** The service's clock: simulated in replay, so "closed N min ago" reads as it would live. */
+  now?: () => number;
   signaler: Signaler;
   /** The full status of the running service (health.ts). */
   status: () => ServiceStatus;
@@ -30,6 +32,7 @@ export interface ServiceBotDeps {
 export function serviceBotServices(deps: ServiceBotDeps): BotServices {
   const { config, signaler } = deps;
   const services: BotServices = {
+    ...(deps.now ? { now: deps.now } : {}),
     async latestScore(): Promise<LatestScore | null> {
       const h = signaler.health();
       const [first, second] = deps.scoreColumns;

@@ -95,6 +95,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
         services,
         serviceBotServices({
           config,
+          now: o.clock,
           signaler: service.signaler,
           status: () => service.status(),
           scoreColumns: scoreColumnsOf(config),
