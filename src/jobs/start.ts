@@ -101,6 +101,7 @@ export async function run(ctx: JobContext): Promise<number> {
     { ...ctx, config },
     {
       mode: 'start',
+      reloadConfig: ctx.configFile ? undefined : () => ({ ...embeddedConfig(), venue: config.venue }),
       replay: live ? undefined : { start: replayStart, speed, maxTicks: opts.bars ?? 0, baseDir: PROJECT_ROOT },
       terminalChat: opts.noChat ? 'off' : process.stdin.isTTY ? 'interactive' : opts.chat ? 'piped' : 'off',
     },

@@ -26,6 +26,8 @@ export interface ServiceBotDeps {
   download?: (progress: ProgressReporter, signal: AbortSignal) => Promise<JobResult>;
   backtest?: (request: BacktestRequest, progress: ProgressReporter, signal: AbortSignal) => Promise<JobResult>;
   logs?: (n: number) => string[];
+  /** /reload: re-read the config file and reload the models (reload.ts). */
+  reload?: () => Promise<string>;
 }
 
 /** The running service as the bot sees it (src/bot/services.ts): /score, /status, /chart, /train … */
@@ -84,11 +86,13 @@ export function serviceBotServices(deps: ServiceBotDeps): BotServices {
       return { png, caption: `${config.symbol} ${config.freq} · last ${hours} h up to ${formatTime(last)} UTC` };
     },
     logs: deps.logs ? async (n: number) => deps.logs!(n) : undefined,
+    reload: deps.reload,
   };
   if (deps.trader) services.trader = deps.trader;
   if (deps.train) services.train = deps.train;
   if (deps.download) services.download = deps.download;
   if (deps.backtest) services.backtest = deps.backtest;
   if (!deps.logs) delete services.logs;
+  if (!deps.reload) delete services.reload;
   return services;
 }

@@ -25,7 +25,7 @@ export interface ProcessParts extends OutputParts {
   admins: AdminNotifier;
   tradingMode: () => string;
   /** Connects the bot's commands to the warmed-up service and starts the bot. */
-  attach(service: ServiceHandle, retrainer: Retrainer): Promise<void>;
+  attach(service: ServiceHandle, retrainer: Retrainer, reload?: () => Promise<string>): Promise<void>;
   bot: ItbBot | null;
   /** Resolves when the person closes the terminal chat (never without one). */
   chatClosed: Promise<void>;
@@ -89,7 +89,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
     trader: (generator, raw) => new TraderOutput(generator, parseTraderOutputConfig(raw), trader, publisher, log),
     transactions: () => transactionsOf(trader),
     tradingMode: () => trader.mode,
-    async attach(service: ServiceHandle, retrainer: Retrainer) {
+    async attach(service: ServiceHandle, retrainer: Retrainer, reload?: () => Promise<string>) {
       for (const note of await trader.start()) log.info(`trader: ${note}`);
       Object.assign(
         services,
@@ -103,6 +103,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
           diagram: service.diagram,
           trader: control,
           logs: o.logs,
+          reload,
           backtest: async (request, progress, signal) => {
             const { backtestJob } = await import('../backtest.ts');
             const r = await backtestJob(config, request, progress, signal);

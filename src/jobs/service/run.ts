@@ -4,7 +4,7 @@ import type { Config } from '../../config/schema.ts';
 import { describeError } from '../../core/errors.ts';
 import type { CandleSource } from '../../core/exchange/types.ts';
 import { formatTime } from '../../core/time.ts';
-import { loadModelSet } from '../../models/modelSet.ts';
+import { loadModelSet, type ModelSet } from '../../models/modelSet.ts';
 import { configDirOf, preloadConfigGenerators } from '../../core/generators/index.ts';
 import type { JobContext } from '../context.ts';
 import { createCandleSource } from './candleSource.ts';
@@ -16,6 +16,7 @@ import { StreamingScorer } from './scorer.ts';
 import type { SimulatedClock } from './scheduler.ts';
 import { openService, type ServiceHandle } from './service.ts';
 import { ServiceState, stateFolder } from './state.ts';
+import { reloadService } from './reload.ts';
 
 /** How long the end of a replay waits for queued posts to go out. */
 const DRAIN_MS = 30_000;
@@ -35,6 +36,8 @@ export interface RunServiceOptions {
   clock?: SimulatedClock;
   /** Tests: Telegram sending limits. */
   botLimits?: SendLimits;
+  /** How /reload reads the config again (default: the -c file; npm start: the embedded config). */
+  reloadConfig?: () => Config;
   /** Tests: called once the service is warmed up, before the first tick. */
   onReady?: (service: ServiceHandle, parts: ProcessParts) => void | Promise<void>;
 }
@@ -57,16 +60,18 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
   const scorer = new StreamingScorer(config, models, configDirOf(ctx.configFile || undefined));
   let modelsInUse = { names: models.scoreColumns, trainedAt: modelSetTrainedAt(models) };
   state.data.modelsTrainedAt = modelsInUse.trainedAt;
+  /** New models (retrained or reloaded) take over from the next bar on. */
+  const swapModels = (fresh: ModelSet) => {
+    scorer.swapModels(fresh);
+    modelsInUse = { names: fresh.scoreColumns, trainedAt: modelSetTrainedAt(fresh) };
+    state.data.modelsTrainedAt = modelsInUse.trainedAt;
+  };
 
   const parts = await openProcessParts({ ...ctx, config }, { mode: o.mode, terminalChat: o.terminalChat ?? 'off', folder: stateFolder(config), clock: () => source.now(), botLimits: o.botLimits, logs: (n) => tap.lines(n) });
   let service: ServiceHandle | undefined;
   const retrainer = new Retrainer({
     ctx: () => ({ ...ctx, config }),
-    swap: (fresh) => {
-      scorer.swapModels(fresh);
-      modelsInUse = { names: fresh.scoreColumns, trainedAt: modelSetTrainedAt(fresh) };
-      state.data.modelsTrainedAt = modelsInUse.trainedAt;
-    },
+    swap: (fresh) => swapModels(fresh),
     notifyAdmins: (t) => parts.admins.notifyAdmins(t),
     log,
   });
@@ -87,7 +92,7 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
       tradingMode: parts.tradingMode,
       retraining: () => ({ running: retrainer.running, last: retrainer.last }),
     });
-    await parts.attach(service, retrainer);
+    await parts.attach(service, retrainer, () => reloadService({ configFile: ctx.configFile, load: o.reloadConfig, running: config, swap: swapModels }));
     if (config.service.retrain_cron) {
       retrainJob = scheduleRetraining({ cron: config.service.retrain_cron, run: async () => void (await retrainer.run()), log });
     }
