@@ -1,3 +1,4 @@
+import type { TraderControl, TradingMode } from '../core/trader/controlTypes.ts';
 import type { ProgressReporter } from '../jobs/progress.ts';
 
 /**
@@ -69,46 +70,5 @@ export interface BacktestRequest {
   params: Record<string, string>;
 }
 
-export type TradingMode = 'off' | 'paper' | 'live';
+export type { ProfitSummary, TradeRecord, TraderControl, TraderStatus, TradingMode } from '../core/trader/controlTypes.ts';
 
-export interface TraderStatus {
-  mode: TradingMode;
-  /** e.g. "SOLD", "BOUGHT", "BUYING" — the trader's own state name. */
-  state?: string;
-  openOrders: number;
-  position?: string;
-  notes?: string[];
-}
-
-export interface TradeRecord {
-  time: number;
-  side: 'BUY' | 'SELL';
-  price: number;
-  amount?: number;
-  profit?: number;
-  profitPercent?: number;
-  mode?: TradingMode;
-}
-
-export interface ProfitSummary {
-  trades: number;
-  wins: number;
-  losses: number;
-  profitQuote: number;
-  profitPercent: number;
-  quoteAsset?: string;
-  maxDrawdownPercent?: number;
-  firstTradeTime?: number;
-  lastTradeTime?: number;
-}
-
-export interface TraderControl {
-  status(): Promise<TraderStatus>;
-  /** Switches mode; resolves to a sentence describing the new state. */
-  setMode(mode: TradingMode): Promise<string>;
-  balance(): Promise<Record<string, { free: number; locked?: number }>>;
-  profit(): Promise<ProfitSummary>;
-  trades(limit: number): Promise<TradeRecord[]>;
-  /** Cancels every open order; resolves to how many were cancelled. */
-  cancelAll(): Promise<number>;
-}

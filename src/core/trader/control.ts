@@ -1,4 +1,4 @@
-import type { ProfitSummary, TradeRecord, TraderControl, TraderStatus, TradingMode } from '../../bot/services.ts';
+import type { ProfitSummary, TradeRecord, TraderControl, TraderStatus, TradingMode } from './controlTypes.ts';
 import type { Trader } from './trader.ts';
 
 /** /profit's figures: the bot's summary plus the trader's own (realised/unrealised, win rate, profit factor, per day). */
