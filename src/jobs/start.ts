@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, modelFolder } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
 import { DAY, formatTime, parseFreq } from '../core/time.ts';
 import { readCsv, resolveDataFile } from '../storage/csv.ts';
 import { setLogLevel } from '../log.ts';
 import type { JobContext } from './context.ts';
-import { modelsExist, trainFromKlines, writeDemoKlines } from './service/demo.ts';
+import { modelsExist, modelsPrecede, trainFromKlines, writeDemoKlines } from './service/demo.ts';
 import { runService } from './service/run.ts';
 import { stateFolder } from './service/state.ts';
 
@@ -83,9 +83,12 @@ export async function run(ctx: JobContext): Promise<number> {
   const bars = opts.bars ?? Math.round((opts.days * DAY) / freq.ms);
   const replayStart = live ? last + freq.ms : Math.max(sample.time[0]!, last - (bars - 1) * freq.ms);
 
-  if (!modelsExist(config)) {
+  const stale = modelsExist(config) && !live && !modelsPrecede(config, replayStart, freq.ms);
+  if (!modelsExist(config) || stale) {
     const klines = writeDemoKlines(config, sample, replayStart);
-    ctx.log.info(`no models yet: training on ${path.relative(process.cwd(), klines)} (candles up to ${formatTime(replayStart - freq.ms)})`);
+    const why = stale ? 'the stored models were trained on candles this replay shows, so they are trained again' : 'no models yet';
+    (stale ? ctx.log.warn : ctx.log.info).call(ctx.log, `${why}: training on ${path.relative(process.cwd(), klines)} (candles up to ${formatTime(replayStart - freq.ms)})`);
+    if (stale) fs.rmSync(modelFolder(config), { recursive: true, force: true });
     await trainFromKlines({ ...ctx, config });
   }
   if (!live) fs.rmSync(stateFolder(config), { recursive: true, force: true }); // every demo replays from the same start

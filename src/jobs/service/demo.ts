@@ -4,7 +4,7 @@ import { modelFolder, symbolFolder } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { UserError } from '../../core/errors.ts';
 import type { Frame } from '../../core/frame.ts';
-import { formatTime } from '../../core/time.ts';
+import { formatTime, parseTime } from '../../core/time.ts';
 import { writeCsv } from '../../storage/csv.ts';
 import type { Job, JobContext } from '../context.ts';
 
@@ -33,6 +33,30 @@ export function modelsExist(config: Config): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether the stored models were trained only on candles before `replayStart`, counting the
+ * label horizon (a training row's label looks that far ahead). Models that saw replayed candles
+ * would make the demo look better than it can be live.
+ */
+export function modelsPrecede(config: Config, replayStart: number, freqMs: number): boolean {
+  const dir = modelFolder(config);
+  let manifests = 0;
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.endsWith('.json')) continue;
+    let training: { end?: string } | undefined;
+    try {
+      training = (JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { training?: { end?: string } }).training;
+    } catch {
+      return false;
+    }
+    if (!training) continue; // a weights file
+    manifests++;
+    const end = parseTime(training.end ?? '');
+    if (!Number.isFinite(end) || end + config.label_horizon * freqMs >= replayStart) return false;
+  }
+  return manifests > 0;
 }
 
 /** merge → features → labels → train → predict → signals with the given context (progress bars on the terminal). */
