@@ -281,6 +281,10 @@ describe('admin commands', () => {
     expect(all).toContain('"token": "***"');
     expect(all).not.toContain(h.fake.token);
     expect(all).not.toContain(h.fake.apiRoot);
+    const trader = textOf(await h.ask(ADMIN, '/config trader'));
+    expect(trader).toMatch(/^trader: \{\n/);
+    expect(trader).toContain('"initial_balances": {"USDT": 1000}');
+    expect(textOf(await h.ask(ADMIN, '/config nope'))).toMatch(/^There is no config key "nope" \(keys: venue, /);
   });
 
   it('/reload, /users, /logs (secrets masked), /cancel with nothing running', async () => {
