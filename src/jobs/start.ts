@@ -11,6 +11,7 @@ import type { JobContext } from './context.ts';
 import { modelsExist, modelsPrecede, trainFromKlines, writeDemoKlines } from './service/demo.ts';
 import { runService } from './service/run.ts';
 import { stateFolder } from './service/state.ts';
+import { traderFiles } from '../core/trader/openTrader.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const EMBEDDED_CONFIG = path.join(PROJECT_ROOT, 'src/config/samples/embedded.jsonc');
@@ -91,7 +92,13 @@ export async function run(ctx: JobContext): Promise<number> {
     if (stale) fs.rmSync(modelFolder(config), { recursive: true, force: true });
     await trainFromKlines({ ...ctx, config });
   }
-  if (!live) fs.rmSync(stateFolder(config), { recursive: true, force: true }); // every demo replays from the same start
+  if (!live) {
+    // Every demo replays from its start with a fresh paper wallet: state from a run that went
+    // further would make the trader skip the bars it has already seen.
+    fs.rmSync(stateFolder(config), { recursive: true, force: true });
+    const trader = traderFiles(config);
+    for (const f of [trader.state, trader.transactions]) fs.rmSync(f, { force: true });
+  }
   // The terminal shows the channel and the chat; a log line per bar would drown them (LOG_LEVEL=info brings them back).
   if (!live && !process.env.LOG_LEVEL) setLogLevel('warn');
   const speed = opts.speed ?? config.replay.speed;

@@ -41,7 +41,15 @@ describe('npm start, the embedded default', () => {
   });
 
   it('starts again on the models it trained and answers chat commands piped on stdin with --chat', async () => {
+    // A paper wallet left by a run that went further (its last bar in 2100) must not carry over.
+    const traderState = path.join(dir, 'BTCUSDT', 'trader.json');
+    const transactions = path.join(dir, 'BTCUSDT', 'transactions.txt');
+    fs.writeFileSync(traderState, JSON.stringify({ mode: 'paper', lastBarTime: Date.UTC(2100, 0, 1) }));
+    fs.writeFileSync(transactions, '2100-01-01 00:00:00,1.000000,0.000000,BUY\n');
     const r = await start(['--fast', '--bars', '30', '--chat'], '/status\n/score\n/backtest\n');
+    const wallet = JSON.parse(fs.readFileSync(traderState, 'utf8')) as { lastBarTime: number | null };
+    expect(wallet.lastBarTime ?? 0).toBeLessThanOrEqual(Date.UTC(2025, 10, 30, 23, 59));
+    expect(fs.existsSync(transactions) ? fs.readFileSync(transactions, 'utf8') : '').not.toContain('2100');
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/no models yet/);
     expect(r.stdout).toMatch(/^bot> BTCUSDT · 1min/m);
