@@ -9,6 +9,7 @@
  * at past rows and cross the thresholds about as often as a trained model's score does.
  */
 import fs from 'node:fs';
+import { withScores } from '../test/backtest/realScore.ts';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -36,24 +37,7 @@ const BIG_GRID = {
 };
 
 export function yearWithScores(): Frame {
-  const frame = readCsv(path.join(SHARED_DATA, 'BTCUSDT-1m.csv.gz'), { columns: ['open', 'high', 'low', 'close'] }).tail(YEAR_ROWS);
-  const close = frame.get('close');
-  const n = close.length;
-  const trade = new Float64Array(n).fill(NaN);
-  const trend = new Float64Array(n).fill(NaN);
-  const w = 60;
-  for (let i = w - 1; i < n; i++) {
-    let s = 0;
-    for (let j = i - w + 1; j <= i; j++) s += close[j]!;
-    const mean = s / w;
-    let v = 0;
-    for (let j = i - w + 1; j <= i; j++) v += (close[j]! - mean) ** 2;
-    trade[i] = -0.2 * Math.tanh((close[i]! - mean) / (Math.sqrt(v / w) || 1) / 2);
-    if (i >= 15) trend[i] = (100 * (close[i]! - close[i - 15]!)) / close[i - 15]!;
-  }
-  frame.set('trade_score', trade);
-  frame.set('trend_score', trend);
-  return frame;
+  return withScores(readCsv(path.join(SHARED_DATA, 'BTCUSDT-1m.csv.gz'), { columns: ['open', 'high', 'low', 'close'] }).tail(YEAR_ROWS));
 }
 
 export async function bench(): Promise<BenchRow[]> {

@@ -12,7 +12,11 @@ const SAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..
  * Both use rows ≤ t only and start with NaN.
  */
 export function sampleWithScores(): Frame {
-  const frame = readCsv(SAMPLE);
+  return withScores(readCsv(SAMPLE));
+}
+
+/** Adds `trade_score` and `trend_score` (see sampleWithScores) to a frame of real candles. */
+export function withScores(frame: Frame): Frame {
   const close = frame.get('close');
   const n = close.length;
   const trade = new Float64Array(n).fill(NaN);

@@ -5,27 +5,10 @@ import { pyFixed, pyIntThousands, pySignedFixed } from '../../src/core/notify/py
 import { describeProfits, formatTransactionMessage, formatTransactionStats } from '../../src/core/notify/tradeMessages.ts';
 import { formatSignalMessage } from '../../src/core/notify/signalMessage.ts';
 import { splitMessage } from '../../src/core/notify/split.ts';
+import { SAMPLE_SCORE_OUTPUT } from './sampleBands.ts';
 
 /** The score notifier of the original's config-sample-1min.jsonc. */
-const SAMPLE = parseScoreNotificationConfig(
-  {
-    score_notification: true,
-    score_column_names: ['trade_score'],
-    notify_band_up: true,
-    notify_band_dn: true,
-    positive_bands: [
-      { edge: 0.015, frequency: 2, sign: '〉〉〉📈', bold: true, text: 'BUY ZONE' },
-      { edge: 0.01, frequency: 5, sign: '〉〉', bold: false, text: 'strong' },
-      { edge: 0.005, frequency: 10, sign: '〉', text: 'weak' },
-    ],
-    negative_bands: [
-      { edge: -0.005, frequency: 10, sign: '〈', text: 'weak' },
-      { edge: -0.01, frequency: 5, sign: '〈〈', bold: false, text: 'strong' },
-      { edge: -0.015, frequency: 2, sign: '〈〈〈📉', bold: true, text: 'SELL ZONE' },
-    ],
-  },
-  'output_sets[0]',
-);
+const SAMPLE = parseScoreNotificationConfig({ score_notification: true, ...SAMPLE_SCORE_OUTPUT.config }, 'output_sets[0]');
 
 /** Close time at `minute` past 10:00 UTC. */
 const at = (minute: number) => Date.UTC(2025, 2, 1, 10, minute);
