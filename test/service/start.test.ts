@@ -46,7 +46,7 @@ describe('npm start, the embedded default', () => {
     const transactions = path.join(dir, 'BTCUSDT', 'transactions.txt');
     fs.writeFileSync(traderState, JSON.stringify({ mode: 'paper', lastBarTime: Date.UTC(2100, 0, 1) }));
     fs.writeFileSync(transactions, '2100-01-01 00:00:00,1.000000,0.000000,BUY\n');
-    const r = await start(['--fast', '--bars', '30', '--chat'], '/status\n/score\n/backtest\n');
+    const r = await start(['--fast', '--bars', '5', '--chat'], '/status\n/score\n/backtest\n');
     const wallet = JSON.parse(fs.readFileSync(traderState, 'utf8')) as { lastBarTime: number | null };
     expect(wallet.lastBarTime ?? 0).toBeLessThanOrEqual(Date.UTC(2025, 10, 30, 23, 59));
     expect(fs.existsSync(transactions) ? fs.readFileSync(transactions, 'utf8') : '').not.toContain('2100');

@@ -31,6 +31,8 @@ export interface ProcessParts extends OutputParts {
   chatClosed: Promise<void>;
   /** Waits (at most `ms`) until queued posts are delivered; what is left stays in the outbox journal. */
   drain(ms: number): Promise<void>;
+  /** Resolves when the long jobs started from the chat (/backtest, /train, …) have ended. */
+  jobsSettled(): Promise<void>;
 }
 
 export type TerminalChatMode = 'off' | 'interactive' | 'piped';
@@ -139,6 +141,9 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([bot.publisher.outbox.idle(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
       clearTimeout(timer);
+    },
+    async jobsSettled() {
+      await bot?.runtime.jobs.settled();
     },
     async close() {
       chat?.close();

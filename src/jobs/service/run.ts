@@ -98,8 +98,12 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
     }
     await o.onReady?.(service, parts);
 
+    let stopRequested!: () => void;
+    const stopping = new Promise<void>((r) => (stopRequested = r));
     const stop = () => {
       log.info('stopping: finishing the running tick …');
+      stopRequested();
+      parts.bot?.runtime.jobs.cancelAll();
       void service?.stop();
     };
     ctx.signal?.addEventListener('abort', stop, { once: true });
@@ -107,12 +111,16 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
     if (o.terminalChat === 'interactive') void parts.chatClosed.then(stop);
     try {
       await service.run();
-      // Piped commands are answered before the end (the input's end is awaited, not typed).
-      if (o.terminalChat === 'piped' && !service.signaler.stopped) await parts.chatClosed;
+      // Piped commands are answered before the end (the input's end is awaited, not typed),
+      // including the long jobs they started: a piped /backtest reports instead of being cancelled.
+      if (o.terminalChat === 'piped' && !service.signaler.stopped) {
+        await Promise.race([parts.chatClosed, stopping]);
+        await Promise.race([parts.jobsSettled(), stopping]);
+      }
       if (!service.signaler.stopped) await parts.drain(DRAIN_MS);
       if (o.terminalChat === 'interactive' && !service.signaler.stopped) {
         process.stdout.write('The replay has ended; the chat stays open: type /quit to leave.\n');
-        await parts.chatClosed;
+        await Promise.race([parts.chatClosed, stopping]);
       }
     } finally {
       process.removeListener('SIGTERM', stop);
