@@ -51,7 +51,9 @@ if (childMode) {
   for (const area of areas) {
     process.stderr.write(`bench ${area} …\n`);
     fs.rmSync(path.join(outDir, `${area}.json`), { force: true });
-    const r = spawnSync(process.execPath, ['--expose-gc', runner, path.join(here, 'index.ts'), '--area', area], { stdio: 'inherit' });
+    // Info logs (one line per replayed tick) would bury the figures; LOG_LEVEL=info shows them.
+    const env = { LOG_LEVEL: 'warn', ...process.env };
+    const r = spawnSync(process.execPath, ['--expose-gc', runner, path.join(here, 'index.ts'), '--area', area], { stdio: 'inherit', env });
     const file = path.join(outDir, `${area}.json`);
     if (r.status !== 0 || !fs.existsSync(file)) {
       console.log(`${area.padEnd(10)} FAILED (exit ${r.status ?? r.signal})`);
