@@ -31,8 +31,30 @@ export class RollingApply extends UnaryKernel {
     return this.fn(this.win.copyTo(this.scratch[this.win.length]!));
   }
 
+  /**
+   * Batch: on a fresh kernel the window of row i is the input's own rows, so the statistic
+   * reads them in place (no ring, no copy); the same function on the same values gives the
+   * same numbers as next1. The last rows are then loaded into the ring for streaming.
+   */
   fill(x: Float64Array, out: Float64Array): void {
-    for (let i = 0; i < x.length; i++) out[i] = this.next1(x[i]!);
+    if (this.win.length > 0) {
+      for (let i = 0; i < x.length; i++) out[i] = this.next1(x[i]!);
+      return;
+    }
+    const size = this.win.size;
+    const fn = this.fn;
+    let valid = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      if (v === v) valid++;
+      if (i >= size) {
+        const old = x[i - size]!;
+        if (old === old) valid--;
+      }
+      out[i] = valid < this.minPeriods ? NaN : fn(x.subarray(i >= size ? i - size + 1 : 0, i + 1));
+    }
+    for (let i = Math.max(0, x.length - size); i < x.length; i++) this.win.push(x[i]!);
+    this.valid = valid;
   }
 }
 
