@@ -63,7 +63,7 @@ export interface ScoreRecord {
 
 /**
  * The service's persistent state: a small JSON document (lowdb, atomic writes) and an
- * append-only JSONL history of every processed bar's scores.
+ * append-only JSONL history of every processed bar's scores, one file per month.
  */
 export class ServiceState {
   private constructor(
@@ -86,16 +86,63 @@ export class ServiceState {
     if (this.db.data.gaps.length > KEEP_GAPS) this.db.data.gaps.splice(0, this.db.data.gaps.length - KEEP_GAPS);
   }
 
-  /** Appends processed bars to the history (one JSON object per line, times as UTC text). */
+  /**
+   * Appends processed bars to the history (one JSON object per line, times as UTC text).
+   * The file holds one calendar month (UTC) of bars: when a bar of a new month comes, the
+   * file is renamed to `scores-YYYY-MM.jsonl` (the month it holds) and a new one is started,
+   * so a service that runs for years keeps small files and nothing is deleted.
+   */
   appendHistory(records: ScoreRecord[]): void {
     if (!records.length) return;
     let text = '';
     for (const r of records) {
+      const month = formatTime(r.time).slice(0, 7);
+      if (this.fileMonth === undefined) this.fileMonth = this.monthOfLastLine();
+      if (this.fileMonth !== null && this.fileMonth !== month) {
+        if (text) fs.appendFileSync(this.historyFile, text);
+        text = '';
+        this.rotate(this.fileMonth);
+      }
+      this.fileMonth = month;
       const values: Record<string, number | null> = {};
       for (const [k, v] of Object.entries(r.values)) values[k] = Number.isFinite(v) ? v : null;
       text += `${JSON.stringify({ time: formatTime(r.time), close: r.close, status: r.status, ...values })}\n`;
     }
     fs.appendFileSync(this.historyFile, text);
+  }
+
+  /** Month (YYYY-MM) of the history file's bars; undefined until first needed, null when the file is empty. */
+  private fileMonth: string | null | undefined = undefined;
+
+  private monthOfLastLine(): string | null {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.historyFile, 'r');
+    } catch {
+      return null;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      const len = Math.min(size, 4096);
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, size - len);
+      const last = buf.toString('utf8').trimEnd().split('\n').at(-1) ?? '';
+      return /"time":"(\d{4}-\d{2})/.exec(last)?.[1] ?? null;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Moves the current history file aside as `scores-<month>.jsonl` (appending if that exists). */
+  private rotate(month: string): void {
+    const target = path.join(path.dirname(this.historyFile), `scores-${month}.jsonl`);
+    if (!fs.existsSync(this.historyFile)) return;
+    if (fs.existsSync(target)) {
+      fs.appendFileSync(target, fs.readFileSync(this.historyFile));
+      fs.rmSync(this.historyFile);
+    } else {
+      fs.renameSync(this.historyFile, target);
+    }
   }
 
   /** Reads the history back (tests, /status); `limit` keeps the newest lines. */
