@@ -31,7 +31,15 @@ export type DeliveryOutcome =
 
 export type Deliver = (item: OutboxItem) => Promise<DeliveryOutcome>;
 
-type JournalLine = { op: 'add'; item: OutboxItem } | { op: 'done'; id: string } | { op: 'drop'; id: string; reason: string };
+type JournalLine =
+  | { op: 'add'; item: OutboxItem }
+  | { op: 'done'; id: string }
+  | { op: 'drop'; id: string; reason: string }
+  /** A post with this key was queued: a repeat of it (the same bar after a crash) is not. */
+  | { op: 'once'; key: string };
+
+/** How many recent post keys the outbox remembers (days of one-minute bars). */
+const KEEP_KEYS = 20_000;
 
 interface Queued {
   item: OutboxItem;
@@ -49,8 +57,10 @@ export interface OutboxStats {
  * A persistent queue of outgoing messages: each is written to an append-only journal before it
  * is sent and marked right after Telegram accepted it, so a crash or restart re-sends exactly
  * what was not yet accepted. (A process killed between Telegram's answer and the mark — a few
- * microseconds — would send that one message again; nothing else can repeat.) Messages to one
- * chat go out in order; different chats are served concurrently.
+ * microseconds — would send that one message again; nothing else can repeat.) A post enqueued
+ * with a key (e.g. the score of one bar) is queued once: a service that crashed after queueing
+ * a bar's posts but before saving that it processed the bar redoes the bar, and its repeat is
+ * recognised. Messages to one chat go out in order; different chats are served concurrently.
  */
 export class Outbox {
   private readonly journal: string;
@@ -61,6 +71,8 @@ export class Outbox {
   private readonly busy = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly fileRefs = new Map<string, number>();
+  /** Keys of recent posts, oldest first (a Set keeps insertion order). */
+  private readonly keys = new Set<string>();
   private inFlight = 0;
   private pendingCount = 0;
   private running = false;
@@ -86,8 +98,8 @@ export class Outbox {
   static open(folder: string): Outbox {
     const box = new Outbox(folder);
     const pending = box.replay();
-    // Compact: the journal restarts with only the undelivered messages.
-    writeFileAtomic(box.journal, pending.map((item) => JSON.stringify({ op: 'add', item }) + '\n').join(''));
+    // Compact: the journal restarts with only the undelivered messages and the recent keys.
+    writeFileAtomic(box.journal, pending.map((item) => JSON.stringify({ op: 'add', item }) + '\n').join('') + box.keyLines());
     for (const item of pending) box.queue(item);
     return box;
   }
@@ -109,6 +121,7 @@ export class Outbox {
         continue; // a line cut short by a crash mid-append: it was never acknowledged
       }
       if (rec.op === 'add') pending.set(rec.item.id, rec.item);
+      else if (rec.op === 'once') this.remember(rec.key);
       else pending.delete(rec.id);
     }
     return [...pending.values()];
@@ -120,19 +133,43 @@ export class Outbox {
     this.journalLines += lines.length;
   }
 
-  /** With nothing pending the journal says nothing useful: start it afresh once it has grown. */
+  private remember(key: string): void {
+    this.keys.delete(key);
+    this.keys.add(key);
+    if (this.keys.size > KEEP_KEYS) this.keys.delete(this.keys.values().next().value!);
+  }
+
+  private keyLines(): string {
+    let text = '';
+    for (const key of this.keys) text += JSON.stringify({ op: 'once', key }) + '\n';
+    return text;
+  }
+
+  /** With nothing pending the journal only needs the recent keys: start it afresh once it has grown. */
   private compactIfIdle(): void {
-    if (this.pendingCount === 0 && this.inFlight === 0 && this.journalLines > 20_000) {
-      writeFileAtomic(this.journal, '');
-      this.journalLines = 0;
+    if (this.pendingCount === 0 && this.inFlight === 0 && this.journalLines > 20_000 + this.keys.size) {
+      writeFileAtomic(this.journal, this.keyLines());
+      this.journalLines = this.keys.size;
     }
   }
 
-  /** Stores the messages (durably, before anything is sent) and queues them. */
-  enqueue(items: NewOutboxItem[]): OutboxItem[] {
+  /** True when a post with this key was already queued (by this run or one before it). */
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  /**
+   * Stores the messages (durably, before anything is sent) and queues them. With `once`, a
+   * repeat of a post already queued under that key is ignored (returns no items).
+   */
+  enqueue(items: NewOutboxItem[], options: { once?: string } = {}): OutboxItem[] {
+    const { once } = options;
+    if (once !== undefined && this.keys.has(once)) return [];
     const now = Date.now();
     const full = items.map((it) => ({ ...it, id: `${this.idPrefix}-${(this.seq++).toString(36)}`, createdAt: now }));
-    this.append(full.map((item) => ({ op: 'add' as const, item })));
+    // The key goes last: a write cut short keeps the messages rather than a key without them.
+    this.append([...full.map((item) => ({ op: 'add' as const, item })), ...(once !== undefined ? [{ op: 'once' as const, key: once }] : [])]);
+    if (once !== undefined) this.remember(once);
     for (const item of full) this.queue(item);
     this.pump();
     return full;

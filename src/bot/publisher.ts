@@ -89,7 +89,8 @@ export class Publisher {
       results.push(n);
       if (n.send) {
         const reach = Math.max(Math.abs(n.bandNo), Math.abs(prev ?? 0));
-        this.outbox.enqueue(this.items('score', n.text, 'Markdown', (s) => s.scores && reach >= s.minBand));
+        // Keyed by notifier and bar: the same bar redone after a crash is not posted twice.
+        this.outbox.enqueue(this.items('score', n.text, 'Markdown', (s) => s.scores && reach >= s.minBand), { once: `score:${cfg.key}:${bar.time}` });
       }
       this.state.data.scoreBands[cfg.key] = n.bandNo;
     }
@@ -109,8 +110,9 @@ export class Publisher {
     return this.outbox.enqueue([...first, ...second]);
   }
 
-  /** The daily diagram (§7.4) as a photo. */
-  publishDiagram(png: Uint8Array, caption = ''): OutboxItem[] {
+  /** The daily diagram (§7.4) as a photo; `key` makes a repeat of the same post a no-op. */
+  publishDiagram(png: Uint8Array, caption = '', options: { key?: string } = {}): OutboxItem[] {
+    if (options.key !== undefined && this.outbox.has(options.key)) return [];
     fs.mkdirSync(this.outbox.filesDir, { recursive: true });
     const file = path.join(this.outbox.filesDir, `diagram-${this.now()}-${Math.random().toString(36).slice(2, 8)}.png`);
     fs.writeFileSync(file, png);
@@ -124,12 +126,15 @@ export class Publisher {
       fs.rmSync(file, { force: true });
       return [];
     }
-    return this.outbox.enqueue(items);
+    return this.outbox.enqueue(items, { once: options.key });
   }
 
-  /** Any other announcement (plain text unless `markdown`), to the channel and every subscriber. */
-  publishText(text: string, options: { markdown?: boolean } = {}): OutboxItem[] {
-    return this.outbox.enqueue(this.items('text', text, options.markdown ? 'Markdown' : undefined, () => true));
+  /**
+   * Any other announcement (plain text unless `markdown`), to the channel and every subscriber;
+   * `key` makes a repeat of the same post (e.g. a bar's trade message after a crash) a no-op.
+   */
+  publishText(text: string, options: { markdown?: boolean; key?: string } = {}): OutboxItem[] {
+    return this.outbox.enqueue(this.items('text', text, options.markdown ? 'Markdown' : undefined, () => true), { once: options.key });
   }
 
   /** Removes a subscriber who blocked the bot, with every message still queued for them. */

@@ -94,6 +94,40 @@ describe('outbox', () => {
     expect(Outbox.open(dir).pending).toBe(1);
   });
 
+  it('queues a keyed post once: its repeat after a restart, a compaction or many other posts is ignored', async () => {
+    const dir = tmp();
+    const box = Outbox.open(dir);
+    const sent: string[] = [];
+    box.start(async (item) => {
+      sent.push(`${item.chatId}:${item.text}`);
+      return { status: 'sent' };
+    });
+    expect(box.enqueue([text(1, 'bar 1'), text(2, 'bar 1')], { once: 'score:1' })).toHaveLength(2);
+    expect(box.enqueue([text(1, 'bar 1 again')], { once: 'score:1' })).toEqual([]);
+    await box.idle();
+    // The idle compaction (past 20,000 journal lines) keeps the keys.
+    box.enqueue(Array.from({ length: 20_001 }, (_, i) => text(i, 'x')));
+    await box.idle();
+    expect(fs.readFileSync(path.join(dir, 'outbox.jsonl'), 'utf8').split('\n').filter(Boolean)).toEqual(['{"op":"once","key":"score:1"}']);
+    await box.stop();
+
+    // A restart: the service redoes the bar it had not recorded as processed.
+    const again = Outbox.open(dir);
+    expect(again.has('score:1')).toBe(true);
+    expect(again.enqueue([text(1, 'bar 1 redone')], { once: 'score:1' })).toEqual([]);
+    expect(again.enqueue([text(1, 'bar 2')], { once: 'score:2' })).toHaveLength(1);
+    expect(sent.filter((s) => s.includes('bar 1'))).toEqual(['1:bar 1', '2:bar 1']);
+    // A journal whose key line was cut by a crash keeps the messages (a repeat is possible, a loss is not).
+    const journal = path.join(dir, 'outbox.jsonl');
+    const lines = fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean);
+    expect(lines.at(-1)).toBe('{"op":"once","key":"score:2"}');
+    fs.writeFileSync(journal, [...lines.slice(0, -1), lines.at(-1)!.slice(0, 12)].join('\n'));
+    const third = Outbox.open(dir);
+    expect(third.pending).toBe(1);
+    expect(third.has('score:2')).toBe(false);
+    expect(third.has('score:1')).toBe(true);
+  });
+
   it('keeps a shared photo file until its last chat got it', async () => {
     const dir = tmp();
     const box = Outbox.open(dir);

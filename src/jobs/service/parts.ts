@@ -23,8 +23,8 @@ export interface OutputParts {
 export function botChannel(bot: ItbBot): ChannelPublisher {
   const p = bot.publisher;
   return {
-    publish: async (text) => void p.publishText(text, { markdown: true }),
-    publishPhoto: async (png, caption) => void p.publishDiagram(png, caption),
+    publish: async (text, options) => void p.publishText(text, { markdown: true, key: options?.key }),
+    publishPhoto: async (png, caption, options) => void p.publishDiagram(png, caption, { key: options?.key }),
     publishScore: async (bar) => void (await p.publishScore(bar)),
   };
 }
