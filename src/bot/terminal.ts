@@ -13,6 +13,8 @@ export interface TerminalChatOptions {
   /** The local person's user id (default: the first admin, else 1); always treated as an admin. */
   userId?: number;
   name?: string;
+  /** Prints the invitation to chat (default true; off when nobody reads the input). */
+  greet?: boolean;
 }
 
 export interface TerminalChat {
@@ -176,6 +178,6 @@ export async function startTerminalChat(itb: ItbBot, options: TerminalChatOption
     });
   });
   rl.on('close', () => void queue.then(resolveClosed));
-  print(`Chat with the bot: type /help (you are admin ${userId}); a number presses a button; /quit ends.`);
+  if (options.greet !== false) print(`Chat with the bot: type /help (you are admin ${userId}); a number presses a button; /quit ends.`);
   return { type, closed, close: () => rl.close() };
 }

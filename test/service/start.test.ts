@@ -35,6 +35,8 @@ describe('npm start, the embedded default', () => {
     expect(fs.existsSync(path.join(dir, 'BTCUSDT', 'signals.csv'))).toBe(true);
     // The first scored bar always posts (there is no previous band yet), in the original's format.
     expect(r.stdout).toMatch(/^channel> .*₿ \d{2},\d{3} Indicator: [+-]\d\.\d\d/m);
+    // Nobody reads the input here (not a terminal, no --chat): no invitation to chat.
+    expect(r.stdout).not.toContain('Chat with the bot');
     const history = fs.readFileSync(path.join(dir, 'BTCUSDT', 'state', 'scores.jsonl'), 'utf8').trim().split('\n');
     expect(history).toHaveLength(300);
     expect(JSON.parse(history.at(-1)!)).toMatchObject({ time: '2025-11-30 23:59:00', status: 'ok' });
@@ -52,6 +54,7 @@ describe('npm start, the embedded default', () => {
     expect(fs.existsSync(transactions) ? fs.readFileSync(transactions, 'utf8') : '').not.toContain('2100');
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/no models yet/);
+    expect(r.stdout).toContain('Chat with the bot: type /help');
     expect(r.stdout).toMatch(/^bot> BTCUSDT · 1min/m);
     expect(r.stdout).toMatch(/^ {4}venue replay \(replay\)$/m);
     expect(r.stdout).toMatch(/^bot> .*₿ \d{2},\d{3} Indicator: [+-]\d\.\d\d/m);

@@ -132,7 +132,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
         log.info('Telegram bot started');
       } else {
         const input = o.terminalChat === 'off' ? new PassThrough() : process.stdin;
-        chat = await startTerminalChat(bot, { input, output: process.stdout, photoDir: path.join(o.folder, 'terminal-photos'), userId: terminalUser ?? undefined });
+        chat = await startTerminalChat(bot, { input, output: process.stdout, photoDir: path.join(o.folder, 'terminal-photos'), userId: terminalUser ?? undefined, greet: o.terminalChat !== 'off' });
         chatClosed = chat.closed;
       }
     },
