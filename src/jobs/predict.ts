@@ -29,6 +29,7 @@ export async function run(ctx: JobContext): Promise<number> {
   writeCsv(file, table, { decimals: 6, timeColumn: config.time_column });
   const lines = appendPredictionMetrics(file, table, models);
   for (const line of lines) ctx.log.info(line);
+  for (const note of lines.notes) ctx.log.warn(note);
   ctx.log.info(`predictions for ${table.length} rows stored in ${file}`);
   return 0;
 }

@@ -37,7 +37,9 @@ export async function run(ctx: JobContext): Promise<number> {
   const table = concat(parts);
   const file = stageFile(config, config.predict_file_name);
   writeCsv(file, table, { decimals: 6, timeColumn: config.time_column });
-  for (const line of appendPredictionMetrics(file, table, models!)) ctx.log.info(line);
+  const lines = appendPredictionMetrics(file, table, models!);
+  for (const line of lines) ctx.log.info(line);
+  for (const note of lines.notes) ctx.log.warn(note);
   ctx.log.info(`walk-forward predictions for ${table.length} rows stored in ${file}`);
   return 0;
 }

@@ -47,16 +47,33 @@ export function sideFile(file: string): string {
   return file.replace(/\.gz$/, '').slice(0, ext ? -ext.length : undefined) + '.txt';
 }
 
-/** Appends one block of metric lines (auc ap f1 precision recall, or mae mape r2 …) to predictions.txt. */
-export function appendPredictionMetrics(file: string, table: Frame, models: ModelSet): string[] {
+/**
+ * Appends one block of metric lines (auc ap f1 precision recall, or mae mape r2 …) to
+ * predictions.txt. Returns the lines, and a note for each label that has one class only in
+ * these rows (its metrics are then 0, as the original writes them, which says nothing of the model).
+ */
+export function appendPredictionMetrics(file: string, table: Frame, models: ModelSet): string[] & { notes: string[] } {
   const lines: string[] = [];
+  const notes = new Set<string>();
   for (const m of models.models) {
     const label = labelOfScoreColumn(m.scoreColumn);
     if (!table.has(label) || !table.has(m.scoreColumn)) continue;
     lines.push(formatScoreLine(m.scoreColumn, scoreAgainstLabel(table.get(label), table.get(m.scoreColumn), m.manifest.is_regression)));
+    if (!m.manifest.is_regression) {
+      let pos = 0;
+      let known = 0;
+      for (const v of table.get(label)) {
+        if (v !== v) continue;
+        known++;
+        if (v > 0.5) pos++;
+      }
+      if (known && (pos === 0 || pos === known)) {
+        notes.add(`${label}: all ${known} labelled rows are ${pos ? 1 : 0}, so its AUC and AP are written as 0 (there is nothing to rank); more rows, or "train": true, give a meaningful figure`);
+      }
+    }
   }
   if (lines.length) appendText(sideFile(file), lines.join('\n') + '\n\n');
-  return lines;
+  return Object.assign(lines, { notes: [...notes] });
 }
 
 /** The given rows of a frame, as a new frame. */

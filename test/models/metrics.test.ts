@@ -44,3 +44,29 @@ describe('prediction metrics (scikit-learn definitions)', () => {
     expect(line).toBe("high_20_lc: {'auc': 0.612, 'ap': 0.1, 'f1': 0.0, 'precision': 1.0, 'recall': nan}");
   });
 });
+
+describe('predictions.txt', () => {
+  it('says when a label has one class only in the predicted rows (its 0 metrics say nothing of the model)', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { Frame } = await import('../../src/core/frame.ts');
+    const { appendPredictionMetrics } = await import('../../src/models/stageData.ts');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-metrics-'));
+    const table = new Frame([1, 2, 3, 4]);
+    table.set('high_20', f([0, 0, 0, NaN]));
+    table.set('high_20_lc', f([0.1, 0.2, 0.3, 0.4]));
+    table.set('low_20', f([0, 1, 0, 1]));
+    table.set('low_20_lc', f([0.1, 0.8, 0.3, 0.4]));
+    const model = (scoreColumn: string) => ({ scoreColumn, manifest: { is_regression: false } });
+    const models = { models: [model('high_20_lc'), model('low_20_lc')] } as unknown as Parameters<typeof appendPredictionMetrics>[2];
+    const lines = appendPredictionMetrics(path.join(dir, 'predictions.csv'), table, models);
+    expect(lines).toEqual([
+      "high_20_lc: {'auc': 0.0, 'ap': 0.0, 'f1': 0.0, 'precision': 0.0, 'recall': 0.0}",
+      "low_20_lc: {'auc': 1.0, 'ap': 1.0, 'f1': 0.667, 'precision': 1.0, 'recall': 0.5}",
+    ]);
+    expect(lines.notes).toEqual([expect.stringMatching(/^high_20: all 3 labelled rows are 0, so its AUC and AP are written as 0/)]);
+    expect(fs.readFileSync(path.join(dir, 'predictions.txt'), 'utf8')).toBe(`${lines.join('\n')}\n\n`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
