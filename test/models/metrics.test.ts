@@ -61,7 +61,7 @@ describe('predictions.txt', () => {
     const model = (scoreColumn: string) => ({ scoreColumn, manifest: { is_regression: false } });
     const models = { models: [model('high_20_lc'), model('low_20_lc')] } as unknown as Parameters<typeof appendPredictionMetrics>[2];
     const lines = appendPredictionMetrics(path.join(dir, 'predictions.csv'), table, models);
-    expect(lines).toEqual([
+    expect([...lines]).toEqual([
       "high_20_lc: {'auc': 0.0, 'ap': 0.0, 'f1': 0.0, 'precision': 0.0, 'recall': 0.0}",
       "low_20_lc: {'auc': 1.0, 'ap': 1.0, 'f1': 0.667, 'precision': 1.0, 'recall': 0.5}",
     ]);
