@@ -122,4 +122,24 @@ describe('online = offline', () => {
     const toUser = telegram.chat(user.id).map((m) => m.text).filter((t) => t && expected.includes(t));
     expect(toUser).toEqual(expected);
   }, 180_000);
+
+  it('a hard crash that lost the last saves redoes those bars without posting anything twice', async () => {
+    const stateDir = path.join(dir, 'BTCUSDT', 'state');
+    const channelBefore = telegram.chat(CHANNEL).map((m) => m.text);
+    // The last 30 ticks' saves are lost: the service thinks it stopped 30 bars earlier, and the
+    // bot no longer knows the previous score band (the first redone bar would post again).
+    const serviceFile = path.join(stateDir, 'service.json');
+    const service = JSON.parse(fs.readFileSync(serviceFile, 'utf8')) as { lastBarTime: number };
+    expect(service.lastBarTime).toBe(DAY_START + DAY - MINUTE);
+    fs.writeFileSync(serviceFile, JSON.stringify({ ...service, lastBarTime: DAY_START + DAY - 31 * MINUTE }));
+    const botFile = path.join(stateDir, 'bot-state.json');
+    fs.writeFileSync(botFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(botFile, 'utf8')), scoreBands: {} }));
+
+    expect(await serveUntil(DAY_START + DAY - 30 * MINUTE, DAY_START + DAY)).toBe(0);
+    const history = fs.readFileSync(path.join(stateDir, 'scores.jsonl'), 'utf8').trim().split('\n');
+    // The 30 bars were processed again, and the history already had them.
+    expect(history).toHaveLength(1440);
+    expect(new Set(history.map((l) => (JSON.parse(l) as { time: string }).time)).size).toBe(1440);
+    expect(telegram.chat(CHANNEL).map((m) => m.text)).toEqual(channelBefore);
+  }, 120_000);
 });

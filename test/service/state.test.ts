@@ -34,6 +34,16 @@ describe('the scores history', () => {
     expect(times(state.historyFile)).toEqual(['2025-12-01 00:00:00']);
   });
 
+  it('does not write a bar again that the history already has (a bar redone after a crash)', async () => {
+    const dir = path.join(root, 'c');
+    let state = await ServiceState.open(dir);
+    state.appendHistory([bar('2025-11-02T00:00:00', 0.1), bar('2025-11-02T00:01:00', 0.2)]);
+    state = await ServiceState.open(dir);
+    state.appendHistory([bar('2025-11-02T00:01:00', 0.2), bar('2025-11-02T00:02:00', 0.3)]);
+    state.appendHistory([bar('2025-11-02T00:02:00', 0.3)]);
+    expect(times(state.historyFile)).toEqual(['2025-11-02 00:00:00', '2025-11-02 00:01:00', '2025-11-02 00:02:00']);
+  });
+
   it('adds to a month file that already exists instead of overwriting it', async () => {
     const dir = path.join(root, 'b');
     fs.mkdirSync(dir, { recursive: true });

@@ -4,7 +4,7 @@ import type { Low } from 'lowdb';
 import type { Config } from '../../config/schema.ts';
 import { symbolFolder } from '../../config/load.ts';
 import { openJsonStore } from '../../storage/jsonStore.ts';
-import { formatTime } from '../../core/time.ts';
+import { formatTime, parseTime } from '../../core/time.ts';
 
 /** A stretch of bars the source did not deliver. */
 export interface DataGap {
@@ -90,14 +90,17 @@ export class ServiceState {
    * Appends processed bars to the history (one JSON object per line, times as UTC text).
    * The file holds one calendar month (UTC) of bars: when a bar of a new month comes, the
    * file is renamed to `scores-YYYY-MM.jsonl` (the month it holds) and a new one is started,
-   * so a service that runs for years keeps small files and nothing is deleted.
+   * so a service that runs for years keeps small files and nothing is deleted. A bar already
+   * in the history (redone after a crash lost the state's save) is not written again.
    */
   appendHistory(records: ScoreRecord[]): void {
     if (!records.length) return;
+    if (this.lastTime === undefined) this.readLastLine();
     let text = '';
     for (const r of records) {
+      if (this.lastTime !== null && this.lastTime !== undefined && r.time <= this.lastTime) continue;
+      this.lastTime = r.time;
       const month = formatTime(r.time).slice(0, 7);
-      if (this.fileMonth === undefined) this.fileMonth = this.monthOfLastLine();
       if (this.fileMonth !== null && this.fileMonth !== month) {
         if (text) fs.appendFileSync(this.historyFile, text);
         text = '';
@@ -108,18 +111,23 @@ export class ServiceState {
       for (const [k, v] of Object.entries(r.values)) values[k] = Number.isFinite(v) ? v : null;
       text += `${JSON.stringify({ time: formatTime(r.time), close: r.close, status: r.status, ...values })}\n`;
     }
-    fs.appendFileSync(this.historyFile, text);
+    if (text) fs.appendFileSync(this.historyFile, text);
   }
 
-  /** Month (YYYY-MM) of the history file's bars; undefined until first needed, null when the file is empty. */
-  private fileMonth: string | null | undefined = undefined;
+  /** Month (YYYY-MM) of the history file's bars; null when the file is empty. */
+  private fileMonth: string | null = null;
+  /** Open time of the newest bar in the history; undefined until first needed. */
+  private lastTime: number | null | undefined = undefined;
 
-  private monthOfLastLine(): string | null {
+  /** Reads the newest line of the history file: its month and bar time. */
+  private readLastLine(): void {
+    this.lastTime = null;
+    this.fileMonth = null;
     let fd: number;
     try {
       fd = fs.openSync(this.historyFile, 'r');
     } catch {
-      return null;
+      return;
     }
     try {
       const size = fs.fstatSync(fd).size;
@@ -127,7 +135,11 @@ export class ServiceState {
       const buf = Buffer.alloc(len);
       fs.readSync(fd, buf, 0, len, size - len);
       const last = buf.toString('utf8').trimEnd().split('\n').at(-1) ?? '';
-      return /"time":"(\d{4}-\d{2})/.exec(last)?.[1] ?? null;
+      const time = /"time":"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})"/.exec(last)?.[1];
+      if (time) {
+        this.lastTime = parseTime(time);
+        this.fileMonth = time.slice(0, 7);
+      }
     } finally {
       fs.closeSync(fd);
     }
