@@ -52,7 +52,7 @@ export function sideFile(file: string): string {
  * predictions.txt. Returns the lines, and a note for each label that has one class only in
  * these rows (its metrics are then 0, as the original writes them, which says nothing of the model).
  */
-export function appendPredictionMetrics(file: string, table: Frame, models: ModelSet): string[] & { notes: string[] } {
+export function appendPredictionMetrics(file: string, table: Frame, models: ModelSet): { lines: string[]; notes: string[] } {
   const lines: string[] = [];
   const notes = new Set<string>();
   for (const m of models.models) {
@@ -73,7 +73,7 @@ export function appendPredictionMetrics(file: string, table: Frame, models: Mode
     }
   }
   if (lines.length) appendText(sideFile(file), lines.join('\n') + '\n\n');
-  return Object.assign(lines, { notes: [...notes] });
+  return { lines, notes: [...notes] };
 }
 
 /** The given rows of a frame, as a new frame. */

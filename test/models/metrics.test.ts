@@ -60,12 +60,12 @@ describe('predictions.txt', () => {
     table.set('low_20_lc', f([0.1, 0.8, 0.3, 0.4]));
     const model = (scoreColumn: string) => ({ scoreColumn, manifest: { is_regression: false } });
     const models = { models: [model('high_20_lc'), model('low_20_lc')] } as unknown as Parameters<typeof appendPredictionMetrics>[2];
-    const lines = appendPredictionMetrics(path.join(dir, 'predictions.csv'), table, models);
-    expect([...lines]).toEqual([
+    const { lines, notes } = appendPredictionMetrics(path.join(dir, 'predictions.csv'), table, models);
+    expect(lines).toEqual([
       "high_20_lc: {'auc': 0.0, 'ap': 0.0, 'f1': 0.0, 'precision': 0.0, 'recall': 0.0}",
       "low_20_lc: {'auc': 1.0, 'ap': 1.0, 'f1': 0.667, 'precision': 1.0, 'recall': 0.5}",
     ]);
-    expect(lines.notes).toEqual([expect.stringMatching(/^high_20: all 3 labelled rows are 0, so its AUC and AP are written as 0/)]);
+    expect(notes).toEqual([expect.stringMatching(/^high_20: all 3 labelled rows are 0, so its AUC and AP are written as 0/)]);
     expect(fs.readFileSync(path.join(dir, 'predictions.txt'), 'utf8')).toBe(`${lines.join('\n')}\n\n`);
     fs.rmSync(dir, { recursive: true, force: true });
   });

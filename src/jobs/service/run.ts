@@ -103,7 +103,6 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
     const stop = () => {
       log.info('stopping: finishing the running tick …');
       stopRequested();
-      parts.bot?.runtime.jobs.cancelAll();
       void service?.stop();
     };
     ctx.signal?.addEventListener('abort', stop, { once: true });

@@ -98,7 +98,7 @@ export class ServiceState {
     if (this.lastTime === undefined) this.readLastLine();
     let text = '';
     for (const r of records) {
-      if (this.lastTime !== null && this.lastTime !== undefined && r.time <= this.lastTime) continue;
+      if (this.lastTime != null && r.time <= this.lastTime) continue;
       this.lastTime = r.time;
       const month = formatTime(r.time).slice(0, 7);
       if (this.fileMonth !== null && this.fileMonth !== month) {
