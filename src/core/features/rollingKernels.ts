@@ -14,10 +14,16 @@ export class RollingApply extends UnaryKernel {
   private readonly win: RingWindow;
   private readonly scratch: Float64Array[];
   private valid = 0;
+  /**
+   * `fn` computes the statistic of one window; `fnOf`, when given, must be the same statistic
+   * of rows [from, to) of an array read in place (fn(x) === fnOf(x, 0, x.length)): batch runs
+   * use it and spare a view per row.
+   */
   constructor(
     size: number,
     private readonly minPeriods: number,
     private readonly fn: (window: Float64Array) => number,
+    private readonly fnOf?: (x: Float64Array, from: number, to: number) => number,
   ) {
     super();
     this.win = new RingWindow(size);
@@ -42,7 +48,7 @@ export class RollingApply extends UnaryKernel {
       return;
     }
     const size = this.win.size;
-    const fn = this.fn;
+    const { fn, fnOf } = this;
     let valid = 0;
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
@@ -51,7 +57,8 @@ export class RollingApply extends UnaryKernel {
         const old = x[i - size]!;
         if (old === old) valid--;
       }
-      out[i] = valid < this.minPeriods ? NaN : fn(x.subarray(i >= size ? i - size + 1 : 0, i + 1));
+      const from = i >= size ? i - size + 1 : 0;
+      out[i] = valid < this.minPeriods ? NaN : fnOf ? fnOf(x, from, i + 1) : fn(x.subarray(from, i + 1));
     }
     for (let i = Math.max(0, x.length - size); i < x.length; i++) this.win.push(x[i]!);
     this.valid = valid;

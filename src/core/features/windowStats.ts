@@ -39,10 +39,15 @@ export function nanStd(x: Float64Array): number {
  * −1 when every other value is below the level. NaN when all values equal the level.
  */
 export function areaRatio(x: Float64Array, future = false): number {
-  const level = future ? x[0]! : x[x.length - 1]!;
+  return areaRatioOf(x, 0, x.length, future);
+}
+
+/** areaRatio of the rows [from, to) of x, read in place (the batch kernels' form). */
+export function areaRatioOf(x: Float64Array, from: number, to: number, future = false): number {
+  const level = future ? x[from]! : x[to - 1]!;
   let a = 0;
   let b = 0;
-  for (let i = 0; i < x.length; i++) {
+  for (let i = from; i < to; i++) {
     const d = x[i]! - level;
     if (d === d) {
       a += d;
@@ -85,13 +90,18 @@ export function slope(x: Float64Array): number {
  * makes the mean NaN and the answer 0). 0 for an empty window.
  */
 export function longestStrikeBelowMean(x: Float64Array): number {
-  if (x.length === 0) return 0;
+  return longestStrikeBelowMeanOf(x, 0, x.length);
+}
+
+/** longestStrikeBelowMean of the rows [from, to) of x, read in place (the batch kernels' form). */
+export function longestStrikeBelowMeanOf(x: Float64Array, from: number, to: number): number {
+  if (to <= from) return 0;
   let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i]!;
-  const m = s / x.length;
+  for (let i = from; i < to; i++) s += x[i]!;
+  const m = s / (to - from);
   let best = 0;
   let run = 0;
-  for (let i = 0; i < x.length; i++) {
+  for (let i = from; i < to; i++) {
     if (x[i]! < m) {
       if (++run > best) best = run;
     } else run = 0;

@@ -3,7 +3,9 @@ import { RollingApply, RollingFirstMax, RollingMoment, halfWindow } from '../fea
 import type { Kernel } from '../features/kernel.ts';
 import {
   areaRatio,
+  areaRatioOf,
   longestStrikeBelowMean,
+  longestStrikeBelowMeanOf,
   meanSecondDerivativeCentral,
   nanMean,
   nanStd,
@@ -24,8 +26,8 @@ export const ITBSTATS_FUNCTIONS: Record<string, StatMaker> = {
   mean: (w, mp) => new RollingMoment(w, mp, 'mean'),
   std: (w, mp) => new RollingMoment(w, mp, 'std'),
   slope: (w, mp) => new RollingMoment(w, mp, 'slope'),
-  area: (w, mp) => new RollingApply(w, mp, (x) => areaRatio(x, false)),
-  lsbm: (w, mp) => new RollingApply(w, mp, longestStrikeBelowMean),
+  area: (w, mp) => new RollingApply(w, mp, (x) => areaRatio(x, false), (x, from, to) => areaRatioOf(x, from, to, false)),
+  lsbm: (w, mp) => new RollingApply(w, mp, longestStrikeBelowMean, longestStrikeBelowMeanOf),
   fmax: (w, mp) => new RollingFirstMax(w, mp),
   scipy_skew: (w, mp, bias) => new RollingApply(w, mp, (x) => scipySkew(x, bias)),
   scipy_kurtosis: (w, mp, bias) => new RollingApply(w, mp, (x) => scipyKurtosis(x, bias)),
