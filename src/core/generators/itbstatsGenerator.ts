@@ -83,16 +83,16 @@ export function compileItbstats(cfg: ConfigReader): KernelProgram {
 export function compileTsfresh(cfg: ConfigReader): KernelProgram {
   const col = firstColumn(cfg);
   const windows = cfg.requiredWindows('windows');
-  const stats: Array<[string, (x: Float64Array) => number]> = [
+  const stats: Array<[string, (x: Float64Array) => number, ((x: Float64Array, from: number, to: number) => number)?]> = [
     ['skewness', pandasSkew],
     ['kurtosis', pandasKurtosis],
     ['msdc', meanSecondDerivativeCentral],
-    ['lsbm', longestStrikeBelowMean],
+    ['lsbm', longestStrikeBelowMean, longestStrikeBelowMeanOf],
   ];
   const outputs: KernelOutput[] = [];
   for (const w of windows) {
-    for (const [suffix, fn] of stats) {
-      outputs.push({ name: `${col}_${suffix}_${w}`, inputs: [0], make: () => new RollingApply(w, halfWindow(w), fn) });
+    for (const [suffix, fn, fnOf] of stats) {
+      outputs.push({ name: `${col}_${suffix}_${w}`, inputs: [0], make: () => new RollingApply(w, halfWindow(w), fn, fnOf) });
     }
     outputs.push({ name: `${col}_fmax_${w}`, inputs: [0], make: () => new RollingFirstMax(w, halfWindow(w)) });
   }

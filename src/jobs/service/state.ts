@@ -47,6 +47,9 @@ const DEFAULTS: ServiceStateData = {
 
 const KEEP_GAPS = 20;
 
+/** `2025-11` for a bar time (UTC). */
+const monthOf = (time: number): string => formatTime(time).slice(0, 7);
+
 /** The folder of the service's state files: service.state_folder (as the bot resolves it), or data_folder/symbol/state. */
 export function stateFolder(config: Config): string {
   return config.service.state_folder ? path.resolve(config.service.state_folder) : path.join(symbolFolder(config), 'state');
@@ -99,14 +102,14 @@ export class ServiceState {
     let text = '';
     for (const r of records) {
       if (this.lastTime != null && r.time <= this.lastTime) continue;
-      this.lastTime = r.time;
-      const month = formatTime(r.time).slice(0, 7);
-      if (this.fileMonth !== null && this.fileMonth !== month) {
+      // The file holds the month of its newest bar.
+      const fileMonth = this.lastTime != null ? monthOf(this.lastTime) : null;
+      if (fileMonth !== null && fileMonth !== monthOf(r.time)) {
         if (text) fs.appendFileSync(this.historyFile, text);
         text = '';
-        this.rotate(this.fileMonth);
+        this.rotate(fileMonth);
       }
-      this.fileMonth = month;
+      this.lastTime = r.time;
       const values: Record<string, number | null> = {};
       for (const [k, v] of Object.entries(r.values)) values[k] = Number.isFinite(v) ? v : null;
       text += `${JSON.stringify({ time: formatTime(r.time), close: r.close, status: r.status, ...values })}\n`;
@@ -114,15 +117,12 @@ export class ServiceState {
     if (text) fs.appendFileSync(this.historyFile, text);
   }
 
-  /** Month (YYYY-MM) of the history file's bars; null when the file is empty. */
-  private fileMonth: string | null = null;
-  /** Open time of the newest bar in the history; undefined until first needed. */
+  /** Open time of the newest bar in the history (null: none); undefined until first needed. */
   private lastTime: number | null | undefined = undefined;
 
-  /** Reads the newest line of the history file: its month and bar time. */
+  /** Reads the bar time of the history file's newest line. */
   private readLastLine(): void {
     this.lastTime = null;
-    this.fileMonth = null;
     let fd: number;
     try {
       fd = fs.openSync(this.historyFile, 'r');
@@ -136,10 +136,7 @@ export class ServiceState {
       fs.readSync(fd, buf, 0, len, size - len);
       const last = buf.toString('utf8').trimEnd().split('\n').at(-1) ?? '';
       const time = /"time":"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})"/.exec(last)?.[1];
-      if (time) {
-        this.lastTime = parseTime(time);
-        this.fileMonth = time.slice(0, 7);
-      }
+      if (time) this.lastTime = parseTime(time);
     } finally {
       fs.closeSync(fd);
     }
