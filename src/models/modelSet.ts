@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import { modelFolder } from '../config/load.ts';
 import { Frame } from '../core/frame.ts';
 import { loadModel, type LoadedModel } from './modelFiles.ts';
+import { checkOneTraining, settleModelFolder } from './modelSetFolder.ts';
 import { resolveTrainSets, scoreColumnName } from './trainSets.ts';
 
 const CHUNK_ROWS = 65_536;
@@ -89,8 +90,12 @@ function scoreRows(m: LoadedModel, frame: Frame, start: number, end: number): Fl
   return out;
 }
 
-/** Loads every label × algorithm model of the config's train sets from its model folder. */
+/**
+ * Loads every label × algorithm model of the config's train sets from its model folder (after
+ * finishing or cleaning up what a stopped training left), all of one training.
+ */
 export async function loadModelSet(config: Config, folder: string = modelFolder(config)): Promise<ModelSet> {
+  settleModelFolder(folder);
   const models: LoadedModel[] = [];
   for (const set of resolveTrainSets(config)) {
     for (const label of set.labels) {
@@ -99,5 +104,6 @@ export async function loadModelSet(config: Config, folder: string = modelFolder(
       }
     }
   }
+  checkOneTraining(folder, models.map((m) => m.manifest));
   return new ModelSet(models);
 }
