@@ -128,3 +128,6 @@ export function logLines(stderr: string): { level: string; msg: string }[] {
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as { level: string; msg: string });
 }
+
+/** A text as a regular expression that matches exactly it (for paths in expected log lines). */
+export const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

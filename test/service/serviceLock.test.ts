@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUserError } from '../../src/core/errors.ts';
 import { LOCK_FILE, lockFolder } from '../../src/storage/folderLock.ts';
-import { itb, killStrays, logLines, serveRaw, trainBefore, writeConfig } from './cliService.ts';
+import { escapeRe, itb, killStrays, logLines, serveRaw, trainBefore, writeConfig } from './cliService.ts';
 
 /**
  * One service per data folder: a second `itb serve` on the folder of a running one refuses in one
@@ -31,7 +31,6 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const symbolDir = () => path.join(dir, 'BTCUSDT');
 const lockFile = () => path.join(symbolDir(), LOCK_FILE);
 
@@ -43,7 +42,7 @@ describe('one service per data folder', () => {
     const { code } = await second.exited;
     expect(code).not.toBe(0);
     expect(second.stderr.trim()).toMatch(
-      new RegExp(`^${escape(symbolDir())} is in use by itb serve \\(pid ${first.child.pid} on host ${escape(os.hostname())}, started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\): stop it first, or give this one its own data_folder$`),
+      new RegExp(`^${escapeRe(symbolDir())} is in use by itb serve \\(pid ${first.child.pid} on host ${escapeRe(os.hostname())}, started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\): stop it first, or give this one its own data_folder$`),
     );
     expect(first.child.exitCode).toBeNull();
 
@@ -54,7 +53,7 @@ describe('one service per data folder', () => {
     const next = itb(['serve', '-c', short]);
     expect((await next.exited).code).toBe(0);
     expect(logLines(next.stderr)).toContainEqual(
-      expect.objectContaining({ level: 'warn', msg: expect.stringMatching(new RegExp(`^took over the lock ${escape(lockFile())} from itb serve \\(pid ${first.child.pid} on host .*\\), which is no longer running$`)) }),
+      expect.objectContaining({ level: 'warn', msg: expect.stringMatching(new RegExp(`^took over the lock ${escapeRe(lockFile())} from itb serve \\(pid ${first.child.pid} on host .*\\), which is no longer running$`)) }),
     );
     // A service that ends frees its folder.
     expect(fs.existsSync(lockFile())).toBe(false);
@@ -86,7 +85,7 @@ describe('the folder lock', () => {
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
     try {
       fs.writeFileSync(path.join(f, LOCK_FILE), JSON.stringify({ pid: holder.pid, host: os.hostname(), started: '2025-12-01T10:00:00.000Z', command: 'npm start', token: 'x' }));
-      expect(refusal(f)).toMatch(new RegExp(`^${escape(f)} is in use by npm start \\(pid ${holder.pid} on host .*, started 2025-12-01 10:00:00 UTC\\): stop it first`));
+      expect(refusal(f)).toMatch(new RegExp(`^${escapeRe(f)} is in use by npm start \\(pid ${holder.pid} on host .*, started 2025-12-01 10:00:00 UTC\\): stop it first`));
     } finally {
       holder.kill('SIGKILL');
       await new Promise((r) => holder.once('exit', r));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSubscriber, emptyBotState } from '../../src/bot/state.ts';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.ts';
-import { itb, killStrays, logLines, serveRaw, trainBefore, writeConfig } from './cliService.ts';
+import { escapeRe, itb, killStrays, logLines, serveRaw, trainBefore, writeConfig } from './cliService.ts';
 
 /**
  * `itb serve` on a data folder whose state files were damaged while it was down: subscribers
@@ -52,8 +52,8 @@ describe('itb serve after its state files were damaged', () => {
 
     const lines = logLines(service.stderr);
     const botFile = path.join(stateDir, 'bot-state.json');
-    expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringMatching(new RegExp(`^state file ${escape(botFile)} was damaged \\(kept as ${escape(botFile)}\\.damaged-\\d+\\); restored from its last good copy ${escape(botFile)}\\.bak$`)) }));
-    const loud = new RegExp(`^state file ${escape(trader)} was damaged \\(kept as (${escape(trader)}\\.damaged-\\d+)\\) and its last good copy was damaged too \\(kept as (${escape(trader)}\\.bak\\.damaged-\\d+)\\): starting from defaults$`);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringMatching(new RegExp(`^state file ${escapeRe(botFile)} was damaged \\(kept as ${escapeRe(botFile)}\\.damaged-\\d+\\); restored from its last good copy ${escapeRe(botFile)}\\.bak$`)) }));
+    const loud = new RegExp(`^state file ${escapeRe(trader)} was damaged \\(kept as (${escapeRe(trader)}\\.damaged-\\d+)\\) and its last good copy was damaged too \\(kept as (${escapeRe(trader)}\\.bak\\.damaged-\\d+)\\): starting from defaults$`);
     const error = lines.find((l) => l.level === 'error' && loud.test(l.msg));
     expect(error).toBeDefined();
     const [, aside, bakAside] = loud.exec(error!.msg)!;
@@ -68,7 +68,3 @@ describe('itb serve after its state files were damaged', () => {
     expect(telegram.chat(SUBSCRIBER).map((m) => m.text)).toEqual(expect.arrayContaining(posts));
   }, 120_000);
 });
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

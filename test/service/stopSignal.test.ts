@@ -97,38 +97,48 @@ describe('a stop signal ends the service within 10 s', () => {
   it('a stop while a tick waits on an exchange that stopped answering: the service returns within 10 s, and its state names the last finished bar', async () => {
     const all = readCsv(SAMPLE);
     const t = parseTime(START);
-    exchange.setCandles('BTCUSDT', frameToCandles(all.slice(all.lowerBound(t - 300 * MINUTE), all.lowerBound(t + 60 * MINUTE))));
+    const venue = await startFakeBinance();
+    venue.setCandles('BTCUSDT', frameToCandles(all.slice(all.lowerBound(t - 300 * MINUTE), all.lowerBound(t + 60 * MINUTE))));
     // Each candle request times out after 3 s and is tried 4 times: a tick waits 12 s and more.
     const stateDir = path.join(dir, 'state-tick');
-    const extra = { venue: 'binance', exchange: { api_root: exchange.url, timeout_ms: 3000, retries: 4, retry_base_ms: 10 }, trader: { mode: 'off' }, service: { state_folder: stateDir } };
+    const extra = { venue: 'binance', exchange: { api_root: venue.url, timeout_ms: 3000, retries: 4, retry_base_ms: 10 }, trader: { mode: 'off' }, service: { state_folder: stateDir } };
     const config = buildConfig(serveRaw(dir, { start: START, end: START, speed: 0, extra }), { env: {} }).config;
-    const clock = new FakeExchangeClock(config, exchange, t + 1000, t + 60 * MINUTE);
+    const clock = new FakeExchangeClock(config, venue, t + 1000, t + 60 * MINUTE);
     const controller = new AbortController();
-    let ticks = 0;
+    let fetches = 0;
+    let hanging!: () => void;
+    const hangs = new Promise<void>((r) => (hanging = r));
     const ctx = { config, configFile: '', args: [], log: log(), progress: silentProgress, signal: controller.signal };
-    const running = runService(ctx, {
+    const outcome = runService(ctx, {
       mode: 'serve',
       source: {
         id: clock.id,
         now: () => clock.now(),
         close: () => clock.close(),
         fetchCandles: (...a) => {
-          // The fifth tick's candles never come.
-          if (++ticks === 6) exchange.injectFault({ path: '/api/v3/klines', delayMs: 600_000, times: 1000 });
+          // The warm-up's request and four ticks' are answered; the fifth tick's candles never come.
+          if (++fetches === 6) {
+            venue.injectFault({ path: '/api/v3/klines', delayMs: 600_000, times: 1000 });
+            hanging();
+          }
           return clock.fetchCandles(...a);
         },
       },
       clock,
-    });
-    const t0 = Date.now();
-    while (!exchange.requests.some((r) => r.receivedAt >= t0 && ticks >= 6) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
-    controller.abort();
-    let timer: NodeJS.Timeout | undefined;
-    const result = await Promise.race([running, new Promise<string>((r) => (timer = setTimeout(() => r('still running'), STOP_DEADLINE_MS)))]);
-    clearTimeout(timer);
-    expect(result).toBe(0);
-    const state = JSON.parse(fs.readFileSync(path.join(stateDir, 'service.json'), 'utf8')) as { lastBarTime: number };
-    // Warm-up (one request) and four ticks finished; the fifth tick's bar is done by the next start.
-    expect(state.lastBarTime).toBe(t + 3 * MINUTE);
+    }).catch((e: unknown) => e);
+    try {
+      await Promise.race([hangs, outcome]);
+      expect(fetches).toBe(6);
+      controller.abort();
+      let timer: NodeJS.Timeout | undefined;
+      const result = await Promise.race([outcome, new Promise<string>((r) => (timer = setTimeout(() => r('still running'), STOP_DEADLINE_MS)))]);
+      clearTimeout(timer);
+      expect(result).toBe(0);
+      const state = JSON.parse(fs.readFileSync(path.join(stateDir, 'service.json'), 'utf8')) as { lastBarTime: number };
+      // Warm-up and four ticks finished; the fifth tick's bar is done by the next start.
+      expect(state.lastBarTime).toBe(t + 3 * MINUTE);
+    } finally {
+      await venue.close();
+    }
   }, 120_000);
 });

@@ -171,7 +171,9 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
     if (o.terminalChat === 'interactive') void parts.chatClosed.then(stop);
 
     // A tick waiting on an unreachable exchange does not hold the stop up: the budget below does.
-    await Promise.race([running.run(), stopping]);
+    const ticking = running.run();
+    ticking.catch(() => undefined); // once stopping, a late failure of the left tick is not this run's
+    await Promise.race([ticking, stopping]);
     // Piped commands are answered before the end (the input's end is awaited, not typed),
     // including the long jobs they started: a piped /backtest reports instead of being cancelled.
     if (o.terminalChat === 'piped' && !running.signaler.stopped) {
