@@ -1,7 +1,6 @@
 import ccxt from 'ccxt';
 import type { SendLimits } from '../../bot/sendLimiter.ts';
 import type { Config } from '../../config/schema.ts';
-import { describeError } from '../../core/errors.ts';
 import type { CandleSource } from '../../core/exchange/types.ts';
 import { formatTime } from '../../core/time.ts';
 import { loadModelSet, type ModelSet } from '../../models/modelSet.ts';
@@ -20,6 +19,7 @@ import { lockServiceFolders } from './serviceLock.ts';
 import { removeStrayTemps } from '../../storage/atomic.ts';
 import type { StateFileRecovery, StateFileReport } from '../../storage/jsonStore.ts';
 import { reloadService } from './reload.ts';
+import { StopControl, StoppedDuringStart } from './stopControl.ts';
 
 /** How long the end of a replay waits for queued posts to go out. */
 const DRAIN_MS = 30_000;
@@ -48,9 +48,6 @@ export interface RunServiceOptions {
 /** A stop signal ends the service within 10 s: the stop gives waiting parts this long, then leaves them (the CLI then exits). */
 export const STOP_BUDGET_MS = 7_000;
 
-/** Thrown out of start-up when a stop signal comes before the service runs. */
-class StoppedDuringStart extends Error {}
-
 /**
  * `itb serve` and `npm start`: takes the folders' lock (a second service refuses), loads the
  * models (a missing or mismatched model is a clear error), opens the candle source, the bot and
@@ -67,41 +64,11 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
   if (!o.source) resolveVenue(config, ccxt.exchanges as string[]); // before any slow work
   const releaseLock = lockServiceFolders(config, o.mode === 'start' ? 'itb start' : 'itb serve', log);
 
-  let stopAt: number | null = null;
   let service: ServiceHandle | undefined;
-  let stopRequested!: () => void;
-  const stopping = new Promise<void>((r) => (stopRequested = r));
-  const stop = () => {
-    if (stopAt !== null) return;
-    stopAt = Date.now();
-    log.info('stopping: finishing the running tick …');
-    stopRequested();
-    void service?.stop();
-  };
+  const stopper = new StopControl(STOP_BUDGET_MS, log, () => void service?.stop());
+  const { stop } = stopper;
   ctx.signal?.addEventListener('abort', stop, { once: true });
   process.on('SIGTERM', stop);
-  const stoppedDuringStart = stopping.then((): never => {
-    throw new StoppedDuringStart();
-  });
-  stoppedDuringStart.catch(() => undefined);
-  /** Start-up steps give way to a stop signal (what they were waiting for is left behind). */
-  const unlessStopped = <T>(step: Promise<T>): Promise<T> => {
-    step.catch(() => undefined);
-    return Promise.race([step, stoppedDuringStart]);
-  };
-  /** A stop waits for each part at most until the budget since the signal is spent. */
-  const withinBudget = async (what: string, step: Promise<unknown> | undefined): Promise<void> => {
-    if (!step) return;
-    step.catch(() => undefined);
-    const left = stopAt === null ? Infinity : stopAt + STOP_BUDGET_MS - Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = await Promise.race([
-      step.then(() => false, (e: unknown) => (log.error(`${what}: ${describeError(e)}`), false)),
-      ...(left === Infinity ? [] : [new Promise<boolean>((r) => (timer = setTimeout(() => r(true), Math.max(0, left))))]),
-    ]);
-    clearTimeout(timer);
-    if (gaveUp) log.warn(`${what} did not finish within ${STOP_BUDGET_MS / 1000} s of the stop signal; left behind`);
-  };
 
   let parts: ProcessParts | undefined;
   let source: CandleSource | undefined;
@@ -118,7 +85,7 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
     if (temps.length) log.warn(`removed ${temps.length} temporary file(s) a stopped process left in ${folder}`);
     const models = await loadModelSet(config);
     const state = await ServiceState.open(folder, stateReport);
-    source = o.source ?? (await unlessStopped(createCandleSource(config, { resumeAfter: state.data.lastBarTime, ...o.replay })));
+    source = o.source ?? (await stopper.unlessStopped(createCandleSource(config, { resumeAfter: state.data.lastBarTime, ...o.replay })));
     const candles = source;
     await preloadConfigGenerators(config, ctx.configFile || undefined);
     const scorer = new StreamingScorer(config, models, configDirOf(ctx.configFile || undefined));
@@ -144,7 +111,7 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
       notifyAdmins: (t) => p.admins.notifyAdmins(t),
       log,
     });
-    service = await unlessStopped(
+    service = await stopper.unlessStopped(
       openService({
         config,
         configFile: ctx.configFile,
@@ -162,28 +129,28 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
       }),
     );
     const running = service;
-    await unlessStopped(parts.attach(running, retrainer, () => reloadService({ configFile: ctx.configFile, load: o.reloadConfig, running: config, swap: swapModels })));
+    await stopper.unlessStopped(parts.attach(running, retrainer, () => reloadService({ configFile: ctx.configFile, load: o.reloadConfig, running: config, swap: swapModels })));
     for (const r of restarts) await parts.admins.notifyAdmins(`⚠️ ${r.message}`);
     if (config.service.retrain_cron) {
       retrainJob = scheduleRetraining({ cron: config.service.retrain_cron, run: async () => void (await retrainer.run()), log });
     }
-    await unlessStopped(Promise.resolve(o.onReady?.(running, parts)));
+    await stopper.unlessStopped(Promise.resolve(o.onReady?.(running, parts)));
     if (o.terminalChat === 'interactive') void parts.chatClosed.then(stop);
 
     // A tick waiting on an unreachable exchange does not hold the stop up: the budget below does.
     const ticking = running.run();
     ticking.catch(() => undefined); // once stopping, a late failure of the left tick is not this run's
-    await Promise.race([ticking, stopping]);
+    await Promise.race([ticking, stopper.requested]);
     // Piped commands are answered before the end (the input's end is awaited, not typed),
     // including the long jobs they started: a piped /backtest reports instead of being cancelled.
     if (o.terminalChat === 'piped' && !running.signaler.stopped) {
-      await Promise.race([parts.chatClosed, stopping]);
-      await Promise.race([parts.jobsSettled(), stopping]);
+      await Promise.race([parts.chatClosed, stopper.requested]);
+      await Promise.race([parts.jobsSettled(), stopper.requested]);
     }
-    if (!running.signaler.stopped) await Promise.race([parts.drain(DRAIN_MS), stopping]);
+    if (!running.signaler.stopped) await Promise.race([parts.drain(DRAIN_MS), stopper.requested]);
     if (o.terminalChat === 'interactive' && !running.signaler.stopped) {
       process.stdout.write('The replay has ended; the chat stays open: type /quit to leave.\n');
-      await Promise.race([parts.chatClosed, stopping]);
+      await Promise.race([parts.chatClosed, stopper.requested]);
     }
     return 0;
   } catch (e) {
@@ -195,11 +162,10 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
   } finally {
     process.removeListener('SIGTERM', stop);
     ctx.signal?.removeEventListener('abort', stop);
-    stopAt ??= Date.now();
     retrainJob?.cancel();
-    await withinBudget('finishing the running tick', service?.stop());
-    await withinBudget('stopping the bot', parts?.close());
-    await withinBudget('closing the candle source', source?.close?.());
+    await stopper.withinBudget('finishing the running tick', service?.stop());
+    await stopper.withinBudget('stopping the bot', parts?.close());
+    await stopper.withinBudget('closing the candle source', source?.close?.());
     if (service) {
       const h = service.signaler.health();
       log.info(`service stopped after ${h.ticks} tick(s); last bar ${h.lastBarTime === null ? 'none' : formatTime(h.lastBarTime)} UTC`);
