@@ -45,7 +45,7 @@ function fakeServices(calls: string[]) {
         trader.mode = m;
         return `Trading mode is now ${m}.`;
       },
-      balance: async () => ({ USDT: { free: 1000.5 }, BTC: { free: 0.01, locked: 0.002 }, ETH: { free: 0 } }),
+      balance: async () => ({ USDT: { free: 1000.5 }, BTC: { free: 0.01, locked: 0.002 }, ETH: { free: 0 }, BNB: { free: 0.1 + 0.2 } }),
       profit: async () => ({ trades: 4, wins: 3, losses: 1, profitQuote: 42.5, profitPercent: 4.25, quoteAsset: 'USDT', maxDrawdownPercent: 1.5 }),
       trades: async (n) => Array.from({ length: Math.min(n, 3) }, (_, i) => ({ time: Date.UTC(2025, 2, 1, i), side: i % 2 ? 'SELL' as const : 'BUY' as const, price: 80000 + i, profitPercent: i % 2 ? 1.5 : undefined })),
       cancelAll: async () => {
@@ -269,7 +269,8 @@ describe('admin commands', () => {
   });
 
   it('/balance, /profit, /trades', async () => {
-    expect(textOf(await h.ask(ADMIN, '/balance'))).toBe('Balance (off):\nUSDT: 1000.5\nBTC: 0.01 (+0.002 in orders)');
+    // amounts as the exchange keeps them (8 decimals), without float noise (0.1 + 0.2)
+    expect(textOf(await h.ask(ADMIN, '/balance'))).toBe('Balance (off):\nUSDT: 1000.5\nBTC: 0.01 (+0.002 in orders)\nBNB: 0.3');
     expect(textOf(await h.ask(ADMIN, '/profit'))).toBe('Closed trades: 4 (3 won, 1 lost, win rate 75.0%)\nProfit: 42.50 USDT (4.25%)\nMax drawdown: 1.50%');
     expect(textOf(await h.ask(ADMIN, '/trades 2'))).toBe('Last 2 trades:\n2025-03-01 00:00 UTC BUY @ 80000\n2025-03-01 01:00 UTC SELL @ 80001 +1.50%');
   });

@@ -58,7 +58,8 @@ export interface ProcessPartsOptions {
  */
 export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions): Promise<ProcessParts> {
   const { config, log } = ctx;
-  const { trader, control } = await openTrader(config, { clock: o.clock, log });
+  // The trader tells the admins from start() on (in attach), when `admins` below exists.
+  const { trader, control } = await openTrader(config, { clock: o.clock, log, tellAdmins: (text) => admins.notifyAdmins(text) });
   const services: BotServices = {};
   let bot: ItbBot | null = null;
   let chat: TerminalChat | null = null;
