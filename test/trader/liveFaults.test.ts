@@ -80,6 +80,53 @@ describe('live trader against exchange faults', () => {
     expect(posts()).toBe(1);
   });
 
+  it('a refused request (429 rate limit) never executed: the trader reverts at once and the next signal places its own order', async () => {
+    h = await liveHarness({ USDT: 1000 });
+    const rig = traderOn(h);
+    h.fake!.injectFault({ method: 'POST', path: '/api/v3/order', status: 429, headers: { 'retry-after': '1' }, body: { code: -1003, msg: 'Too many requests; current limit is 6000 request weight per 1 MINUTE.' } });
+    const tick = await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    expect(tick.notes.join('\n')).toMatch(/buy order rejected: .*Too many requests/);
+    expect(rig.trader.book).toMatchObject({ status: 'SOLD', order: undefined });
+    await rig.step(bar(1, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    expect(h.book!.orders).toHaveLength(1);
+    expect(posts()).toBe(2);
+  });
+
+  it('a crash while an order is unconfirmed: the restart places nothing new until the late order is found, then books it', async () => {
+    h = await liveHarness({ USDT: 1000 }, { timeoutMs: 400 });
+    const rig = traderOn(h);
+    h.fake!.injectFault({ method: 'POST', path: '/api/v3/order', delayMs: 1200 });
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    const onDisk = structuredClone(rig.store.data); // what kill -9 right now leaves
+    expect(onDisk.books.live.order).toMatchObject({ id: '', validUntil: expect.any(Number) });
+
+    const restarted = traderOn(h, { state: onDisk, broker: await h.reopen() });
+    const notes = await restarted.trader.start();
+    expect(notes.join('\n')).toMatch(/got no clear answer before the restart; it is looked up until it is certain it cannot execute/);
+    await restarted.step(bar(1, 99_950, 100_000, 99_850, 99_900), { buy: true });
+    expect(restarted.trader.book.status).toBe('BUYING');
+    await h.fake!.settled(); // the held request executes
+    await restarted.step(bar(2, 99_850, 99_900, 99_800, 99_850));
+    expect(h.book!.orders.map((o) => o.status)).toEqual(['FILLED']);
+    expect(posts()).toBe(1);
+    expect(restarted.trader.book.status).toBe('BOUGHT');
+  });
+
+  it('the kill switch keeps an unconfirmed order in the books, so it is still looked up when trading resumes', async () => {
+    h = await liveHarness({ USDT: 1000 }, { timeoutMs: 400 });
+    const rig = traderOn(h);
+    h.fake!.injectFault({ method: 'POST', path: '/api/v3/order', delayMs: 1200 });
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    const id = rig.trader.book.order!.clientOrderId;
+    expect(await rig.trader.setMode('off')).toBe(
+      `Trading is now off; order ${id} got no clear answer and may still execute: it stays in the live books and is looked up when live trading resumes; positions are kept as they are.`,
+    );
+    expect(rig.store.data.books.live.order).toMatchObject({ clientOrderId: id, id: '' });
+    await h.fake!.settled(); // it executes while trading is off
+    expect(await rig.trader.setMode('live')).toBe('Trading is now live.');
+    expect(rig.trader.book.order).toMatchObject({ clientOrderId: id, id: '1001' });
+  });
+
   it('a timeout after the exchange accepted the order leaves exactly one order, adopted by its client id', async () => {
     h = await liveHarness({ USDT: 1000 }, { timeoutMs: 400 });
     const rig = traderOn(h);

@@ -246,6 +246,7 @@ function isRefusal(e: unknown): boolean {
     e instanceof ccxt.BadRequest ||
     e instanceof ccxt.InvalidNonce ||
     e instanceof ccxt.AuthenticationError ||
+    e instanceof ccxt.RateLimitExceeded ||
     e instanceof ccxt.DDoSProtection
   )
     return true;

@@ -545,13 +545,18 @@ export class Trader {
         }
       }
       let cancelled = 0;
-      if (st.mode !== 'off' && st.mode !== mode) cancelled = await this.cancelOpen(st.mode, out);
+      let unresolved: Order | undefined;
+      if (st.mode !== 'off' && st.mode !== mode) {
+        cancelled = await this.cancelOpen(st.mode, out);
+        unresolved = st.books[st.mode].order;
+      }
       const before = st.mode;
       st.mode = mode;
       st.modeChosen = true;
       await this.opts.store.write();
       const parts = [mode === before ? `Trading is already ${mode}` : `Trading is now ${mode}`];
       if (cancelled) parts.push(`${cancelled} open order${cancelled > 1 ? 's' : ''} cancelled`);
+      if (unresolved) parts.push(`order ${unresolved.clientOrderId} got no clear answer and may still execute: it stays in the ${before} books and is looked up when ${before} trading resumes`);
       if (mode === 'off' && before !== 'off') parts.push('positions are kept as they are');
       return `${parts.join('; ')}.`;
     });
