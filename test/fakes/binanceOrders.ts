@@ -274,118 +274,88 @@ export function attachOrderEndpoints(fake: FakeBinance, opts: FakeOrderBookOptio
     return { body: { ...json(o), transactTime: now, fills: [] } };
   };
 
+  /** A SIGNED endpoint: key, signature and timing checked, then resting orders matched up to now. */
+  const signed = (method: string, path: string, handle: (req: FakeRequest) => FakeReply): FakeRoute => ({
+    method,
+    path,
+    handle: (req) => {
+      const denied = authorised(req);
+      if (denied) return denied;
+      match();
+      return handle(req);
+    },
+  });
+
   const routes: FakeRoute[] = [
     {
       method: 'POST',
       path: '/api/v3/order',
       handle: (req) => authorised(req) ?? newOrder(req),
     },
-    {
-      method: 'GET',
-      path: '/api/v3/order',
-      handle: (req) => {
-        const denied = authorised(req);
-        if (denied) return denied;
-        match();
-        const o = findOrder(params(req));
-        return o ? { body: json(o) } : reject(-2013, 'Order does not exist.');
-      },
-    },
-    {
-      method: 'DELETE',
-      path: '/api/v3/order',
-      handle: (req) => {
-        const denied = authorised(req);
-        if (denied) return denied;
-        match();
-        const o = findOrder(params(req));
-        if (!o || !isOpen(o)) return reject(-2011, 'Unknown order sent.');
-        o.status = 'CANCELED';
-        o.updateTime = now;
-        release(o);
-        return { body: { ...json(o), origClientOrderId: o.clientOrderId, clientOrderId: `cancel-${o.orderId}` } };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/v3/openOrders',
-      handle: (req) => {
-        const denied = authorised(req);
-        if (denied) return denied;
-        match();
-        const symbol = params(req).get('symbol');
-        return { body: orders.filter((o) => (!symbol || o.symbol === symbol) && isOpen(o)).map(json) };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/v3/allOrders',
-      handle: (req) => {
-        const denied = authorised(req);
-        if (denied) return denied;
-        match();
-        const p = params(req);
-        const start = Number(p.get('startTime') ?? -Infinity);
-        const limit = Math.min(Number(p.get('limit') ?? 500), 1000);
-        const mine = orders.filter((o) => o.symbol === p.get('symbol') && o.time >= start);
-        return { body: (p.has('startTime') ? mine.slice(0, limit) : mine.slice(-limit)).map(json) };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/v3/myTrades',
-      handle: (req) => {
-        const denied = authorised(req);
-        if (denied) return denied;
-        match();
-        const p = params(req);
-        const orderId = p.get('orderId');
-        const mine = orders.filter((o) => o.symbol === p.get('symbol') && (!orderId || String(o.orderId) === orderId));
-        return {
-          body: mine.flatMap((o) =>
-            o.fills.map((f) => ({
-              symbol: o.symbol,
-              id: f.id,
-              orderId: o.orderId,
-              orderListId: -1,
-              price: dec(f.price),
-              qty: dec(f.qty),
-              quoteQty: dec(f.price * f.qty),
-              commission: dec(f.commission),
-              commissionAsset: f.commissionAsset,
-              time: f.time,
-              isBuyer: o.side === 'BUY',
-              isMaker: o.type === 'LIMIT',
-              isBestMatch: true,
-            })),
-          ),
-        };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/v3/account',
-      handle: (req) => {
-        const denied = authorised(req);
-        if (denied) return denied;
-        match();
-        return {
-          body: {
-            makerCommission: 10,
-            takerCommission: 10,
-            buyerCommission: 0,
-            sellerCommission: 0,
-            canTrade: true,
-            canWithdraw: true,
-            canDeposit: true,
-            updateTime: now,
-            accountType: 'SPOT',
-            balances: Object.entries(balances).map(([asset, b]) => ({ asset, free: dec(b.free), locked: dec(b.locked) })),
-            permissions: ['SPOT'],
-          },
-        };
-      },
-    },
+    signed('GET', '/api/v3/order', (req) => {
+      const o = findOrder(params(req));
+      return o ? { body: json(o) } : reject(-2013, 'Order does not exist.');
+    }),
+    signed('DELETE', '/api/v3/order', (req) => {
+      const o = findOrder(params(req));
+      if (!o || !isOpen(o)) return reject(-2011, 'Unknown order sent.');
+      o.status = 'CANCELED';
+      o.updateTime = now;
+      release(o);
+      return { body: { ...json(o), origClientOrderId: o.clientOrderId, clientOrderId: `cancel-${o.orderId}` } };
+    }),
+    signed('GET', '/api/v3/openOrders', (req) => {
+      const symbol = params(req).get('symbol');
+      return { body: orders.filter((o) => (!symbol || o.symbol === symbol) && isOpen(o)).map(json) };
+    }),
+    signed('GET', '/api/v3/allOrders', (req) => {
+      const p = params(req);
+      const start = Number(p.get('startTime') ?? -Infinity);
+      const limit = Math.min(Number(p.get('limit') ?? 500), 1000);
+      const mine = orders.filter((o) => o.symbol === p.get('symbol') && o.time >= start);
+      return { body: (p.has('startTime') ? mine.slice(0, limit) : mine.slice(-limit)).map(json) };
+    }),
+    signed('GET', '/api/v3/myTrades', (req) => {
+      const p = params(req);
+      const orderId = p.get('orderId');
+      const mine = orders.filter((o) => o.symbol === p.get('symbol') && (!orderId || String(o.orderId) === orderId));
+      return {
+        body: mine.flatMap((o) =>
+          o.fills.map((f) => ({
+            symbol: o.symbol,
+            id: f.id,
+            orderId: o.orderId,
+            orderListId: -1,
+            price: dec(f.price),
+            qty: dec(f.qty),
+            quoteQty: dec(f.price * f.qty),
+            commission: dec(f.commission),
+            commissionAsset: f.commissionAsset,
+            time: f.time,
+            isBuyer: o.side === 'BUY',
+            isMaker: o.type === 'LIMIT',
+            isBestMatch: true,
+          })),
+        ),
+      };
+    }),
+    signed('GET', '/api/v3/account', () => {
+      return {
+        body: {
+          makerCommission: 10,
+          takerCommission: 10,
+          buyerCommission: 0,
+          sellerCommission: 0,
+          canTrade: true,
+          canWithdraw: true,
+          canDeposit: true,
+          updateTime: now,
+          accountType: 'SPOT',
+          balances: Object.entries(balances).map(([asset, b]) => ({ asset, free: dec(b.free), locked: dec(b.locked) })),
+          permissions: ['SPOT'],
+        },
+      };
+    }),
   ];
   for (const r of routes) fake.addRoute(r);
 

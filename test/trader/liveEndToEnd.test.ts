@@ -16,20 +16,18 @@ describe('live trading end to end (config → ccxt → loopback fake)', () => {
     fake = undefined;
   });
 
-  it('an admin switches to live, the trader buys and sells on the exchange, and the figures match the exchange', async () => {
+  /** The service's trader from a config on the fake exchange, started (in paper: live needs an admin). */
+  const opened = async (usdt: number) => {
     fake = await startFakeBinance({ now: T0 });
-    const book = attachOrderEndpoints(fake, { balances: { USDT: 1000 }, fee: FEE, apiKey: 'live-key-abcdef' });
+    const book = attachOrderEndpoints(fake, { balances: { USDT: usdt }, fee: FEE, apiKey: 'live-key-abcdef' });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-live-'));
     const config = buildConfig(
-      { symbol: 'BTCUSDT', freq: '1min', data_folder: dir, exchange: { api_root: fake.url, timeout_ms: 2000, retries: 1, retry_base_ms: 10 }, trader: { mode: 'paper' } },
+      { symbol: 'BTCUSDT', freq: '1min', data_folder: dir, exchange: { api_root: fake.url, timeout_ms: 2000, retries: 1, retry_base_ms: 10 }, trader: { mode: 'live' } },
       { env: { EXCHANGE_API_KEY: 'live-key-abcdef', EXCHANGE_API_SECRET: 'live-secret-abcdef' } },
     ).config;
     let now = T0;
     const { trader, control } = await openTrader(config, { clock: () => now });
     await trader.start();
-    expect(trader.mode).toBe('paper');
-    expect(await control.setMode('live')).toBe('Trading is now live.');
-
     const candles: Candle[] = [];
     const step = async (c: Candle, s: { buy?: boolean; sell?: boolean } = {}) => {
       candles.push(c);
@@ -38,6 +36,13 @@ describe('live trading end to end (config → ccxt → loopback fake)', () => {
       book.setNow(now);
       return trader.onBar({ ...c, buy: !!s.buy, sell: !!s.sell });
     };
+    return { book, dir, trader, control, step };
+  };
+
+  it('an admin switches to live, the trader buys and sells on the exchange, and the figures match the exchange', async () => {
+    const { book, dir, trader, control, step } = await opened(1000);
+    expect(trader.mode).toBe('paper');
+    expect(await control.setMode('live')).toBe('Trading is now live.');
     await step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
     expect(book.orders[0]).toMatchObject({ side: 'BUY', type: 'LIMIT', price: 99_900, origQty: 0.0099, clientOrderId: expect.stringMatching(/^itb-BTCUSDT-/) });
     await step(bar(1, 99_950, 100_000, 99_850, 99_900));
@@ -66,25 +71,8 @@ describe('live trading end to end (config → ccxt → loopback fake)', () => {
   });
 
   it('commission taken in BTC is booked net: /trade status, /balance and the ledger agree with the account to the lot step, also after the round trip', async () => {
-    fake = await startFakeBinance({ now: T0 });
-    const book = attachOrderEndpoints(fake, { balances: { USDT: 10_000 }, fee: FEE, apiKey: 'live-key-abcdef' });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-live-'));
-    const config = buildConfig(
-      { symbol: 'BTCUSDT', freq: '1min', data_folder: dir, exchange: { api_root: fake.url, timeout_ms: 2000, retries: 1, retry_base_ms: 10 }, trader: { mode: 'live' } },
-      { env: { EXCHANGE_API_KEY: 'live-key-abcdef', EXCHANGE_API_SECRET: 'live-secret-abcdef' } },
-    ).config;
-    let now = T0;
-    const { trader, control } = await openTrader(config, { clock: () => now });
-    await trader.start();
+    const { book, trader, control, step } = await opened(10_000);
     await control.setMode('live');
-    const candles: Candle[] = [];
-    const step = async (c: Candle, s: { buy?: boolean; sell?: boolean } = {}) => {
-      candles.push(c);
-      book.setCandles('BTCUSDT', candles);
-      now = c.time + MIN + 1000;
-      book.setNow(now);
-      return trader.onBar({ ...c, buy: !!s.buy, sell: !!s.sell });
-    };
     const STEP = 0.00001;
     const agree = async () => {
       const account = book.balances.BTC!.free + book.balances.BTC!.locked;
