@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { traderControl } from '../../src/core/trader/control.ts';
 import { PaperBroker } from '../../src/core/trader/paperBroker.ts';
 import { Trader, initialTraderState, type TraderState } from '../../src/core/trader/trader.ts';
 import { parseFreq } from '../../src/core/time.ts';
@@ -66,6 +67,7 @@ describe('start-up reconciliation against the exchange', () => {
     expect(trader.stats()).toMatchObject({ trades: 0, position: expect.closeTo(0.003 * (1 - FEE), 12) });
     expect(trader.book.status).toBe('BOUGHT');
     expect(trader.mode).toBe('live');
+    expect(await traderControl(trader, { base: 'BTC', quote: 'USDT' }).trades(5)).toMatchObject([{ side: 'BUY', price: 100_000, mode: 'live', adjustment: true }]);
 
     // Trading goes on from the exchange's figure: the sell signal sells what is there.
     await h.closeBar(bar(2, 100_900, 101_050, 100_850, 101_000));

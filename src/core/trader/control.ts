@@ -64,6 +64,7 @@ export function traderControl(trader: Trader, opts: { base: string; quote: strin
         profit: e.profit,
         profitPercent: e.profitPercent,
         mode,
+        ...(e.adjustment ? { adjustment: true } : {}),
       }));
     },
     cancelAll: () => trader.cancelAll(),
