@@ -94,6 +94,20 @@ describe('start-up reconciliation against the exchange', () => {
     expect(trader.stats().position).toBeCloseTo(accountBtc(), 12);
   });
 
+  it('counts the fills so far of an open order, net of their fee in BTC: a restart with a partly filled buy says nothing', async () => {
+    h = await liveHarness({ USDT: 10_000 });
+    const first = traderOn(h);
+    await first.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    await h.closeBar(bar(1, 99_950, 100_000, 99_850, 99_900, 0.05)); // a thin bar: 0.05 of 0.09909 filled
+
+    const { trader, told } = restartedTrader(h, structuredClone(first.store.data), await h.reopen());
+    await trader.start();
+    expect(h.book!.orders[0]).toMatchObject({ status: 'PARTIALLY_FILLED', executedQty: 0.05 });
+    expect(accountBtc()).toBeCloseTo(0.05 * (1 - FEE), 12); // the fee, 5 lot steps, taken in BTC
+    expect(told).toEqual([]);
+    expect(trader.book.status).toBe('BUYING');
+  });
+
   it('says nothing when the books match the account (a restart after a round trip)', async () => {
     h = await liveHarness({ USDT: 1000 });
     const first = traderOn(h);

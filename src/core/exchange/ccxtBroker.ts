@@ -187,9 +187,9 @@ export class LiveBroker implements Broker {
     };
   }
 
-  /** Fees of an executed order from its trades (Binance reports them only there), converted to the quote asset. */
+  /** Fees of an order's fills so far from its trades (Binance reports them only there), converted to the quote asset. */
   private async withFees(o: Order): Promise<Order> {
-    if (!(o.filled > 0) || o.status === 'open') return o;
+    if (!(o.filled > 0)) return o;
     try {
       const market = this.exchange.market(toCcxtSymbol(o.symbol));
       const trades = await withRetry(() => this.exchange.fetchOrderTrades(o.id, market.symbol), { ...this.retry, what: `trades of ${o.clientOrderId}` });

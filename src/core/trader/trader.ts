@@ -451,7 +451,9 @@ export class Trader {
     }
     const bal = (await broker.balances())[rules.base] ?? { free: 0, locked: 0 };
     const account = bal.free + bal.locked;
-    const pending = book.order && book.order.filled > 0 ? (book.order.side === 'buy' ? book.order.filled - (book.order.feeBase ?? 0) : -book.order.filled) : 0;
+    // An open order's fills so far are in the account, not yet in the ledger (with their fees: refetched).
+    const open = book.order && book.order.filled > 0 ? ((await broker.fetchOrder(symbol, book.order.clientOrderId)) ?? book.order) : undefined;
+    const pending = open ? (open.side === 'buy' ? open.filled - (open.feeBase ?? 0) : -open.filled) : 0;
     const books = openPosition(book.ledger).position + pending;
     const diff = account - books;
     const differs = Math.abs(diff) > Math.max(rules.stepSize, 1e-12);
