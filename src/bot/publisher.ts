@@ -33,7 +33,7 @@ export function inQuietHours(quiet: [number, number] | null, hour: number): bool
 
 /**
  * Posts the service's messages to the channel and to every subscriber by their settings,
- * through the outbox (persisted before sending, throttled, retried, never twice).
+ * through the outbox (persisted before sending, throttled, retried: at least once, see Outbox).
  * Score bands follow the original's send rules; their previous band survives restarts.
  */
 export class Publisher {
