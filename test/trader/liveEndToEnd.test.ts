@@ -7,7 +7,11 @@ import type { Candle } from '../../src/core/exchange/types.ts';
 import { openTrader } from '../../src/core/trader/openTrader.ts';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.ts';
 import { attachOrderEndpoints } from '../fakes/binanceOrders.ts';
+import { readmePromises } from '../readmePromises.ts';
 import { FEE, MIN, T0, bar } from './harness.ts';
+
+const FEE_IN_BASE_PROMISE =
+  "Commission taken in the base asset is booked net: `/trade status`, `/balance` and the ledger agree with the account to the lot step, also after a full buy–sell round trip.";
 
 describe('live trading end to end (config → ccxt → loopback fake)', () => {
   let fake: FakeBinance | undefined;
@@ -94,5 +98,6 @@ describe('live trading end to end (config → ccxt → loopback fake)', () => {
     expect(book.orders[1]!.status).toBe('FILLED');
     expect(await agree()).toBeCloseTo(0.09909 * (1 - FEE) - 0.09899, 12);
     expect(await control.status()).toMatchObject({ state: 'SOLD' });
+    expect(readmePromises()).toContain(FEE_IN_BASE_PROMISE);
   });
 });

@@ -1,11 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAKE_MARKETS } from '../fakes/binanceOrders.ts';
+import { readmePromises } from '../readmePromises.ts';
 import type { LiveBroker } from '../../src/core/exchange/ccxtBroker.ts';
 import { PaperBroker } from '../../src/core/trader/paperBroker.ts';
 import { Trader, initialTraderState, type TraderState } from '../../src/core/trader/trader.ts';
 import { parseFreq } from '../../src/core/time.ts';
 import { FEE, bar, liveHarness, paperHarness, type BrokerHarness } from './harness.ts';
 import { memoryStore, traderOn, traderSettings } from './traderSetup.ts';
+
+const ORDER_ONCE_PROMISE =
+  "A live order request held longer than `exchange.timeout_ms` and executed late, accepted with its answer lost, or answered with a 5xx: one order, one execution. The request is never sent again, and the trader places no new order while it may still execute.";
+const RECV_WINDOW_PROMISE =
+  "A live order request that reaches Binance after its `recvWindow` is refused (-1021) and never executes. The trader gives such an order up only when a look-up stamped at least `recvWindow` + 1 s after it finds nothing; a client clock running ahead cannot fake that, as Binance refuses its look-up.";
+const CRASH_PROMISE =
+  "kill -9 while a live order request is in flight: the order and its deadline are on disk before the request is sent; the restart finds the order, or places nothing new until it can no longer execute.";
 
 describe('live trader against exchange faults', () => {
   let h: BrokerHarness | undefined;
@@ -41,6 +49,7 @@ describe('live trader against exchange faults', () => {
     expect(h.book!.orders.map((o) => [o.clientOrderId, o.status])).toEqual([[id, 'FILLED']]);
     expect(rig.trader.book.status).toBe('BOUGHT');
     expect(rig.trader.stats().position).toBeCloseTo(0.0099 * (1 - FEE), 12);
+    expect(readmePromises()).toContain(ORDER_ONCE_PROMISE);
   });
 
   it("a request held past its recvWindow never executes: the trader waits until a look-up proves it, then skips that signal", async () => {
@@ -64,6 +73,7 @@ describe('live trader against exchange faults', () => {
     expect(postsOf(id)).toBe(1);
     expect(h.book!.orders.map((o) => o.clientOrderId)).toEqual([rig.trader.book.order!.clientOrderId]);
     expect(rig.trader.book.order!.clientOrderId).not.toBe(id);
+    expect(readmePromises()).toContain(RECV_WINDOW_PROMISE);
   });
 
   it('a client clock running ahead cannot fake the proof: Binance refuses its look-up and the order stays unresolved', async () => {
@@ -110,6 +120,7 @@ describe('live trader against exchange faults', () => {
     expect(h.book!.orders.map((o) => o.status)).toEqual(['FILLED']);
     expect(posts()).toBe(1);
     expect(restarted.trader.book.status).toBe('BOUGHT');
+    expect(readmePromises()).toContain(CRASH_PROMISE);
   });
 
   it('the kill switch keeps an unconfirmed order in the books, so it is still looked up when trading resumes', async () => {

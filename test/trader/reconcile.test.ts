@@ -3,6 +3,7 @@ import { traderControl } from '../../src/core/trader/control.ts';
 import { PaperBroker } from '../../src/core/trader/paperBroker.ts';
 import { Trader, initialTraderState, type TraderState } from '../../src/core/trader/trader.ts';
 import { parseFreq } from '../../src/core/time.ts';
+import { readmePromises } from '../readmePromises.ts';
 import { FEE, bar, liveHarness, type BrokerHarness } from './harness.ts';
 import { memoryStore, traderOn, traderSettings } from './traderSetup.ts';
 
@@ -23,6 +24,9 @@ function restartedTrader(h: BrokerHarness, state: TraderState, broker = h.broker
   });
   return { trader, told };
 }
+
+const RECONCILE_PROMISE =
+  "Start-up reconciles the books with the exchange: a fill of our order that the books lack (filled while the service was down, a lost state file) is booked with the exchange's prices and fees, and a manual trade or transfer is taken over as an adjustment at the last close. The admins are told once, with the numbers, and trading goes on from the exchange's figures.";
 
 describe('start-up reconciliation against the exchange', () => {
   let h: BrokerHarness | undefined;
@@ -73,6 +77,7 @@ describe('start-up reconciliation against the exchange', () => {
     await h.closeBar(bar(2, 100_900, 101_050, 100_850, 101_000));
     await trader.onBar({ ...bar(2, 100_900, 101_050, 100_850, 101_000), buy: false, sell: true });
     expect(trader.book.order).toMatchObject({ side: 'sell', quantity: 0.00299 });
+    expect(readmePromises()).toContain(RECONCILE_PROMISE);
   });
 
   it('takes over a manual sell (the account holds less than the books) without booking a profit', async () => {

@@ -3,8 +3,12 @@ import type { Config } from '../../src/config/schema.ts';
 import { PaperBroker } from '../../src/core/trader/paperBroker.ts';
 import { Trader, startMode, type TraderMode, type TraderState } from '../../src/core/trader/trader.ts';
 import { parseFreq } from '../../src/core/time.ts';
+import { readmePromises } from '../readmePromises.ts';
 import { FEE, bar, liveHarness, type BrokerHarness } from './harness.ts';
 import { memoryStore, traderOn, traderSettings } from './traderSetup.ts';
+
+const MODE_PROMISE =
+  "The config's `trader.mode: \"off\"` wins over any stored mode at start-up, and the stored mode's open orders are cancelled; an admin's `/trade off` survives a restart; a stored live comes back only while the config says `live`. Every difference between the config and the stored mode is told to the admins.";
 
 describe('the trading mode at start-up', () => {
   it('is the config\'s "off" over any stored mode, else the more cautious of the two; live never on a first start', () => {
@@ -72,6 +76,7 @@ describe('the trading mode at start-up', () => {
       await h!.closeBar(bar(1, 99_950, 100_000, 99_850, 99_900));
       await trader.onBar({ ...bar(1, 99_950, 100_000, 99_850, 99_900), buy: true, sell: false });
       expect(h!.book!.orders).toHaveLength(1);
+      expect(readmePromises()).toContain(MODE_PROMISE);
     });
 
     it('a stored live does not come back live when the config says paper: live needs /trade live again', async () => {

@@ -2,10 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { traderControl } from '../../src/core/trader/control.ts';
 import { initialTraderState } from '../../src/core/trader/trader.ts';
 import { openPosition } from '../../src/core/trader/tradeStats.ts';
+import { readmePromises } from '../readmePromises.ts';
 import { FEE, MIN, bar, liveHarness, paperHarness, type BrokerHarness } from './harness.ts';
 import { traderOn } from './traderSetup.ts';
 
 type Make = (balances: Record<string, number>) => Promise<BrokerHarness>;
+const POSTS_PROMISE =
+  "Trade posts report the fills of the trader that runs, paper or live, with its amounts: a losing round trip is posted with what the wallet lost, not the per-1-BTC leg of a simulation.";
 const money = (x: number) => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 describe.each<[string, Make]>([
@@ -77,6 +80,7 @@ describe.each<[string, Make]>([
     expect(-realised).toBeCloseTo(lost - openPosition(rig.trader.book.ledger).entryCost, 6);
     expect(sold.messages[0]).toMatch(new RegExp(`\\nProfit: −${money(-realised)} USDT \\(−\\d\\.\\d\\d%\\)$`));
     expect(sold.messages.join('\n')).not.toMatch(/2,80\d|2803/);
+    expect(readmePromises()).toContain(POSTS_PROMISE);
   });
 
   it('cancels an order that did not fill within one bar and is ready to buy again', async () => {
