@@ -100,6 +100,10 @@ export async function run(ctx: JobContext): Promise<number> {
       const klines = writeDemoKlines(config, sample, replayStart);
       (training.warn ? ctx.log.warn : ctx.log.info).call(ctx.log, `${training.reason}: training on ${path.relative(process.cwd(), klines)} (candles up to ${formatTime(replayStart - freq.ms)})`);
       await trainFromKlines({ ...ctx, config });
+    } else if (!live) {
+      // The signals /backtest reads are this replay's: scored on the candles before it, never a file an earlier run left.
+      writeDemoKlines(config, sample, replayStart);
+      await trainFromKlines({ ...ctx, config }, { train: false });
     }
     if (!live) {
       // Every demo replays from its start with a fresh paper wallet: state from a run that went

@@ -8,7 +8,12 @@ import { loadModelSet } from '../../src/models/modelSet.ts';
 import { SET_FILE, readSetFile } from '../../src/models/modelSetFolder.ts';
 import { trainAll } from '../../src/models/trainAll.ts';
 import { writeCsv } from '../../src/storage/csv.ts';
+import { readmePromises } from '../readmePromises.ts';
 import { syntheticFrame, testConfig } from './synthetic.ts';
+
+/** The README's promise about MODELS/, word for word (this file and the incomplete-set test of start.test.ts prove it). */
+const MODEL_SET_PROMISE =
+  '`MODELS/` is one set from one training, written beside the old one and switched in by renames (`docs/model-format.md`; a retraining in the service writes the same way): `itb train` killed (kill -9) after a model, after the whole set or between the two renames leaves the old set or the new one whole, and the next `predict`, `serve`, `train` or `npm start` finishes the switch or removes the unfinished set and the temporary files of processes that no longer run. `predict` and `serve` refuse models of different trainings in one sentence; `npm start` trains again when its set is incomplete or mixed.';
 
 /**
  * MODELS/ holds one set, replaced whole: a new set is written beside it and switched in by
@@ -165,5 +170,6 @@ describe('itb train killed (kill -9) while it writes a new set', () => {
     expect(manifestsOf(models)).toEqual(stagedManifests);
     expect(readSetFile(`${models}.previous`)!.training_id).toBe(old);
     expect(siblings().sort()).toEqual(['MODELS', 'MODELS.previous']);
+    expect(readmePromises()).toContain(MODEL_SET_PROMISE);
   }, 120_000);
 });

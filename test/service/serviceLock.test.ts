@@ -5,7 +5,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUserError } from '../../src/core/errors.ts';
 import { LOCK_FILE, lockFolder } from '../../src/storage/folderLock.ts';
+import { readmePromises } from '../readmePromises.ts';
 import { escapeRe, itb, killStrays, logLines, serveRaw, trainBefore, writeConfig } from './cliService.ts';
+
+/** The README's promise about the service lock, word for word (this file proves it; startSafety.test.ts the demo's side). */
+const LOCK_PROMISE =
+  '`itb serve` and `itb start` hold `service.lock` in the symbol folder (and in `service.state_folder` when it lies elsewhere) with pid, host and start time: a second one on the same folder refuses in one sentence naming the first. A lock whose process is gone (kill -9, a crash, a reboot; on Linux also a pid now used by another process) is taken over with a warning; a lock from another host is never taken over, and the sentence names the file to delete.';
 
 /**
  * One service per data folder: a second `itb serve` on the folder of a running one refuses in one
@@ -57,6 +62,7 @@ describe('one service per data folder', () => {
     );
     // A service that ends frees its folder.
     expect(fs.existsSync(lockFile())).toBe(false);
+    expect(readmePromises()).toContain(LOCK_PROMISE);
   }, 120_000);
 });
 

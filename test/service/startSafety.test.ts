@@ -7,7 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defaultSubscriber, emptyBotState } from '../../src/bot/state.ts';
 import { readCsv, writeCsv } from '../../src/storage/csv.ts';
 import { LOCK_FILE } from '../../src/storage/folderLock.ts';
+import { readmePromises } from '../readmePromises.ts';
 import { SAMPLE, itb, killStrays, serveRaw } from './cliService.ts';
+
+/** The README's promise about the demo's folder, word for word (this file proves it). */
+const DEMO_FOLDER_PROMISE =
+  '`itb start` (`npm start`) resets its state, paper wallet and klines and retrains only in a folder of its own: the project\'s `var/demo`, or a folder that was empty when a demo first used it (it leaves a `.itb-demo` file there). Given a folder with other data (`-c CONFIG` or `ITB_DATA_FOLDER`), a config whose state, trader or model folder lies outside its data folder, or a folder a running demo holds, it refuses in one sentence before touching a file.';
 
 /**
  * `itb start` (npm start) resets its state, paper wallet and klines and retrains on every run:
@@ -68,6 +73,7 @@ describe('itb start never touches data it does not own', () => {
     expect(r.stderr).toMatch(REFUSAL);
     expect(REFUSAL.exec(r.stderr)![1]).toBe(dir);
     expect(snapshot(dir)).toEqual(before);
+    expect(readmePromises()).toContain(DEMO_FOLDER_PROMISE);
   }, 60_000);
 
   it('npm start with ITB_DATA_FOLDER set to a user’s data folder refuses the same way and changes nothing', async () => {

@@ -4,7 +4,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSubscriber, emptyBotState } from '../../src/bot/state.ts';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.ts';
+import { readmePromises } from '../readmePromises.ts';
 import { escapeRe, itb, killStrays, logLines, serveRaw, trainBefore, writeConfig } from './cliService.ts';
+
+/** The README's promise about damaged state files, word for word (this file and test/foundation/stateFiles.test.ts prove it). */
+const STATE_FILES_PROMISE =
+  'Every write of `bot-state.json` (subscribers), `trader.json` (the paper ledger) and `service.json` (the last processed bar) first writes its last good copy `<file>.bak`. A file found damaged (cut short, not JSON) is moved aside as `<file>.damaged-<ms>` and restored from that copy, with a warning; so is a missing file (delete both to start afresh). When the copy is damaged too, that file starts from its defaults with an error in the log and the same sentence to the admins, naming the file and where the damaged copies are. Damaged files are never deleted.';
 
 /**
  * `itb serve` on a data folder whose state files were damaged while it was down: subscribers
@@ -66,5 +71,6 @@ describe('itb serve after its state files were damaged', () => {
     const posts = telegram.chat(CHANNEL).map((m) => m.text);
     expect(posts.length).toBeGreaterThan(0);
     expect(telegram.chat(SUBSCRIBER).map((m) => m.text)).toEqual(expect.arrayContaining(posts));
+    expect(readmePromises()).toContain(STATE_FILES_PROMISE);
   }, 120_000);
 });

@@ -11,7 +11,12 @@ import { runService } from '../../src/jobs/service/run.ts';
 import { log } from '../../src/log.ts';
 import { readCsv } from '../../src/storage/csv.ts';
 import { FakeExchangeClock, frameToCandles } from './exchangeClock.ts';
+import { readmePromises } from '../readmePromises.ts';
 import { SAMPLE, exitWithin, itb, killStrays, serveRaw, trainBefore, writeConfig } from './cliService.ts';
+
+/** The README's promise about a stop signal, word for word (this file proves it). */
+const STOP_PROMISE =
+  'SIGTERM or SIGINT (Ctrl-C) ends `itb serve` (and the service of `npm start`, the same code) within 10 s, also during start-up and while Telegram or the exchange does not answer: the running tick and the bot get 7 s, then are left. The service state names the last finished bar, so the next start processes the interrupted one. Undelivered messages stay in the outbox: the log says how many, and the next start sends them.';
 
 /**
  * A stop signal (SIGTERM, SIGINT) ends `itb serve` within 10 s (the issue's promise; the tests
@@ -78,6 +83,7 @@ describe('a stop signal ends the service within 10 s', () => {
     const delivered = telegram.chat(CHANNEL).map((m) => m.text);
     for (const text of waiting) expect(delivered).toContain(text);
     expect(pendingTexts(stateDir)).toEqual([]);
+    expect(readmePromises()).toContain(STOP_PROMISE);
   }, 120_000);
 
   it('SIGINT (Ctrl-C) while the exchange does not answer during start-up: the service exits and frees its folder', async () => {

@@ -30,6 +30,8 @@ export interface OpenTraderOptions {
   live?: Broker;
   /** Hears of a damaged trader.json (default: a log line). */
   stateReport?: StateFileReport;
+  /** Where the trader's messages for the admins go (the notifier logs them); the log when absent. */
+  tellAdmins?: (text: string) => void | Promise<void>;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function openTrader(config: Config, opts: OpenTraderOptions) {
     store: { get data() { return db.data; }, write: () => db.write() },
     clock: opts.clock,
     log: opts.log,
+    tellAdmins: opts.tellAdmins,
     transactions: new TransactionLog(files.transactions),
   });
   return { trader, control: traderControl(trader, { base, quote }), files };
