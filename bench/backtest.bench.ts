@@ -18,7 +18,7 @@ import { expandGrid, parseGrid } from '../src/core/backtest/grid.ts';
 import { evaluateRules } from '../src/core/backtest/gridSearch.ts';
 import { readScoreRule, thresholdsFor } from '../src/core/backtest/scoreRule.ts';
 import type { Frame } from '../src/core/frame.ts';
-import { silentProgress } from '../src/jobs/progress.ts';
+import { silentProgress } from '../src/shared/progress.ts';
 import { run as simulate } from '../src/jobs/simulate.ts';
 import { readCsv, writeCsv } from '../src/storage/csv.ts';
 import { peakRssMb, SHARED_DATA, timeIt, type BenchRow } from './lib.ts';

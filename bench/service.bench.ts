@@ -15,7 +15,7 @@ import { parseFreq, DAY, MINUTE } from '../src/core/time.ts';
 import { scoreNotificationConfigs } from '../src/core/notify/scoreBand.ts';
 import { scoreNotification } from '../src/core/notify/scoreMessage.ts';
 import { readCsv } from '../src/storage/csv.ts';
-import { log } from '../src/log.ts';
+import { log } from '../src/shared/log.ts';
 import { computeFeatures, computeLabels } from '../src/core/generators/index.ts';
 import { trainAll } from '../src/models/trainAll.ts';
 import { createOutputs } from '../src/jobs/service/outputs/index.ts';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildConfig } from '../src/config/load.ts';
-import { openTrader } from '../src/core/trader/openTrader.ts';
+import { openTrader } from '../src/app/trader.ts';
 import { PaperBroker } from '../src/core/trader/paperBroker.ts';
 import { Trader, initialTraderState, type TraderBar, type TraderTick } from '../src/core/trader/trader.ts';
 import { MINUTE, parseFreq } from '../src/core/time.ts';

@@ -7,7 +7,7 @@
  * Compute row t from rows ≤ t only: the online service runs this on a short tail of rows.
  */
 import type { Config } from '../../src/config/schema.ts';
-import { UserError } from '../../src/core/errors.ts';
+import { UserError } from '../../src/shared/errors.ts';
 import type { Frame } from '../../src/core/frame.ts';
 
 export function my_feature_example(frame: Frame, config: Record<string, unknown>, _global: Config): string[] {

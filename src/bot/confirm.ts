@@ -1,7 +1,7 @@
 import { InlineKeyboard, type Api, type MiddlewareFn } from 'grammy';
 import { randomBytes } from 'node:crypto';
-import { describeError } from '../core/errors.ts';
-import { maskSecrets } from '../log.ts';
+import { describeError } from '../shared/errors.ts';
+import { maskSecrets } from '../shared/log.ts';
 import type { BotContext } from './context.ts';
 
 export interface ConfirmRequest {

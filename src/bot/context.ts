@@ -1,13 +1,13 @@
 import type { Context } from 'grammy';
 import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { Config } from '../config/schema.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import type { BotServices } from './services.ts';
 import type { BotStateStore, AuditOutcome } from './state.ts';
 import type { Publisher } from './publisher.ts';
 import type { Confirmations } from './confirm.ts';
 import type { JobSlots } from './progressMessage.ts';
-import type { BotCommandDef } from '../commands/types.ts';
+import type { BotCommandDef } from './command.ts';
 
 /** Everything a command handler may use; one per bot. */
 export interface BotRuntime {

@@ -1,8 +1,8 @@
 import { InputFile } from 'grammy';
-import { describeError } from '../core/errors.ts';
+import { describeError } from '../shared/errors.ts';
 import { splitMessage } from '../core/notify/split.ts';
-import { formatDuration, formatProgress, withEta, type ProgressEvent } from '../jobs/progress.ts';
-import { maskSecrets } from '../log.ts';
+import { formatDuration, formatProgress, withEta, type ProgressEvent } from '../shared/progress.ts';
+import { maskSecrets } from '../shared/log.ts';
 import { senderName } from './audit.ts';
 import type { BotContext } from './context.ts';
 import type { JobResult } from './services.ts';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GrammyError, HttpError, InputFile, type Api } from 'grammy';
 import type { Config } from '../config/schema.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../shared/log.ts';
 import { parseFreq } from '../core/time.ts';
 import { scoreNotificationConfigs, type ScoreNotificationConfig } from '../core/notify/scoreBand.ts';
 import { scoreNotification, type ScoreNotification } from '../core/notify/scoreMessage.ts';

@@ -1,6 +1,6 @@
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { splitMessage } from '../core/notify/split.ts';
-import { maskSecrets } from '../log.ts';
+import { maskSecrets } from '../shared/log.ts';
 import type { BotContext } from './context.ts';
 import type { BotServices } from './services.ts';
 

@@ -1,5 +1,5 @@
 import type { TraderControl, TradingMode } from '../core/trader/controlTypes.ts';
-import type { ProgressReporter } from '../jobs/progress.ts';
+import type { ProgressReporter } from '../shared/progress.ts';
 
 /**
  * What the bot asks of the rest of the process. The service, trader, backtest and model

@@ -1,9 +1,9 @@
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import type { BotContext } from '../bot/context.ts';
 import { startJobWithProgress } from '../bot/progressMessage.ts';
 import { requireService } from '../bot/reply.ts';
 import type { BacktestRequest } from '../bot/services.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 const USAGE = '/backtest [period] [name=value …]';
 

@@ -1,7 +1,7 @@
 import type { BotContext } from '../bot/context.ts';
 import { formatAmount } from '../core/notify/tradeMessages.ts';
 import { requireService } from '../bot/reply.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const balance: BotCommandDef = {
   name: 'balance',

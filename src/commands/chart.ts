@@ -1,7 +1,7 @@
 import { InputFile } from 'grammy';
 import type { BotContext } from '../bot/context.ts';
 import { intArg, requireService } from '../bot/reply.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const chart: BotCommandDef = {
   name: 'chart',

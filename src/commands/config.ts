@@ -2,7 +2,7 @@ import { sanitizeConfig } from '../config/load.ts';
 import type { BotContext } from '../bot/context.ts';
 import { replyLong } from '../bot/reply.ts';
 import { compactJson } from '../core/notify/compactJson.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const config: BotCommandDef = {
   name: 'config',

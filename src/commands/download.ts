@@ -1,7 +1,7 @@
 import type { BotContext } from '../bot/context.ts';
 import { startJobWithProgress } from '../bot/progressMessage.ts';
 import { requireService } from '../bot/reply.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const download: BotCommandDef = {
   name: 'download',

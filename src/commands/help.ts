@@ -1,6 +1,6 @@
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import type { BotContext } from '../bot/context.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const help: BotCommandDef = {
   name: 'help',

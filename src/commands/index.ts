@@ -1,4 +1,4 @@
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 import { start } from './start.ts';
 import { help } from './help.ts';
 import { score } from './score.ts';

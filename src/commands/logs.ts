@@ -1,6 +1,6 @@
 import type { BotContext } from '../bot/context.ts';
 import { intArg, replyLong, requireService } from '../bot/reply.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const logs: BotCommandDef = {
   name: 'logs',

@@ -1,6 +1,6 @@
 import type { BotContext } from '../bot/context.ts';
 import { formatUtc, requireService } from '../bot/reply.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const profit: BotCommandDef = {
   name: 'profit',

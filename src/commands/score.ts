@@ -4,7 +4,7 @@ import { escapeMarkdown } from '../core/notify/markdown.ts';
 import { parseFreq } from '../core/time.ts';
 import type { BotContext } from '../bot/context.ts';
 import { formatAge, formatUtc, requireService } from '../bot/reply.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const score: BotCommandDef = {
   name: 'score',

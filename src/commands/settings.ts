@@ -1,10 +1,10 @@
 import { InlineKeyboard, type MiddlewareFn } from 'grammy';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import type { BotContext } from '../bot/context.ts';
 import { describeSubscriber, findSubscriber, maxBand, subscribe, unsubscribe } from '../bot/subscriptions.ts';
 import type { Subscriber } from '../bot/state.ts';
 import { SUBSCRIBE_BUTTON } from './start.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 /** Quiet-hour presets the button cycles through (UTC). */
 const QUIET_PRESETS: ([number, number] | null)[] = [null, [22, 7], [23, 8], [0, 6]];

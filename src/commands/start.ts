@@ -1,7 +1,7 @@
 import { InlineKeyboard } from 'grammy';
 import type { BotContext } from '../bot/context.ts';
 import { findSubscriber } from '../bot/subscriptions.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const SUBSCRIBE_BUTTON = 'sub:start';
 

@@ -1,7 +1,7 @@
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import type { BotContext } from '../bot/context.ts';
 import { describeSubscriber, maxBand, subscribe as addSubscriber } from '../bot/subscriptions.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 /** `all` = 0, `zone` = the top band, or a band number. */
 export function parseBandArg(raw: string | undefined, top: number): number | undefined {

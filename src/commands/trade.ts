@@ -1,10 +1,10 @@
 import { InlineKeyboard } from 'grammy';
 import type { Context } from 'grammy';
 import type { Conversation } from '@grammyjs/conversations';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import type { BotContext, BotRuntime } from '../bot/context.ts';
 import { requireService } from '../bot/reply.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const LIVE_CONVERSATION = 'tradeLive';
 const USAGE = '/trade on|off|paper|live|status';

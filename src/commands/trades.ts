@@ -1,7 +1,7 @@
 import type { BotContext } from '../bot/context.ts';
 import { formatAmount } from '../core/notify/tradeMessages.ts';
 import { formatUtc, intArg, replyLong, requireService } from '../bot/reply.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const trades: BotCommandDef = {
   name: 'trades',

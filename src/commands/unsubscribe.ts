@@ -1,6 +1,6 @@
 import type { BotContext } from '../bot/context.ts';
 import { unsubscribe as removeSubscriber } from '../bot/subscriptions.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const unsubscribe: BotCommandDef = {
   name: 'unsubscribe',

@@ -1,5 +1,5 @@
 import type { BotContext } from '../bot/context.ts';
-import type { BotCommandDef } from './types.ts';
+import type { BotCommandDef } from '../bot/command.ts';
 
 export const users: BotCommandDef = {
   name: 'users',

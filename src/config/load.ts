@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
-import { UserError } from '../core/errors.ts';
-import { logLevelEnvProblem } from '../log.ts';
+import { UserError } from '../shared/errors.ts';
+import { logLevelEnvProblem } from '../shared/log.ts';
 import { configSchema, dataSourceSchema, knownKeys, type Config } from './schema.ts';
 
 export interface LoadedConfig {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOG_LEVELS } from '../log.ts';
+import { LOG_LEVELS } from '../shared/log.ts';
 
 /**
  * The config schema: the original ITB keys exactly as its JSONC files write them, plus the

@@ -1,4 +1,4 @@
-import { UserError } from './errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { Frame } from './frame.ts';
 import { DAY, HOUR, MINUTE, formatTime, type Freq } from './time.ts';
 

@@ -1,4 +1,4 @@
-import { UserError } from './errors.ts';
+import { UserError } from '../shared/errors.ts';
 
 /**
  * How a column is written to text. Every column is stored as a Float64Array;

@@ -4,7 +4,7 @@
  * time raster (§1.3), with its gap report.
  */
 import { Frame, type ColumnKind } from './frame.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { floorTime, nextTime, type Freq } from './time.ts';
 
 /**

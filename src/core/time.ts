@@ -1,4 +1,4 @@
-import { UserError } from './errors.ts';
+import { UserError } from '../shared/errors.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { stageFile, symbolFolder } from '../config/load.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import type { Frame } from '../core/frame.ts';
 import { DAY, HOUR, MINUTE, parseFreq, parseTime } from '../core/time.ts';
 import { returnCalendar } from '../core/backtest/calendar.ts';
@@ -16,7 +16,7 @@ import { thresholdSwitches, type ThresholdRule } from '../core/backtest/threshol
 import type { Direction, Trade, TradeCosts } from '../core/backtest/trades.ts';
 import { renderBacktestChart } from '../charts/backtestChart.ts';
 import { readCsv, resolveDataFile } from '../storage/csv.ts';
-import type { ProgressEvent } from './progress.ts';
+import type { ProgressEvent } from '../shared/progress.ts';
 import { runSection } from '../core/generators/index.ts';
 
 export interface BacktestOptions {

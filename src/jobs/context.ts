@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema.ts';
-import type { Logger } from '../log.ts';
-import type { ProgressReporter } from './progress.ts';
+import type { Logger } from '../shared/log.ts';
+import type { ProgressReporter } from '../shared/progress.ts';
 import type { Frame } from '../core/frame.ts';
-import { log } from '../log.ts';
+import { log } from '../shared/log.ts';
 
 /** What every job (a pipeline stage, the service) is given. */
 export interface JobContext {

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ccxt from 'ccxt';
 import type { Config } from '../config/schema.ts';
-import { UserError } from '../core/errors.ts';
-import { CcxtCandleSource, MalformedResponseError } from '../core/exchange/ccxt.ts';
+import { UserError } from '../shared/errors.ts';
+import { CcxtCandleSource, MalformedResponseError } from '../exchange/ccxt.ts';
 import type { Candle, CandleSource } from '../core/exchange/types.ts';
 import { Frame } from '../core/frame.ts';
 import { candlesToFrame, KLINE_COLUMNS } from '../core/klines.ts';
@@ -17,7 +17,7 @@ import { unionByTime, sortedByTime } from '../core/merge.ts';
 import { formatTime, nextTime, parseFreq, parseTime, type Freq } from '../core/time.ts';
 import { readCsv, resolveDataFile, writeCsv } from '../storage/csv.ts';
 import type { JobContext } from './context.ts';
-import { silentProgress, type ProgressReporter } from './progress.ts';
+import { silentProgress, type ProgressReporter } from '../shared/progress.ts';
 
 /** Binance's largest page of klines. */
 const PAGE = 1000;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stageFile, symbolFolder } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import type { Frame } from '../core/frame.ts';
 import { configDirOf, runGeneratorSet, type SetSection } from '../core/generators/index.ts';
 import { appendText } from '../storage/atomic.ts';

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { Frame } from '../core/frame.ts';
 import { KLINE_COLUMNS } from '../core/klines.ts';
 import { checkCandles } from '../core/candleChecks.ts';

@@ -1,5 +1,5 @@
 import { stageFile } from '../config/load.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { writeCsv } from '../storage/csv.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 import { appendColumnList, readStageInput, runSectionWithProgress, warnMissing } from './features.ts';

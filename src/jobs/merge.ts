@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { stageFile } from '../config/load.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { checkCandles } from '../core/candleChecks.ts';
 import { mergeDataSources, type MergeResult, type MergeSource } from '../core/merge.ts';
 import { formatTime, parseFreq } from '../core/time.ts';

@@ -1,5 +1,5 @@
 import { stageFile } from '../config/load.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { loadModelSet } from '../models/modelSet.ts';
 import { allLabels, allTrainFeatures, appendPredictionMetrics, predictionTable, readMatrix, takeRows } from '../models/stageData.ts';
 import { completeRows } from '../models/trainSets.ts';

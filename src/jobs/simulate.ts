@@ -1,5 +1,5 @@
 import { writeFileAtomic } from '../storage/atomic.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { formatTime } from '../core/time.ts';
 import { returnCalendar } from '../core/backtest/calendar.ts';
 import { scanEquity } from '../core/backtest/equity.ts';
@@ -10,7 +10,7 @@ import { originalPerformance } from '../core/backtest/originalKeys.ts';
 import { rankBy, sortValue } from '../core/backtest/ranking.ts';
 import { gridTableLines, reportLines } from '../core/backtest/report.ts';
 import { findScoreRule, thresholdsFor } from '../core/backtest/scoreRule.ts';
-import { appendSignalModels, type RankedModel } from '../core/backtest/signalModelsFile.ts';
+import { appendSignalModels, type RankedModel } from '../storage/signalModelsFile.ts';
 import { thresholdSwitches } from '../core/backtest/thresholdSwitches.ts';
 import { chartOfSimulation, describeRule, loadSignalFrame, scoreData, signalModelsPath, simulateWindow } from './backtest.ts';
 import type { JobContext } from './context.ts';

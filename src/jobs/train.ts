@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { modelFolder } from '../config/load.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { formatTime } from '../core/time.ts';
 import { formatScoreLine } from '../models/metrics.ts';
 import { allLabels, allTrainFeatures, readMatrix } from '../models/stageData.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AlgorithmDef } from '../config/schema.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { algorithm, defaultScaling } from './algorithms.ts';
 import { classificationScores, regressionScores } from './metrics.ts';
 import { applyScaler, fitScaler } from './scaler.ts';

@@ -1,5 +1,5 @@
-import { UserError } from '../core/errors.ts';
-import { log } from '../log.ts';
+import { UserError } from '../shared/errors.ts';
+import { log } from '../shared/log.ts';
 import { xgboostSetup } from './gbParams.ts';
 import { treeEnsembleFromXgboostJson } from './treeEnsemble.ts';
 import { xgboost } from './xgboost.ts';

@@ -1,4 +1,4 @@
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 
 /**
  * Maps the original's LightGBM-style `train` keys onto XGBoost parameters, so that the

@@ -1,4 +1,4 @@
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import type { AlgorithmDef } from '../config/schema.ts';
 import { solveSpd } from './linearAlgebra.ts';
 import { textDecoder, textEncoder, type Algorithm, type FitContext, type Predictor } from './types.ts';

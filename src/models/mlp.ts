@@ -1,4 +1,4 @@
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import type { Predictor } from './types.ts';
 import { sigmoid } from './sigmoid.ts';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AlgorithmDef } from '../config/schema.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { formatTime } from '../core/time.ts';
 import { writeFileAtomic } from '../storage/atomic.ts';
 import { algorithm } from './algorithms.ts';

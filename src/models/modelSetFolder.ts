@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../core/errors.ts';
-import { log as rootLog, type Logger } from '../log.ts';
-import { pausePoint } from '../pausePoint.ts';
+import { UserError } from '../shared/errors.ts';
+import { log as rootLog, type Logger } from '../shared/log.ts';
+import { pausePoint } from '../shared/pausePoint.ts';
 import { processRunning, removeStrayTemps, writeFileAtomic } from '../storage/atomic.ts';
 import { saveModel, type ModelManifest } from './modelFiles.ts';
 import type { ModelArtifact } from './types.ts';

@@ -1,4 +1,4 @@
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { createRequire } from 'node:module';
 import type { AlgorithmDef } from '../config/schema.ts';
 import { layersFromTfjsArtifacts, MlpPredictor, tfjsArtifactsOfLayers } from './mlp.ts';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { stageFile } from '../config/load.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { Frame } from '../core/frame.ts';
 import { readCsv, resolveDataFile } from '../storage/csv.ts';
 import { appendText } from '../storage/atomic.ts';

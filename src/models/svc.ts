@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { parseLibsvmModel } from './svmModel.ts';
 import { textDecoder, textEncoder, type Algorithm } from './types.ts';
 

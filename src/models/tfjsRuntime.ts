@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { log } from '../log.ts';
+import { log } from '../shared/log.ts';
 
 /**
  * Picks the fastest TensorFlow.js backend there is: tfjs-node when it is installed, else

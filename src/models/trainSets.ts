@@ -1,5 +1,5 @@
 import type { AlgorithmDef, Config } from '../config/schema.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import type { Frame } from '../core/frame.ts';
 
 /** One entry of `train_feature_sets`, resolved against the config's default lists. */

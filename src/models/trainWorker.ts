@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { fitModel, type FitJob } from './fitModel.ts';
 import type { ModelArtifact } from './types.ts';
 

@@ -1,4 +1,4 @@
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import type { Frame } from '../core/frame.ts';
 import { parseTime } from '../core/time.ts';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import koffi from 'koffi';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 
 /**
  * The few functions of XGBoost's C API that training needs, bound with koffi to the system

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import path from 'node:path';
 import { Frame, type ColumnKind } from '../core/frame.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { DAY, epochToMs } from '../core/time.ts';
 import { openAtomic } from './atomic.ts';
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UserError } from '../core/errors.ts';
-import type { Logger } from '../log.ts';
+import { UserError } from '../shared/errors.ts';
+import type { Logger } from '../shared/log.ts';
 import { processRunning } from './atomic.ts';
 
 /** Who holds a folder: the content of its lock file. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import { log } from '../log.ts';
+import { log } from '../shared/log.ts';
 import { writeFileAtomic } from './atomic.ts';
 
 /** What opening a state file found wrong, and what was done about it. */

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandGrid, parseGrid } from '../../src/core/backtest/grid.ts';
 import { pyRound, pyStr } from '../../src/core/backtest/pyNumber.ts';
-import { appendSignalModels } from '../../src/core/backtest/signalModelsFile.ts';
+import { appendSignalModels } from '../../src/storage/signalModelsFile.ts';
 import { measureSwitches } from '../../src/core/backtest/metrics.ts';
 import { signalSwitches } from '../../src/core/backtest/switches.ts';
 import { rankBy } from '../../src/core/backtest/ranking.ts';
 import { truncateRows } from '../../src/core/backtest/dataWindow.ts';
 import { frameFromRows } from '../../src/core/frame.ts';
-import { UserError } from '../../src/core/errors.ts';
+import { UserError } from '../../src/shared/errors.ts';
 import { buy, price, sell, time } from './handWorked.ts';
 
 describe('grid', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GeneratorDef } from '../../src/config/schema.ts';
-import { UserError } from '../../src/core/errors.ts';
+import { UserError } from '../../src/shared/errors.ts';
 import { frameFromRows } from '../../src/core/frame.ts';
 import { computeFeatures, computeSignals } from '../../src/core/generators/index.ts';
 import { sampleConfig } from './helpers.ts';

@@ -3,15 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.ts';
-import { UserError } from '../../src/core/errors.ts';
+import { UserError } from '../../src/shared/errors.ts';
 import { Frame } from '../../src/core/frame.ts';
 import { computeFeatures, runGeneratorSet } from '../../src/core/generators/index.ts';
 import type { JobContext } from '../../src/jobs/context.ts';
 import { run as runFeatures } from '../../src/jobs/features.ts';
 import { run as runLabels } from '../../src/jobs/labels.ts';
-import { silentProgress } from '../../src/jobs/progress.ts';
+import { silentProgress } from '../../src/shared/progress.ts';
 import { run as runSignals } from '../../src/jobs/signals.ts';
-import { log } from '../../src/log.ts';
+import { log } from '../../src/shared/log.ts';
 import { readCsv, writeCsv } from '../../src/storage/csv.ts';
 import { FIXTURES, realMinutes, sampleConfig } from './helpers.ts';
 

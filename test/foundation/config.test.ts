@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildConfig, loadConfig, parseJsoncText } from '../../src/config/load.ts';
-import { UserError } from '../../src/core/errors.ts';
+import { UserError } from '../../src/shared/errors.ts';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../../src/config/samples');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-config-'));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Frame } from '../../src/core/frame.ts';
-import { UserError } from '../../src/core/errors.ts';
+import { UserError } from '../../src/shared/errors.ts';
 import { readCsv, writeCsv } from '../../src/storage/csv.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-csv-'));

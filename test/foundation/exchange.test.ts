@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ccxt from 'ccxt';
 import { buildConfig } from '../../src/config/load.ts';
-import { UserError } from '../../src/core/errors.ts';
-import { CcxtCandleSource, createExchange, fromCcxtSymbol, toCcxtSymbol, withRetry } from '../../src/core/exchange/ccxt.ts';
+import { UserError } from '../../src/shared/errors.ts';
+import { CcxtCandleSource, createExchange, fromCcxtSymbol, toCcxtSymbol, withRetry } from '../../src/exchange/ccxt.ts';
 import { parseFreq } from '../../src/core/time.ts';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.ts';
 import { makeCandles, MIN, T0 } from './candles.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.ts';
-import { UserError } from '../../src/core/errors.ts';
+import { UserError } from '../../src/shared/errors.ts';
 import { Frame } from '../../src/core/frame.ts';
 import { interpolateLinear, mergeDataSources, timeRaster, unionByTime } from '../../src/core/merge.ts';
 import { parseFreq } from '../../src/core/time.ts';

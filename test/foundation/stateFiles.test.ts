@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultSubscriber, openBotState } from '../../src/bot/state.ts';
 import { buildConfig } from '../../src/config/load.ts';
-import { openTrader } from '../../src/core/trader/openTrader.ts';
+import { openTrader } from '../../src/app/trader.ts';
 import { emptyPaperWallet } from '../../src/core/trader/paperBroker.ts';
 import { initialTraderState } from '../../src/core/trader/trader.ts';
 import { ServiceState } from '../../src/jobs/service/state.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/core/errors.ts';
+import { UserError } from '../../src/shared/errors.ts';
 import { DAY, epochToMs, floorTime, formatTime, HOUR, MINUTE, nextTime, parseFreq, parseTime } from '../../src/core/time.ts';
 
 describe('freq aliases', () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isUserError } from '../../src/core/errors.ts';
+import { isUserError } from '../../src/shared/errors.ts';
 import { loadModelSet } from '../../src/models/modelSet.ts';
 import { SET_FILE, readSetFile } from '../../src/models/modelSetFolder.ts';
 import { trainAll } from '../../src/models/trainAll.ts';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ProgressEvent } from '../../src/jobs/progress.ts';
+import type { ProgressEvent } from '../../src/shared/progress.ts';
 import { trainAll } from '../../src/models/trainAll.ts';
 import { algorithmRows, resolveTrainSets } from '../../src/models/trainSets.ts';
 import { readmePromises } from '../readmePromises.ts';

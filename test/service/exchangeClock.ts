@@ -1,5 +1,5 @@
 import type { Config } from '../../src/config/schema.ts';
-import { CcxtCandleSource } from '../../src/core/exchange/ccxt.ts';
+import { CcxtCandleSource } from '../../src/exchange/ccxt.ts';
 import type { Candle, CandleSource } from '../../src/core/exchange/types.ts';
 import type { Frame } from '../../src/core/frame.ts';
 import { frameRowToCandle } from '../../src/core/klines.ts';

@@ -7,7 +7,7 @@ import type { Candle } from '../../src/core/exchange/types.ts';
 import type { Frame } from '../../src/core/frame.ts';
 import { parseTime, MINUTE } from '../../src/core/time.ts';
 import { readCsv } from '../../src/storage/csv.ts';
-import { log } from '../../src/log.ts';
+import { log } from '../../src/shared/log.ts';
 import type { BarOutput, BarScorer, OutputBar, ScoredBar } from '../../src/jobs/service/ports.ts';
 import { ServiceState } from '../../src/jobs/service/state.ts';
 import { Signaler } from '../../src/jobs/service/signaler.ts';

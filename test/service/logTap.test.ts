@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { registerSecret } from '../../src/log.ts';
+import { registerSecret } from '../../src/shared/log.ts';
 import { LogTap } from '../../src/jobs/service/logTap.ts';
 
 describe('/logs: the service keeps its recent log lines', () => {

@@ -6,9 +6,9 @@ import { buildConfig } from '../../src/config/load.ts';
 import { frameFromRows } from '../../src/core/frame.ts';
 import { parseTime, MINUTE } from '../../src/core/time.ts';
 import { writeCsv } from '../../src/storage/csv.ts';
-import { log } from '../../src/log.ts';
-import { silentProgress } from '../../src/jobs/progress.ts';
-import { run } from '../../src/jobs/output.ts';
+import { log } from '../../src/shared/log.ts';
+import { silentProgress } from '../../src/shared/progress.ts';
+import { run } from '../../src/app/output.ts';
 import { startFakeTelegram } from '../fakes/telegram.ts';
 
 let dir = '';

@@ -6,8 +6,8 @@ import { buildConfig, loadConfig, modelFolder } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { parseTime, DAY } from '../../src/core/time.ts';
 import { readCsv, writeCsv } from '../../src/storage/csv.ts';
-import { log } from '../../src/log.ts';
-import { silentProgress } from '../../src/jobs/progress.ts';
+import { log } from '../../src/shared/log.ts';
+import { silentProgress } from '../../src/shared/progress.ts';
 import type { ModelSet } from '../../src/models/modelSet.ts';
 import { Retrainer, modelSetTrainedAt, scheduleRetraining } from '../../src/jobs/service/retrain.ts';
 

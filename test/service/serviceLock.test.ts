@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isUserError } from '../../src/core/errors.ts';
+import { isUserError } from '../../src/shared/errors.ts';
 import { LOCK_FILE, lockFolder } from '../../src/storage/folderLock.ts';
 import { readmePromises } from '../readmePromises.ts';
 import { escapeRe, itb, killStrays, logLines, serveRaw, trainBefore, writeConfig } from './cliService.ts';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseStartArgs } from '../../src/jobs/start.ts';
+import { parseStartArgs } from '../../src/app/start.ts';
 import { readmePromises } from '../readmePromises.ts';
 
 const run = promisify(execFile);

@@ -3,8 +3,8 @@
  * the loopback Binance fake with its order endpoints. A bar "closes" for both the same way.
  */
 import { buildConfig } from '../../src/config/load.ts';
-import { createExchange } from '../../src/core/exchange/ccxt.ts';
-import { LiveBroker } from '../../src/core/exchange/ccxtBroker.ts';
+import { createExchange } from '../../src/exchange/ccxt.ts';
+import { LiveBroker } from '../../src/exchange/ccxtBroker.ts';
 import type { Candle } from '../../src/core/exchange/types.ts';
 import type { Broker } from '../../src/core/trader/broker.ts';
 import { PaperBroker, emptyPaperWallet, type PaperWalletStore } from '../../src/core/trader/paperBroker.ts';

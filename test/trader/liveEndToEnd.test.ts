@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.ts';
 import type { Candle } from '../../src/core/exchange/types.ts';
-import { openTrader } from '../../src/core/trader/openTrader.ts';
+import { openTrader } from '../../src/app/trader.ts';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.ts';
 import { attachOrderEndpoints } from '../fakes/binanceOrders.ts';
 import { readmePromises } from '../readmePromises.ts';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAKE_MARKETS } from '../fakes/binanceOrders.ts';
 import { readmePromises } from '../readmePromises.ts';
-import type { LiveBroker } from '../../src/core/exchange/ccxtBroker.ts';
+import type { LiveBroker } from '../../src/exchange/ccxtBroker.ts';
 import { PaperBroker } from '../../src/core/trader/paperBroker.ts';
 import { Trader, initialTraderState, type TraderState } from '../../src/core/trader/trader.ts';
 import { parseFreq } from '../../src/core/time.ts';

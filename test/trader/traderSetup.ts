@@ -6,7 +6,7 @@ import type { Candle } from '../../src/core/exchange/types.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { PaperBroker } from '../../src/core/trader/paperBroker.ts';
 import { Trader, initialTraderState, type TraderState, type TraderStateStore, type TraderTick } from '../../src/core/trader/trader.ts';
-import { TransactionLog } from '../../src/core/trader/transactionLog.ts';
+import { TransactionLog } from '../../src/storage/transactionLog.ts';
 import { parseFreq } from '../../src/core/time.ts';
 import { FEE, type BrokerHarness } from './harness.ts';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.ts';
-import { openTrader } from '../../src/core/trader/openTrader.ts';
+import { openTrader } from '../../src/app/trader.ts';
 import { bar } from './harness.ts';
 
 const MIN = 60_000;

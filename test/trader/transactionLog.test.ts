@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TransactionLog } from '../../src/core/trader/transactionLog.ts';
+import { TransactionLog } from '../../src/storage/transactionLog.ts';
 
 const tmpFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itb-tx-')), 'BTCUSDT', 'transactions.txt');
 

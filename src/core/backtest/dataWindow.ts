@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import type { Frame } from '../frame.ts';
 import { parseTime } from '../time.ts';
 

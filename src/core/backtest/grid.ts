@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { UserError } from '../../shared/errors.ts';
 
 /** The grid keys of the threshold rules, in the order sklearn's ParameterGrid visits them. */
 export const GRID_KEYS = ['buy_signal_threshold', 'buy_signal_threshold_2', 'sell_signal_threshold', 'sell_signal_threshold_2'] as const;

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import { GridKernel, type GridData, type GridRun } from './gridKernel.ts';
 import type { BacktestMetrics } from './metrics.ts';
 import type { ThresholdRule } from './thresholdSwitches.ts';

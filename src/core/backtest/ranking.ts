@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import type { BacktestMetrics } from './metrics.ts';
 import { ORIGINAL_KEYS, originalPerformance, type OriginalKey } from './originalKeys.ts';
 

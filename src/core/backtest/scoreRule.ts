@@ -1,5 +1,5 @@
 import type { GeneratorDef } from '../../config/schema.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import type { GridParams } from './grid.ts';
 import type { ThresholdRule } from './thresholdSwitches.ts';
 

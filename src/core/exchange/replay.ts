@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import type { Frame } from '../frame.ts';
 import { frameRowToCandle } from '../klines.ts';
 import { formatTime, type Freq } from '../time.ts';

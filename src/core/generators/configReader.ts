@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { UserError } from '../../shared/errors.ts';
 
 function describe(v: unknown): string {
   if (v === undefined) return 'nothing';

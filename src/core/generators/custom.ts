@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '../../config/schema.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import { Frame } from '../frame.ts';
 import type { ConfigReader } from './configReader.ts';
 import type { CompileContext, FrameProgram } from './program.ts';

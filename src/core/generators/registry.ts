@@ -1,5 +1,5 @@
 import type { GeneratorDef } from '../../config/schema.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import { ConfigReader } from './configReader.ts';
 import { customProgram, isCustomGeneratorName, loadCustomGenerator, loadedCustomGenerator } from './custom.ts';
 import { compileItblib } from './itblibGenerator.ts';

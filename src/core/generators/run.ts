@@ -1,5 +1,5 @@
 import type { Config, GeneratorDef } from '../../config/schema.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import { Frame } from '../frame.ts';
 import { fillColumn } from '../features/fill.ts';
 import { runKernel, type Kernel } from '../features/kernel.ts';

@@ -1,5 +1,5 @@
 import type { Config, GeneratorDef } from '../../config/schema.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import type { Frame } from '../frame.ts';
 import type { Kernel } from '../features/kernel.ts';
 import type { KernelProgram, Program } from './program.ts';

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { UserError } from '../../shared/errors.ts';
 
 /** One band of the original's `score_notification_model`: scores at or beyond `edge` fall into it. */
 export interface ScoreBand {

@@ -1,13 +1,13 @@
 import type { Config } from '../../config/schema.ts';
-import { UserError, describeError } from '../errors.ts';
+import { UserError, describeError } from '../../shared/errors.ts';
 import { describeProfits, formatAmount, formatFillMessage, formatTransactionStats } from '../notify/tradeMessages.ts';
 import { DAY, type Freq } from '../time.ts';
-import type { Logger } from '../../log.ts';
+import type { Logger } from '../../shared/log.ts';
 import { OrderRejectedError, type Balances, type Broker, type Order, type OrderSide } from './broker.ts';
 import { clientOrderIdFor, floorToStep, isOurClientOrderId, roundToTick, ruleViolation } from './marketRules.ts';
 import type { PaperBroker, PaperWallet } from './paperBroker.ts';
 import { openPosition, realisedOnDay, tradeStats, withRealisedProfit, type Execution, type TradeStats } from './tradeStats.ts';
-import type { TransactionLog } from './transactionLog.ts';
+import type { TransactionLog } from '../../storage/transactionLog.ts';
 
 export type TraderMode = 'off' | 'paper' | 'live';
 /** The original's states: SOLD holds quote, BOUGHT holds base, BUYING/SELLING have an order open. */

@@ -1,9 +1,9 @@
 import ccxt from 'ccxt';
 import type { Config } from '../../config/schema.ts';
-import { CcxtCandleSource } from '../../core/exchange/ccxt.ts';
+import { CcxtCandleSource } from '../../exchange/ccxt.ts';
 import type { CandleSource } from '../../core/exchange/types.ts';
-import { describeError } from '../../core/errors.ts';
-import { log } from '../../log.ts';
+import { describeError } from '../../shared/errors.ts';
+import { log } from '../../shared/log.ts';
 import { openReplaySource, resolveVenue, type ReplayStart } from './source.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { UserError } from '../../core/errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import { DAY, HOUR, MINUTE, parseFreq, type Freq } from '../../core/time.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { UserError } from '../../core/errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import { Frame } from '../../core/frame.ts';
 import { floorTime, parseFreq, type Freq } from '../../core/time.ts';
 import type { BarOutput, ChannelPublisher, OutputBar } from './ports.ts';

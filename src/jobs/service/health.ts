@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import { formatTime } from '../../core/time.ts';
-import { formatDuration } from '../progress.ts';
+import { formatDuration } from '../../shared/progress.ts';
 import type { ServiceHealth } from './signaler.ts';
 
 /** The models in use, as /status shows them. */

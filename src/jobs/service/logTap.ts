@@ -1,4 +1,4 @@
-import { maskSecrets, type Logger } from '../../log.ts';
+import { maskSecrets, type Logger } from '../../shared/log.ts';
 
 const LEVELS = ['info', 'warn', 'error', 'fatal'] as const;
 

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
-import { UserError } from '../../core/errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import { loadModelSet, type ModelSet } from '../../models/modelSet.ts';
 
 /**

@@ -1,10 +1,10 @@
 import schedule from 'node-schedule';
 import type { Config } from '../../config/schema.ts';
-import { UserError, describeError } from '../../core/errors.ts';
+import { UserError, describeError } from '../../shared/errors.ts';
 import { loadModelSet, type ModelSet } from '../../models/modelSet.ts';
-import type { Logger } from '../../log.ts';
+import type { Logger } from '../../shared/log.ts';
 import type { Job, JobContext } from '../context.ts';
-import type { ProgressReporter } from '../progress.ts';
+import type { ProgressReporter } from '../../shared/progress.ts';
 
 /** When each model set was trained: the oldest manifest's creation time (epoch ms), null when unknown. */
 export function modelSetTrainedAt(models: ModelSet): number | null {

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import type { Candle } from '../../core/exchange/types.ts';
-import { UserError } from '../../core/errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import type { Frame } from '../../core/frame.ts';
 import { createFeatureStream, createSignalStream, type GeneratorStream } from '../../core/generators/index.ts';
 import type { ModelSet } from '../../models/modelSet.ts';

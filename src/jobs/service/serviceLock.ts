@@ -1,6 +1,6 @@
 import { symbolFolder } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
-import type { Logger } from '../../log.ts';
+import type { Logger } from '../../shared/log.ts';
 import { lockFolder, type FolderLock } from '../../storage/folderLock.ts';
 import { stateFolder } from './state.ts';
 

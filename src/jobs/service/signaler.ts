@@ -1,9 +1,9 @@
 import type { Config } from '../../config/schema.ts';
-import { UserError, describeError } from '../../core/errors.ts';
+import { UserError, describeError } from '../../shared/errors.ts';
 import type { Candle, CandleSource } from '../../core/exchange/types.ts';
 import { candlesToFrame } from '../../core/klines.ts';
 import { floorTime, formatTime, parseFreq, type Freq } from '../../core/time.ts';
-import type { Logger } from '../../log.ts';
+import type { Logger } from '../../shared/log.ts';
 import type { AdminNotifier, BarOutput, BarScorer, OutputStateSlot, ScoredBar } from './ports.ts';
 import { formatValue } from './health.ts';
 import { RecentBars } from './recentBars.ts';

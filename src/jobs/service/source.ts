@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/schema.ts';
-import { UserError } from '../../core/errors.ts';
+import { UserError } from '../../shared/errors.ts';
 import { ReplayCandleSource } from '../../core/exchange/replay.ts';
 import { parseFreq, parseTime } from '../../core/time.ts';
 import { readCsv, resolveDataFile } from '../../storage/csv.ts';

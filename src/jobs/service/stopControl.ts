@@ -1,5 +1,5 @@
-import { describeError } from '../../core/errors.ts';
-import type { Logger } from '../../log.ts';
+import { describeError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/log.ts';
 
 /** Thrown out of a start-up step when a stop signal comes before the service runs. */
 export class StoppedDuringStart extends Error {}

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '../../../config/schema.ts';
-import { UserError } from '../../../core/errors.ts';
+import { UserError } from '../../../shared/errors.ts';
 import type { Freq } from '../../../core/time.ts';
-import type { Logger } from '../../../log.ts';
+import type { Logger } from '../../../shared/log.ts';
 import { DiagramOutput, parseDiagramConfig, type DiagramRenderer, type DiagramTransaction } from '../diagram.ts';
 import type { BarOutput, ChannelPublisher, OutputBar } from '../ports.ts';
 import type { RecentBars } from '../recentBars.ts';

@@ -1,5 +1,5 @@
 import type { Trader } from '../../../core/trader/trader.ts';
-import type { Logger } from '../../../log.ts';
+import type { Logger } from '../../../shared/log.ts';
 import type { BarOutput, ChannelPublisher, OutputBar } from '../ports.ts';
 
 export interface TraderOutputConfig {

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { UserError } from '../core/errors.ts';
-import type { JobContext } from './context.ts';
-import { runService } from './service/run.ts';
+import { UserError } from '../shared/errors.ts';
+import type { JobContext } from '../jobs/context.ts';
+import { runService } from './service.ts';
 
 /**
  * `itb serve -c FILE`: the online service (spec §7). Every bar it fetches the new candles,

@@ -1,12 +1,12 @@
-import type { BacktestRequest, BotServices, ChartImage, JobResult, LatestScore, ServiceStatus as BotStatus, TraderControl } from '../../bot/services.ts';
-import type { Config } from '../../config/schema.ts';
-import { UserError } from '../../core/errors.ts';
-import { HOUR, formatTime } from '../../core/time.ts';
-import type { ProgressReporter } from '../progress.ts';
-import type { DiagramOutput, DiagramRenderer } from './diagram.ts';
-import { diagramFrame } from './diagram.ts';
-import { statusNotes, type ServiceStatus } from './health.ts';
-import type { Signaler } from './signaler.ts';
+import type { BacktestRequest, BotServices, ChartImage, JobResult, LatestScore, ServiceStatus as BotStatus, TraderControl } from '../bot/services.ts';
+import type { Config } from '../config/schema.ts';
+import { UserError } from '../shared/errors.ts';
+import { HOUR, formatTime } from '../core/time.ts';
+import type { ProgressReporter } from '../shared/progress.ts';
+import type { DiagramOutput, DiagramRenderer } from '../jobs/service/diagram.ts';
+import { diagramFrame } from '../jobs/service/diagram.ts';
+import { statusNotes, type ServiceStatus } from '../jobs/service/health.ts';
+import type { Signaler } from '../jobs/service/signaler.ts';
 
 export interface ServiceBotDeps {
   config: Config;

@@ -1,4 +1,4 @@
-import type { BotContext } from '../bot/context.ts';
+import type { BotContext } from './context.ts';
 
 /** One bot command: its role, its help and its handler (thin: parse, call a service, format). */
 export interface BotCommandDef {

@@ -4,10 +4,10 @@
  * the candle source used by `itb download` and the live service.
  */
 import ccxt, { type Exchange } from 'ccxt';
-import type { Config } from '../../config/schema.ts';
-import { UserError } from '../errors.ts';
-import { formatTime, type Freq } from '../time.ts';
-import type { Candle, CandleSource } from './types.ts';
+import type { Config } from '../config/schema.ts';
+import { UserError } from '../shared/errors.ts';
+import { formatTime, type Freq } from '../core/time.ts';
+import type { Candle, CandleSource } from '../core/exchange/types.ts';
 
 /** Quote assets recognised when splitting an ITB symbol (longest first wins). */
 const QUOTE_ASSETS = ['FDUSD', 'USDT', 'USDC', 'BUSD', 'TUSD', 'USDP', 'DAI', 'EUR', 'GBP', 'TRY', 'BRL', 'JPY', 'AUD', 'RUB', 'UAH', 'BTC', 'ETH', 'BNB', 'USD'];

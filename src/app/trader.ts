@@ -1,17 +1,17 @@
 import path from 'node:path';
-import type { Config } from '../../config/schema.ts';
-import { symbolFolder } from '../../config/load.ts';
-import { openJsonStore, type StateFileReport } from '../../storage/jsonStore.ts';
-import { registerSecret, type Logger } from '../../log.ts';
+import type { Config } from '../config/schema.ts';
+import { symbolFolder } from '../config/load.ts';
+import { openJsonStore, type StateFileReport } from '../storage/jsonStore.ts';
+import { registerSecret, type Logger } from '../shared/log.ts';
 import { createExchange } from '../exchange/ccxt.ts';
 import { LiveBroker } from '../exchange/ccxtBroker.ts';
-import { parseFreq } from '../time.ts';
-import type { Broker } from './broker.ts';
-import { traderControl } from './control.ts';
-import { splitSymbol } from './marketRules.ts';
-import { PaperBroker, emptyPaperWallet } from './paperBroker.ts';
-import { Trader, initialTraderState, type TraderState } from './trader.ts';
-import { TransactionLog } from './transactionLog.ts';
+import { parseFreq } from '../core/time.ts';
+import type { Broker } from '../core/trader/broker.ts';
+import { traderControl } from '../core/trader/control.ts';
+import { splitSymbol } from '../core/trader/marketRules.ts';
+import { PaperBroker, emptyPaperWallet } from '../core/trader/paperBroker.ts';
+import { Trader, initialTraderState, type TraderState } from '../core/trader/trader.ts';
+import { TransactionLog } from '../storage/transactionLog.ts';
 
 /** Where the trader keeps its files: service.state_folder, else data_folder/symbol. */
 export function traderFiles(config: Config): { state: string; transactions: string } {

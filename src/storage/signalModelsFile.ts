@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import { appendText } from '../../storage/atomic.ts';
-import type { GridAxis, GridParams } from './grid.ts';
-import type { BacktestMetrics } from './metrics.ts';
-import { isIntKey, ORIGINAL_KEYS, originalPerformance } from './originalKeys.ts';
-import { pyStr } from './pyNumber.ts';
+import { appendText } from './atomic.ts';
+import type { GridAxis, GridParams } from '../core/backtest/grid.ts';
+import type { BacktestMetrics } from '../core/backtest/metrics.ts';
+import { isIntKey, ORIGINAL_KEYS, originalPerformance } from '../core/backtest/originalKeys.ts';
+import { pyStr } from '../core/backtest/pyNumber.ts';
 
 export interface RankedModel {
   params: GridParams;

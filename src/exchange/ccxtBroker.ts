@@ -9,8 +9,8 @@ import {
   type OrderRequest,
   type OrderStamp,
   type OrderStatus,
-} from '../trader/broker.ts';
-import { ruleViolation } from '../trader/marketRules.ts';
+} from '../core/trader/broker.ts';
+import { ruleViolation } from '../core/trader/marketRules.ts';
 import { toCcxtSymbol, withRetry, type RetryOptions } from './ccxt.ts';
 
 /** Binance refuses a request stamped more than this far ahead of its clock (its timing security). */

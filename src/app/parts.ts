@@ -1,14 +1,14 @@
 import path from 'node:path';
-import { createBot, openBotStore, type ItbBot } from '../../bot/createBot.ts';
-import { botStateFolder } from '../../bot/state.ts';
-import type { Config } from '../../config/schema.ts';
-import { openTrader } from '../../core/trader/openTrader.ts';
-import type { Logger } from '../../log.ts';
-import type { DiagramRenderer, DiagramTransaction } from './diagram.ts';
-import { renderDiagram } from './diagramRenderer.ts';
-import { ConsolePublisher } from './outputs/consolePublisher.ts';
-import { TraderOutput, parseTraderOutputConfig } from './outputs/traderOutput.ts';
-import type { BarOutput, ChannelPublisher } from './ports.ts';
+import { createBot, openBotStore, type ItbBot } from '../bot/createBot.ts';
+import { botStateFolder } from '../bot/state.ts';
+import type { Config } from '../config/schema.ts';
+import { openTrader } from './trader.ts';
+import type { Logger } from '../shared/log.ts';
+import type { DiagramRenderer, DiagramTransaction } from '../jobs/service/diagram.ts';
+import { renderDiagram } from '../jobs/service/diagramRenderer.ts';
+import { ConsolePublisher } from '../jobs/service/outputs/consolePublisher.ts';
+import { TraderOutput, parseTraderOutputConfig } from '../jobs/service/outputs/traderOutput.ts';
+import type { BarOutput, ChannelPublisher } from '../jobs/service/ports.ts';
 
 /** The pieces outputs are made of in this process: where posts go, how charts are drawn, the trader. */
 export interface OutputParts {

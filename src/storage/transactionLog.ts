@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { appendText } from '../../storage/atomic.ts';
+import { appendText } from './atomic.ts';
 
 /** One line of the original's `transactions.txt`: `timestamp,price,profit,status`. */
 export interface Transaction {

@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { stageFile } from '../config/load.ts';
-import { UserError, describeError } from '../core/errors.ts';
+import { UserError, describeError } from '../shared/errors.ts';
 import { frameRowToCandle } from '../core/klines.ts';
 import { formatTime, parseFreq } from '../core/time.ts';
 import { readCsv, resolveDataFile } from '../storage/csv.ts';
-import type { JobContext } from './context.ts';
-import { createOutputs } from './service/outputs/index.ts';
-import { RecentBars } from './service/recentBars.ts';
-import { ServiceState, stateFolder } from './service/state.ts';
-import { outputParts } from './service/parts.ts';
+import type { JobContext } from '../jobs/context.ts';
+import { createOutputs } from '../jobs/service/outputs/index.ts';
+import { RecentBars } from '../jobs/service/recentBars.ts';
+import { ServiceState, stateFolder } from '../jobs/service/state.ts';
+import { outputParts } from './parts.ts';
 
 /**
  * `itb output -c FILE` (spec §1.3 output): runs output_sets once on the last row of signals.csv,

@@ -1,18 +1,18 @@
 import path from 'node:path';
-import type { Config } from '../../config/schema.ts';
-import type { CandleSource } from '../../core/exchange/types.ts';
-import { ReplayCandleSource } from '../../core/exchange/replay.ts';
-import { parseFreq } from '../../core/time.ts';
-import type { Logger } from '../../log.ts';
-import { tickSchedule } from './cron.ts';
-import { DiagramOutput } from './diagram.ts';
-import { modelsHealth, statusWarnings, type ServiceStatus } from './health.ts';
-import { createOutputs } from './outputs/index.ts';
+import type { Config } from '../config/schema.ts';
+import type { CandleSource } from '../core/exchange/types.ts';
+import { ReplayCandleSource } from '../core/exchange/replay.ts';
+import { parseFreq } from '../core/time.ts';
+import type { Logger } from '../shared/log.ts';
+import { tickSchedule } from '../jobs/service/cron.ts';
+import { DiagramOutput } from '../jobs/service/diagram.ts';
+import { modelsHealth, statusWarnings, type ServiceStatus } from '../jobs/service/health.ts';
+import { createOutputs } from '../jobs/service/outputs/index.ts';
 import type { OutputParts } from './parts.ts';
-import type { AdminNotifier, BarScorer } from './ports.ts';
-import { CronScheduler, ReplayScheduler, type SimulatedClock, type TickScheduler } from './scheduler.ts';
-import { Signaler } from './signaler.ts';
-import type { ServiceState } from './state.ts';
+import type { AdminNotifier, BarScorer } from '../jobs/service/ports.ts';
+import { CronScheduler, ReplayScheduler, type SimulatedClock, type TickScheduler } from '../jobs/service/scheduler.ts';
+import { Signaler } from '../jobs/service/signaler.ts';
+import type { ServiceState } from '../jobs/service/state.ts';
 
 /** A live tick that finds the newest candle missing asks once more after this pause. */
 const STALE_RETRY_MS = 3000;

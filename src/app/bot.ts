@@ -1,26 +1,26 @@
 import path from 'node:path';
 import { GrammyError } from 'grammy';
 import { PassThrough } from 'node:stream';
-import { createBot, openBotStore, type ItbBot } from '../../bot/createBot.ts';
-import type { BotServices } from '../../bot/services.ts';
-import type { SendLimits } from '../../bot/sendLimiter.ts';
-import { botStateFolder } from '../../bot/state.ts';
-import { startTerminalChat, type TerminalChat } from '../../bot/terminal.ts';
-import { UserError, describeError } from '../../core/errors.ts';
-import { openTrader } from '../../core/trader/openTrader.ts';
-import type { StateFileReport } from '../../storage/jsonStore.ts';
-import type { Trader } from '../../core/trader/trader.ts';
-import type { JobContext } from '../context.ts';
+import { createBot, openBotStore, type ItbBot } from '../bot/createBot.ts';
+import type { BotServices } from '../bot/services.ts';
+import type { SendLimits } from '../bot/sendLimiter.ts';
+import { botStateFolder } from '../bot/state.ts';
+import { startTerminalChat, type TerminalChat } from '../bot/terminal.ts';
+import { UserError, describeError } from '../shared/errors.ts';
+import { openTrader } from './trader.ts';
+import type { StateFileReport } from '../storage/jsonStore.ts';
+import type { Trader } from '../core/trader/trader.ts';
+import type { JobContext } from '../jobs/context.ts';
 import { serviceBotServices } from './botServices.ts';
-import type { DiagramTransaction } from './diagram.ts';
-import { renderDiagram } from './diagramRenderer.ts';
-import { ConsolePublisher } from './outputs/consolePublisher.ts';
-import { TraderOutput, parseTraderOutputConfig } from './outputs/traderOutput.ts';
+import type { DiagramTransaction } from '../jobs/service/diagram.ts';
+import { renderDiagram } from '../jobs/service/diagramRenderer.ts';
+import { ConsolePublisher } from '../jobs/service/outputs/consolePublisher.ts';
+import { TraderOutput, parseTraderOutputConfig } from '../jobs/service/outputs/traderOutput.ts';
 import { botChannel, type OutputParts } from './parts.ts';
-import type { AdminNotifier, ChannelPublisher } from './ports.ts';
-import type { Retrainer } from './retrain.ts';
-import { readScoredBars } from './scoredBars.ts';
-import type { ServiceHandle } from './service.ts';
+import type { AdminNotifier, ChannelPublisher } from '../jobs/service/ports.ts';
+import type { Retrainer } from '../jobs/service/retrain.ts';
+import { readScoredBars } from '../jobs/service/scoredBars.ts';
+import type { ServiceHandle } from './pipeline.ts';
 
 /** Everything around the cycle in a running service: channel, admins, trader, charts, the bot. */
 export interface ProcessParts extends OutputParts {
@@ -116,7 +116,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
           // signals.csv continued by the bars this service scored, cut at its clock: a replay's
           // /backtest never sees a candle the replay has not shown yet.
           backtest: async (request, progress, signal) => {
-            const { backtestJob } = await import('../backtest.ts');
+            const { backtestJob } = await import('../jobs/backtest.ts');
             const r = await backtestJob(config, request, progress, signal, {
               until: o.clock(),
               scoredAfter: (after, columns) => readScoredBars(o.folder, columns, after),
@@ -127,7 +127,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
             config.venue === 'replay'
               ? undefined
               : async (progress, signal) => {
-                  const { run } = await import('../download.ts');
+                  const { run } = await import('../jobs/download.ts');
                   await run({ ...ctx, progress, signal });
                   return { summary: `${config.symbol} ${config.freq} klines are up to date in ${config.data_folder}.` };
                 },

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import { UserError, describeError } from '../core/errors.ts';
-import { openTrader, traderFiles } from '../core/trader/openTrader.ts';
+import { UserError, describeError } from '../shared/errors.ts';
+import { openTrader, traderFiles } from './trader.ts';
 import { splitSymbol } from '../core/trader/marketRules.ts';
 import { formatTraderReport } from '../core/trader/report.ts';
 import type { Balances } from '../core/trader/broker.ts';
-import type { JobContext } from './context.ts';
+import type { JobContext } from '../jobs/context.ts';
 
 /** `itb trades -c FILE [N]`: the trader's balance, profit figures and the last N trades (default 10). */
 export async function run(ctx: JobContext): Promise<number> {
