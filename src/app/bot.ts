@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { createBot, openBotStore, type ItbBot } from '../bot/createBot.ts';
 import type { BotServices } from '../bot/services.ts';
 import type { SendLimits } from '../bot/sendLimiter.ts';
-import { botStateFolder } from '../bot/state.ts';
+import { stateFolder } from '../config/load.ts';
 import { startTerminalChat, type TerminalChat } from '../bot/terminal.ts';
 import { UserError, describeError } from '../shared/errors.ts';
 import { openTrader } from './trader.ts';
@@ -72,7 +72,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
   const useBot = !!config.telegram.token || o.mode === 'start';
   if (useBot) {
     const botConfig = config.telegram.token || config.telegram.channel !== '' ? config : { ...config, telegram: { ...config.telegram, channel: 'channel' } };
-    bot = createBot({ config: botConfig, store: await openBotStore(botStateFolder(config), o.stateReport), services, log, limits: o.botLimits });
+    bot = createBot({ config: botConfig, store: await openBotStore(stateFolder(config), o.stateReport), services, log, limits: o.botLimits });
   }
   const publisher: ChannelPublisher = bot ? botChannel(bot) : new ConsolePublisher(path.join(o.folder, 'charts'));
   // The person at the terminal chat is an admin: they see what admins are told.

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { stageFile } from '../config/load.ts';
+import { stageFile, stateFolder } from '../config/load.ts';
 import { UserError, describeError } from '../shared/errors.ts';
 import { frameRowToCandle } from '../core/klines.ts';
 import { formatTime, parseFreq } from '../core/time.ts';
@@ -7,7 +7,7 @@ import { readCsv, resolveDataFile } from '../storage/csv.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { createOutputs } from '../jobs/service/outputs/index.ts';
 import { RecentBars } from '../jobs/service/recentBars.ts';
-import { ServiceState, stateFolder } from '../jobs/service/state.ts';
+import { ServiceState } from '../jobs/service/state.ts';
 import { outputParts } from './parts.ts';
 
 /**

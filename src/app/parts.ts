@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createBot, openBotStore, type ItbBot } from '../bot/createBot.ts';
-import { botStateFolder } from '../bot/state.ts';
+import { stateFolder } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { openTrader } from './trader.ts';
 import type { Logger } from '../shared/log.ts';
@@ -40,7 +40,7 @@ const DELIVERY_MS = 60_000;
 export async function outputParts(config: Config, opts: { folder: string; log: Logger }): Promise<OutputParts> {
   let bot: ItbBot | null = null;
   if (config.telegram.token) {
-    bot = createBot({ config, store: await openBotStore(botStateFolder(config)), log: opts.log });
+    bot = createBot({ config, store: await openBotStore(stateFolder(config)), log: opts.log });
     bot.startOutbox();
   }
   const publisher = bot ? botChannel(bot) : new ConsolePublisher(path.join(opts.folder, 'charts'));

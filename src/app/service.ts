@@ -14,7 +14,8 @@ import { Retrainer, modelSetTrainedAt, scheduleRetraining } from '../jobs/servic
 import { StreamingScorer } from '../jobs/service/scorer.ts';
 import type { SimulatedClock } from '../jobs/service/scheduler.ts';
 import { openService, type ServiceHandle } from './pipeline.ts';
-import { ServiceState, stateFolder } from '../jobs/service/state.ts';
+import { stateFolder } from '../config/load.ts';
+import { ServiceState } from '../jobs/service/state.ts';
 import { lockServiceFolders } from '../jobs/service/serviceLock.ts';
 import { removeStrayTemps } from '../storage/atomic.ts';
 import type { StateFileRecovery, StateFileReport } from '../storage/jsonStore.ts';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, stateFolder, traderFiles } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { UserError } from '../shared/errors.ts';
 import { DAY, formatTime, parseFreq } from '../core/time.ts';
@@ -12,8 +12,6 @@ import { claimDemoFolder, demoTrainingReason, trainFromKlines, writeDemoKlines }
 import { lockServiceFolders } from '../jobs/service/serviceLock.ts';
 import { lastGoodCopyOf } from '../storage/jsonStore.ts';
 import { runService } from './service.ts';
-import { stateFolder } from '../jobs/service/state.ts';
-import { traderFiles } from './trader.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const EMBEDDED_CONFIG = path.join(PROJECT_ROOT, 'src/config/samples/embedded.jsonc');

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { symbolFolder } from '../config/load.ts';
+import { traderFiles } from '../config/load.ts';
 import { openJsonStore, type StateFileReport } from '../storage/jsonStore.ts';
 import { registerSecret, type Logger } from '../shared/log.ts';
 import { createExchange } from '../exchange/ccxt.ts';
@@ -12,15 +11,6 @@ import { splitSymbol } from '../core/trader/marketRules.ts';
 import { PaperBroker, emptyPaperWallet } from '../core/trader/paperBroker.ts';
 import { Trader, initialTraderState, type TraderState } from '../core/trader/trader.ts';
 import { TransactionLog } from '../storage/transactionLog.ts';
-
-/** Where the trader keeps its files: service.state_folder, else data_folder/symbol. */
-export function traderFiles(config: Config): { state: string; transactions: string } {
-  const folder = config.service.state_folder ? path.resolve(config.service.state_folder) : symbolFolder(config);
-  return {
-    state: path.join(folder, 'trader.json'),
-    transactions: path.join(symbolFolder(config), 'transactions.txt'),
-  };
-}
 
 export interface OpenTraderOptions {
   /** The service's clock (simulated in replay). */

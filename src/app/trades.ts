@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { UserError, describeError } from '../shared/errors.ts';
-import { openTrader, traderFiles } from './trader.ts';
+import { traderFiles } from '../config/load.ts';
+import { openTrader } from './trader.ts';
 import { splitSymbol } from '../core/trader/marketRules.ts';
 import { formatTraderReport } from '../core/trader/report.ts';
 import type { Balances } from '../core/trader/broker.ts';

@@ -1,7 +1,5 @@
 import path from 'node:path';
 import type { Low } from 'lowdb';
-import type { Config } from '../config/schema.ts';
-import { symbolFolder } from '../config/load.ts';
 import { openJsonStore, type StateFileReport } from '../storage/jsonStore.ts';
 
 /** A chat that receives broadcasts, with what it wants to receive. */
@@ -51,11 +49,6 @@ export function defaultSubscriber(chatId: number, name: string, now: Date = new 
 
 export function emptyBotState(): BotStateData {
   return { subscribers: {}, audit: [], scoreBands: {}, blockedRemoved: 0 };
-}
-
-/** The folder of the bot's state files: `service.state_folder`, else `<data_folder>/<symbol>/state`. */
-export function botStateFolder(config: Config): string {
-  return config.service.state_folder ? path.resolve(config.service.state_folder) : path.join(symbolFolder(config), 'state');
 }
 
 export function openBotState(folder: string, report?: StateFileReport): Promise<BotStateStore> {

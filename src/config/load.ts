@@ -213,6 +213,20 @@ export function modelFolder(config: Config): string {
   return path.isAbsolute(config.model_folder) ? config.model_folder : path.join(symbolFolder(config), config.model_folder);
 }
 
+/** The folder of a symbol's state files (service, bot, outbox, scores): `service.state_folder`, else data_folder/symbol/state. */
+export function stateFolder(config: Config): string {
+  return config.service.state_folder ? path.resolve(config.service.state_folder) : path.join(symbolFolder(config), 'state');
+}
+
+/** Where the trader keeps its files: trader.json in service.state_folder (else data_folder/symbol), transactions.txt in data_folder/symbol. */
+export function traderFiles(config: Config): { state: string; transactions: string } {
+  const folder = config.service.state_folder ? path.resolve(config.service.state_folder) : symbolFolder(config);
+  return {
+    state: path.join(folder, 'trader.json'),
+    transactions: path.join(symbolFolder(config), 'transactions.txt'),
+  };
+}
+
 /** A copy of the config with every secret replaced, for /config and logs. */
 export function sanitizeConfig(config: Config): Record<string, unknown> {
   const secretKey = /(token|secret|api_key|password|passphrase|private)/i;

@@ -1,14 +1,9 @@
 import fs from 'node:fs';
 import { appendText } from './atomic.ts';
-import type { GridAxis, GridParams } from '../core/backtest/grid.ts';
-import type { BacktestMetrics } from '../core/backtest/metrics.ts';
+import type { GridAxis } from '../core/backtest/grid.ts';
 import { isIntKey, ORIGINAL_KEYS, originalPerformance } from '../core/backtest/originalKeys.ts';
 import { pyStr } from '../core/backtest/pyNumber.ts';
-
-export interface RankedModel {
-  params: GridParams;
-  metrics: BacktestMetrics;
-}
+import type { RankedModel } from '../core/backtest/ranking.ts';
 
 /**
  * Appends the stored models to `<signal_models_file_name>.txt` in the original's layout:

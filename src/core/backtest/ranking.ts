@@ -1,4 +1,5 @@
 import { UserError } from '../../shared/errors.ts';
+import type { GridParams } from './grid.ts';
 import type { BacktestMetrics } from './metrics.ts';
 import { ORIGINAL_KEYS, originalPerformance, type OriginalKey } from './originalKeys.ts';
 
@@ -21,6 +22,12 @@ export function sortValue(key: string): (m: BacktestMetrics) => number {
   const extra = EXTRA_SORT_KEYS[key as keyof typeof EXTRA_SORT_KEYS];
   if (!extra) throw new UserError(`simulate_model.sort_by "${key}" is not a metric (known: ${SORT_KEYS.join(', ')})`);
   return (m) => extra(m) ?? -Infinity;
+}
+
+/** A point of the grid with its backtest figures. */
+export interface RankedModel {
+  params: GridParams;
+  metrics: BacktestMetrics;
 }
 
 /** Descending by the key, ties keeping the grid's order (Python's sorted is stable too). */

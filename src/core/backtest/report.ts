@@ -3,7 +3,7 @@ import { escapeMarkdown } from '../notify/markdown.ts';
 import type { GridAxis } from './grid.ts';
 import type { BacktestMetrics } from './metrics.ts';
 import { originalPerformance } from './originalKeys.ts';
-import type { RankedModel } from '../../storage/signalModelsFile.ts';
+import type { RankedModel } from './ranking.ts';
 import type { Trade } from './trades.ts';
 
 /** Telegram's limit on a message's text. */

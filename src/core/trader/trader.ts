@@ -7,7 +7,6 @@ import { OrderRejectedError, type Balances, type Broker, type Order, type OrderS
 import { clientOrderIdFor, floorToStep, isOurClientOrderId, roundToTick, ruleViolation } from './marketRules.ts';
 import type { PaperBroker, PaperWallet } from './paperBroker.ts';
 import { openPosition, realisedOnDay, tradeStats, withRealisedProfit, type Execution, type TradeStats } from './tradeStats.ts';
-import type { TransactionLog } from '../../storage/transactionLog.ts';
 
 export type TraderMode = 'off' | 'paper' | 'live';
 /** The original's states: SOLD holds quote, BOUGHT holds base, BUYING/SELLING have an order open. */
@@ -65,6 +64,11 @@ export function initialTraderState(startEquity: number): TraderState {
   return { mode: 'off', modeChosen: false, books: { paper: book(), live: book() }, lastClose: NaN, lastBarTime: NaN };
 }
 
+/** Where fills are recorded as the original's BUY/SELL transactions (a file, handed in). */
+export interface TransactionRecorder {
+  record(status: 'BUY' | 'SELL', price: number, time: number): unknown;
+}
+
 export interface TraderOptions {
   symbol: string;
   freq: Freq;
@@ -75,8 +79,8 @@ export interface TraderOptions {
   store: TraderStateStore;
   clock: () => number;
   log?: Logger;
-  /** The original's transactions.txt: fills are logged there in its layout. */
-  transactions?: TransactionLog;
+  /** The original's transactions.txt (storage/transactionLog.ts): fills are logged there in its layout. */
+  transactions?: TransactionRecorder;
   /** Tells the admins something they must know (the mode at start-up, books that differ from the account). */
   tellAdmins?: (text: string) => void | Promise<void>;
 }

@@ -1,16 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { modelFolder, symbolFolder } from '../../config/load.ts';
+import { modelFolder, stateFolder, symbolFolder, traderFiles } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { UserError, isUserError } from '../../shared/errors.ts';
 import type { Frame } from '../../core/frame.ts';
 import { formatTime, parseTime } from '../../core/time.ts';
-import { traderFiles } from '../../app/trader.ts';
 import type { ModelManifest } from '../../models/modelFiles.ts';
 import { loadModelSet } from '../../models/modelSet.ts';
 import { writeCsv } from '../../storage/csv.ts';
 import type { Job, JobContext } from '../context.ts';
-import { stateFolder } from './state.ts';
 
 /** The batch stages that turn klines into models, then the predictions and signals /backtest reads. */
 const TRAINING_STAGES = ['merge', 'features', 'labels', 'train', 'predict', 'signals'] as const;

@@ -1,8 +1,7 @@
-import { symbolFolder } from '../../config/load.ts';
+import { stateFolder, symbolFolder } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../shared/log.ts';
 import { lockFolder, type FolderLock } from '../../storage/folderLock.ts';
-import { stateFolder } from './state.ts';
 
 /**
  * Takes the lock of every folder a service writes its state to (the symbol folder, and the

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Low } from 'lowdb';
 import type { Config } from '../../config/schema.ts';
-import { symbolFolder } from '../../config/load.ts';
 import { openJsonStore, type StateFileReport } from '../../storage/jsonStore.ts';
 import { formatTime, parseTime } from '../../core/time.ts';
 
@@ -49,11 +48,6 @@ const KEEP_GAPS = 20;
 
 /** `2025-11` for a bar time (UTC). */
 const monthOf = (time: number): string => formatTime(time).slice(0, 7);
-
-/** The folder of the service's state files: service.state_folder (as the bot resolves it), or data_folder/symbol/state. */
-export function stateFolder(config: Config): string {
-  return config.service.state_folder ? path.resolve(config.service.state_folder) : path.join(symbolFolder(config), 'state');
-}
 
 /** One line of the scores history: a processed bar, its scores and signals, and whether it was fresh. */
 export interface ScoreRecord {
