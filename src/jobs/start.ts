@@ -8,7 +8,7 @@ import { DAY, formatTime, parseFreq } from '../core/time.ts';
 import { readCsv, resolveDataFile } from '../storage/csv.ts';
 import { setLogLevel } from '../log.ts';
 import type { JobContext } from './context.ts';
-import { modelsExist, modelsPrecede, trainFromKlines, writeDemoKlines } from './service/demo.ts';
+import { modelsExist, modelsMismatch, modelsPrecede, trainFromKlines, writeDemoKlines } from './service/demo.ts';
 import { runService } from './service/run.ts';
 import { stateFolder } from './service/state.ts';
 import { traderFiles } from '../core/trader/openTrader.ts';
@@ -84,10 +84,12 @@ export async function run(ctx: JobContext): Promise<number> {
   const bars = opts.bars ?? Math.round((opts.days * DAY) / freq.ms);
   const replayStart = live ? last + freq.ms : Math.max(sample.time[0]!, last - (bars - 1) * freq.ms);
 
-  const stale = modelsExist(config) && !live && !modelsPrecede(config, replayStart, freq.ms);
-  if (!modelsExist(config) || stale) {
+  const exist = modelsExist(config);
+  const mismatch = exist ? await modelsMismatch(config) : null;
+  const stale = exist && (mismatch !== null || (!live && !modelsPrecede(config, replayStart, freq.ms)));
+  if (!exist || stale) {
     const klines = writeDemoKlines(config, sample, replayStart);
-    const why = stale ? 'the stored models were trained on candles this replay shows, so they are trained again' : 'no models yet';
+    const why = !stale ? 'no models yet' : mismatch !== null ? `the stored models do not fit the config (${mismatch}), so they are trained again` : 'the stored models were trained on candles this replay shows, so they are trained again';
     (stale ? ctx.log.warn : ctx.log.info).call(ctx.log, `${why}: training on ${path.relative(process.cwd(), klines)} (candles up to ${formatTime(replayStart - freq.ms)})`);
     if (stale) fs.rmSync(modelFolder(config), { recursive: true, force: true });
     await trainFromKlines({ ...ctx, config });

@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildConfig } from '../../src/config/load.ts';
+import { buildConfig, modelFolder } from '../../src/config/load.ts';
 import { MINUTE, parseTime } from '../../src/core/time.ts';
-import { modelsPrecede } from '../../src/jobs/service/demo.ts';
+import { modelsMismatch, modelsPrecede } from '../../src/jobs/service/demo.ts';
+import { trainAll } from '../../src/models/trainAll.ts';
+import { syntheticFrame, testConfig } from '../models/synthetic.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -40,5 +42,32 @@ describe('npm start reuses models only when they never saw the replayed candles'
 
   it('refuses a folder without manifests', () => {
     expect(modelsPrecede(withModels([]), replayStart, MINUTE)).toBe(false);
+  });
+});
+
+describe('npm start trains again when the stored models do not fit the config', () => {
+  const calibrated = [{ generator: 'combine', config: { columns: ['y_lc', 'y_lc'], names: 'score', combine: 'difference', calibrate: 'percentile' } }];
+
+  async function trained() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-demo-fit-'));
+    dirs.push(dir);
+    const config = testConfig(dir, { algorithms: [{ name: 'lc', algo: 'lc' }], signal_sets: calibrated });
+    await trainAll(config, syntheticFrame(600, 5));
+    return config;
+  }
+
+  it('accepts models that load with the config and carry the calibration its signals read', async () => {
+    expect(await modelsMismatch(await trained())).toBeNull();
+  });
+
+  it('names what differs: the features, or a calibration the models (of an earlier version) lack', async () => {
+    const config = await trained();
+    expect(await modelsMismatch({ ...config, train_features: ['a', 'b'] })).toMatch(/^model y_lc was trained on other features than the config lists: the config no longer has c/);
+    const manifest = path.join(modelFolder(config), 'y_lc.json');
+    const m = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    delete m.calibration;
+    fs.writeFileSync(manifest, JSON.stringify(m));
+    expect(await modelsMismatch(config)).toBe('model y_lc has no training calibration, which the signal sets read');
+    expect(await modelsMismatch({ ...config, signal_sets: [] })).toBeNull();
   });
 });

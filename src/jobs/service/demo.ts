@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { modelFolder, symbolFolder } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
-import { UserError } from '../../core/errors.ts';
+import { UserError, isUserError } from '../../core/errors.ts';
 import type { Frame } from '../../core/frame.ts';
 import { formatTime, parseTime } from '../../core/time.ts';
+import { loadModelSet, signalsUseCalibration } from '../../models/modelSet.ts';
 import { writeCsv } from '../../storage/csv.ts';
 import type { Job, JobContext } from '../context.ts';
 
@@ -57,6 +58,22 @@ export function modelsPrecede(config: Config, replayStart: number, freqMs: numbe
     if (!Number.isFinite(end) || end + config.label_horizon * freqMs >= replayStart) return false;
   }
   return manifests > 0;
+}
+
+/**
+ * Why the stored models cannot serve the config (one sentence), or null when they can: they
+ * must load with its features and algorithms and carry the calibration its signal sets read.
+ * A demo folder kept from an earlier version or config is then trained again, not a failure.
+ */
+export async function modelsMismatch(config: Config): Promise<string | null> {
+  try {
+    const models = await loadModelSet(config);
+    const uncalibrated = signalsUseCalibration(config) ? models.scoreColumns.find((c) => !models.calibration(c)) : undefined;
+    return uncalibrated ? `model ${uncalibrated} has no training calibration, which the signal sets read` : null;
+  } catch (e) {
+    if (isUserError(e)) return e.message;
+    throw e;
+  }
 }
 
 /** merge → features → labels → train → predict → signals with the given context (progress bars on the terminal). */
