@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
 import type { Config, GeneratorDef } from '../../src/config/schema.ts';
 import type { Frame } from '../../src/core/frame.ts';
 import { computeFeatures, createFeatureStream, createSignalStream, preloadConfigGenerators, runGeneratorSet } from '../../src/core/generators/index.ts';
@@ -49,6 +50,12 @@ describe('streaming equals batch on real data (last 2,000 candles pushed one by 
     const cols = await expectStreamEqualsBatch(realMinutes().tail(30_000), sampleConfig('config-sample-1min.jsonc'), sampleConfig('config-sample-1min.jsonc').feature_sets);
     expect(cols).toContain('close_STDDEV_60');
     expect(cols).toContain('close_add');
+  });
+
+  it('signals-1min feature sets (log of mean trades, a NATR column feeding an SMA, windows up to a day)', async () => {
+    const c = loadConfig('src/config/samples/signals-1min.jsonc', {}).config;
+    const cols = await expectStreamEqualsBatch(realMinutes().tail(12_000), c, c.feature_sets);
+    expect(cols).toEqual(expect.arrayContaining([...c.train_features, 'range_1']));
   });
 
   it('config-sample-1h feature sets (windows up to 672) on 1h candles', async () => {
