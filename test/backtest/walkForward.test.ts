@@ -5,6 +5,10 @@ import { chainedSwitches, walkForwardPlan, walkForwardThresholds } from '../../s
 import { evaluateRules } from '../../src/core/backtest/gridSearch.ts';
 import { rankBy } from '../../src/core/backtest/ranking.ts';
 import { DAY, HOUR } from '../../src/core/time.ts';
+import { readmePromises } from '../readmePromises.ts';
+
+/** The README's promise, word for word. */
+const NO_LOOK_AHEAD_PROMISE = 'Walk-forward thresholds never see the rows they are applied to: each test period\'s thresholds are fitted on rows before its first row only.';
 
 const T0 = Date.UTC(2025, 0, 1);
 const H = 20 * 24; // 20 days of hourly bars
@@ -70,6 +74,7 @@ describe('walk-forward thresholds', () => {
     const again = await walkForwardThresholds(d, COMBOS, RULES, OPTIONS);
     expect(again.periods[0]!.params).toEqual(wf.periods[0]!.params);
     expect(again.periods[0]!.inSample).toEqual(wf.periods[0]!.inSample);
+    expect(readmePromises()).toContain(NO_LOOK_AHEAD_PROMISE);
   });
 
   it('chains the test periods into one out-of-sample run beside buy-and-hold over the same rows, and fits the next thresholds on the last window', async () => {

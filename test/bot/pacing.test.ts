@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { paceScore, pacingStateOf, type PacedPost, type PacingState } from '../../src/core/notify/bandPacing.ts';
 import { findScoreBand, parseScoreNotificationConfig, type ScoreNotificationConfig } from '../../src/core/notify/scoreBand.ts';
 import { scoreNotification } from '../../src/core/notify/scoreMessage.ts';
-import { SAMPLE_SCORE_OUTPUT } from './sampleBands.ts';
+import { PACING_PROMISE, SAMPLE_SCORE_OUTPUT } from './sampleBands.ts';
+import { readmePromises } from '../readmePromises.ts';
 
 const MIN = 60_000;
 /** Close time of minute `m` counted from 2025-03-01 10:00 UTC. */
@@ -162,6 +163,7 @@ describe('score notifier pacing: minimum gap, daily cap, zone summary', () => {
     }
     const reported = posts.reduce((n, p) => n + p.post!.changes.length, 0);
     expect(reported + state!.held.length).toBe(changes);
+    expect(readmePromises()).toContain(PACING_PROMISE);
     expect(changes).toBeGreaterThan(500);
     const perDay = new Map<number, number>();
     for (const p of posts) perDay.set(Math.floor(at(p.minute) / 86_400_000), (perDay.get(Math.floor(at(p.minute) / 86_400_000)) ?? 0) + 1);

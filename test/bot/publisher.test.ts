@@ -8,6 +8,8 @@ import { startFakeTelegram } from '../fakes/telegram.ts';
 import { describeProfits } from '../../src/core/notify/tradeMessages.ts';
 import { defaultSubscriber } from '../../src/bot/state.ts';
 import { SAMPLE_SCORE_OUTPUT, USER, startHarness, type Harness } from './harness.ts';
+import { readmePromises } from '../readmePromises.ts';
+import { PACING_PROMISE } from './sampleBands.ts';
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]);
 
@@ -153,6 +155,7 @@ describe('publisher: a paced score notifier', () => {
         '〈〈〈📉 SELL ZONE ended: 5m, -0.01 % (₿ 90,000 → 89,995)',
       ]);
       expect(channel().map((m) => m.silent === true)).toEqual([false, false, true]);
+      expect(readmePromises()).toContain(PACING_PROMISE);
     } finally {
       await itb.stop();
       await fake.close();
