@@ -101,7 +101,10 @@ export function parseWalkForwardRecord(text: string, file: string): WalkForwardR
     typeof params === 'object' &&
     Object.entries(params).every(([k, v]) => (GRID_KEYS as readonly string[]).includes(k) && (v === null || typeof v === 'number')) &&
     Array.isArray(r.thresholds?.train) &&
-    typeof r.out_of_sample === 'object' &&
+    r.thresholds.train.every((t) => typeof t === 'string') &&
+    typeof r.created === 'string' &&
+    typeof r.out_of_sample?.start === 'string' &&
+    typeof r.out_of_sample.end === 'string' &&
     Array.isArray(r.periods);
   if (!ok) throw new UserError(`${file} is not a walk-forward record of this version; run \`itb simulate\` again to rewrite it`);
   return r as WalkForwardRecord;
