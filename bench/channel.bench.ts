@@ -122,7 +122,8 @@ export async function bench(): Promise<BenchRow[]> {
     );
     // Signals with the thresholds the walk-forward put in force at the end, over all 60 days.
     const inForce = frame.select([rule.scores[0]!]);
-    await runSection(inForce, { ...config, signal_sets: [{ ...config.signal_sets.find((s) => s.generator === rule.generator)!, config: { ...config.signal_sets.find((s) => s.generator === rule.generator)!.config, parameters: wf.next.params } }] }, 'signal_sets');
+    const entry = config.signal_sets.find((s) => s.generator === rule.generator)!;
+    await runSection(inForce, { ...config, signal_sets: [{ ...entry, config: { ...entry.config, parameters: wf.next.params } }] }, 'signal_sets');
     const m = wf.metrics;
     const note = `${days.toFixed(0)} out-of-sample days`;
     return [

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { stageFile, symbolFolder } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
@@ -19,7 +18,7 @@ import { readCsv, resolveDataFile } from '../storage/csv.ts';
 import type { ProgressEvent } from './progress.ts';
 import { runSection } from '../core/generators/index.ts';
 import { thresholdsFitWindow, walkForwardSummaryLines } from '../core/backtest/walkForwardFile.ts';
-import { walkForwardFor, withThresholdsInForce } from './walkForward.ts';
+import { FROM_WALK_FORWARD, walkForwardFor, withThresholdsInForce } from './walkForward.ts';
 
 export interface BacktestOptions {
   /** First row: a date ("2025-01-01", "2025-01-01 12:00") or epoch ms. */
@@ -94,7 +93,7 @@ function walkForwardLines(config: Config, rule: ScoreRule, m: BacktestMetrics, c
   if (!record) return { warning: [], summary: [] };
   const entry = config.signal_sets.find((s) => s.generator === rule.generator);
   const [from, to] = thresholdsFitWindow(record);
-  const overlaps = configuredThresholds && entry?.config.parameters_from === 'walk_forward' && m.start <= to && m.end >= from;
+  const overlaps = configuredThresholds && entry?.config.parameters_from === FROM_WALK_FORWARD && m.start <= to && m.end >= from;
   const fitted = `${record.thresholds.train[0].slice(0, 16)} → ${record.thresholds.train[1].slice(0, 16)}`;
   return {
     warning: overlaps ? [`In sample: the thresholds in force were fitted on ${fitted}, which this period overlaps; the walk-forward figures at the end are out of sample.`, ''] : [],

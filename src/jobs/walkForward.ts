@@ -103,7 +103,7 @@ export function walkForwardFor(config: Config, rule: Pick<ScoreRule, 'generator'
 }
 
 /** The value of `parameters_from` that takes the thresholds of the last walk-forward run. */
-const FROM_WALK_FORWARD = 'walk_forward';
+export const FROM_WALK_FORWARD = 'walk_forward';
 
 /**
  * The config with the thresholds in force: a threshold_rule / threshold_rule2 entry of
