@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AlgorithmDef } from '../config/schema.ts';
 import { UserError } from '../shared/errors.ts';
+import type { ScoreCalibration } from '../core/signals/calibration.ts';
 import { formatTime } from '../core/time.ts';
 import { writeFileAtomic } from '../storage/atomic.ts';
 import { algorithm } from './algorithms.ts';
@@ -33,6 +34,8 @@ export interface ModelManifest {
   scaler: Scaler | null;
   training: { rows: number; start: string; end: string; fingerprint: string; label_mean: number; seconds: number };
   metrics: Record<string, number>;
+  /** Base rate and score quantiles on the training rows (absent in models of earlier versions). */
+  calibration?: ScoreCalibration;
   fit: Record<string, unknown>;
   libraries: Record<string, string>;
   weights: Array<{ file: string; sha256: string; bytes: number }>;
@@ -77,6 +80,7 @@ export function manifestOf(a: ModelArtifact, trainingId?: string, createdAt = ne
       seconds: a.training.seconds,
     },
     metrics: a.training.metrics,
+    calibration: a.training.calibration,
     fit: a.fit.info,
     libraries: { node: process.versions.node, ...a.libraries },
     weights: Object.entries(a.fit.weights).map(([suffix, data]) => ({ file: `${a.scoreColumn}.${suffix}`, sha256: sha256(data), bytes: data.byteLength })),

@@ -6,7 +6,7 @@ import { UserError, isUserError } from '../../shared/errors.ts';
 import type { Frame } from '../../core/frame.ts';
 import { formatTime, parseTime } from '../../core/time.ts';
 import type { ModelManifest } from '../../models/modelFiles.ts';
-import { loadModelSet } from '../../models/modelSet.ts';
+import { loadModelSet, signalsUseCalibration, type ModelSet } from '../../models/modelSet.ts';
 import { writeCsv } from '../../storage/csv.ts';
 import type { Job, JobContext } from '../context.ts';
 
@@ -86,23 +86,31 @@ export function modelsPrecede(manifests: Pick<ModelManifest, 'training'>[], labe
 
 /**
  * Why the demo must train before it replays, or null when the stored set serves: there is none,
- * it is incomplete or mixed (a training that was stopped), or (`replayStart` given) it saw
- * candles the replay shows. `warn` tells whether the reason is worth a warning.
+ * it is incomplete or mixed (a training that was stopped), it does not fit the config (other
+ * features or algorithms, or no calibration where the signal sets read one), or (`replayStart`
+ * given) it saw candles the replay shows. `warn` tells whether the reason is worth a warning.
  */
 export async function demoTrainingReason(config: Config, replayStart: number | null, freqMs: number): Promise<{ reason: string; warn: boolean } | null> {
   const folder = modelFolder(config);
-  let manifests: ModelManifest[];
+  let models: ModelSet;
   try {
-    manifests = (await loadModelSet(config)).models.map((m) => m.manifest);
+    models = await loadModelSet(config);
   } catch (e) {
     if (!isUserError(e)) throw e;
     const nothing = !fs.existsSync(folder) || fs.readdirSync(folder).length === 0;
     return nothing ? { reason: 'no models yet', warn: false } : { reason: `the stored models cannot be used (${e.message}), so they are trained again`, warn: true };
   }
-  if (replayStart !== null && !modelsPrecede(manifests, config.label_horizon, replayStart, freqMs)) {
+  const uncalibrated = uncalibratedModel(config, models);
+  if (uncalibrated) return { reason: `the stored models do not fit the config (model ${uncalibrated} has no training calibration, which the signal sets read), so they are trained again`, warn: true };
+  if (replayStart !== null && !modelsPrecede(models.models.map((m) => m.manifest), config.label_horizon, replayStart, freqMs)) {
     return { reason: 'the stored models were trained on candles this replay shows, so they are trained again', warn: true };
   }
   return null;
+}
+
+/** A model whose training calibration the config's signal sets read but which has none (an earlier version's model), or undefined. */
+function uncalibratedModel(config: Config, models: ModelSet): string | undefined {
+  return signalsUseCalibration(config) ? models.scoreColumns.find((c) => !models.calibration(c)) : undefined;
 }
 
 /**
