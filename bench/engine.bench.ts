@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { Config, GeneratorDef } from '../src/config/schema.ts';
 import { loadConfig } from '../src/config/load.ts';
 import type { Frame } from '../src/core/frame.ts';
-import { computeFeatures, computeLabels, computeSignals, createFeatureStream, preloadConfigGenerators } from '../src/core/generators/index.ts';
+import { computeFeatures, computeLabels, computeSignals, createFeatureStream } from '../src/core/generators/index.ts';
+import { preloadConfigGenerators } from '../src/storage/userModules.ts';
 import { readCsv } from '../src/storage/csv.ts';
 import { SHARED_DATA, peakRssMb, timeIt, type BenchRow } from './lib.ts';
 

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.ts';
 import type { CandleSource } from '../core/exchange/types.ts';
 import { formatTime } from '../core/time.ts';
 import { loadModelSet, type ModelSet } from '../models/modelSet.ts';
-import { configDirOf, preloadConfigGenerators } from '../core/generators/index.ts';
+import { configDirOf, preloadConfigGenerators } from '../storage/userModules.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { createCandleSource } from '../jobs/service/candleSource.ts';
 import { LogTap } from '../jobs/service/logTap.ts';

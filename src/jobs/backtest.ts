@@ -17,6 +17,7 @@ import { renderBacktestChart } from '../charts/backtestChart.ts';
 import { readCsv, resolveDataFile } from '../storage/csv.ts';
 import type { ProgressEvent } from '../shared/progress.ts';
 import { runSection } from '../core/generators/index.ts';
+import { loadSectionGenerators } from '../storage/userModules.ts';
 import { signalCalibration } from '../models/modelSet.ts';
 import { thresholdsFitWindow, walkForwardSummaryLines } from '../core/backtest/walkForwardFile.ts';
 import { FROM_WALK_FORWARD, walkForwardFor, withThresholdsInForce } from './walkForward.ts';
@@ -166,6 +167,7 @@ export async function loadSignalFrame(config: Config): Promise<Frame> {
   const predictions = resolveDataFile(stageFile(config, config.predict_file_name));
   if (fs.existsSync(predictions)) {
     const frame = readCsv(predictions, { timeColumn: config.time_column });
+    await loadSectionGenerators(config.signal_sets, 'signal_sets');
     await runSection(frame, config, 'signal_sets', { calibration: await signalCalibration(config) });
     return frame;
   }

@@ -4,9 +4,10 @@ import { stageFile, symbolFolder } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { UserError } from '../shared/errors.ts';
 import type { Frame } from '../core/frame.ts';
-import { configDirOf, runGeneratorSet, type RunOptions, type SetSection } from '../core/generators/index.ts';
+import { runGeneratorSet, type RunOptions, type SetSection } from '../core/generators/index.ts';
 import { appendText } from '../storage/atomic.ts';
 import { readCsv, resolveDataFile, writeCsv } from '../storage/csv.ts';
+import { configDirOf, loadSectionGenerators } from '../storage/userModules.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 
 /** Which command makes each stage's input, for the "file is missing" sentence. */
@@ -44,6 +45,7 @@ export async function runSectionWithProgress(ctx: JobContext, frame: Frame, sect
   if (!defs.length) throw new UserError(`${section} is empty in the config: there is nothing to compute`);
   const all: string[] = [];
   const configDir = configDirOf(ctx.configFile || undefined);
+  await loadSectionGenerators(defs, section, configDir);
   for (let i = 0; i < defs.length; i++) {
     if (ctx.signal?.aborted) throw new UserError(`${section}: stopped before ${section}[${i}]`);
     const t0 = performance.now();

@@ -3,6 +3,7 @@ import type { GeneratorDef } from '../../src/config/schema.ts';
 import { UserError } from '../../src/shared/errors.ts';
 import { frameFromRows } from '../../src/core/frame.ts';
 import { computeFeatures, computeSignals } from '../../src/core/generators/index.ts';
+import { preloadConfigGenerators } from '../../src/storage/userModules.ts';
 import { sampleConfig } from './helpers.ts';
 
 const rows = Array.from({ length: 30 }, (_, i) => ({ timestamp: i * 60_000, open: 100 + i, high: 101 + i, low: 99 + i, close: 100 + i, volume: 5 }));
@@ -10,6 +11,7 @@ const rows = Array.from({ length: 30 }, (_, i) => ({ timestamp: i * 60_000, open
 async function failure(sets: GeneratorDef[], section: 'feature_sets' | 'signal_sets' = 'feature_sets'): Promise<string> {
   const cfg = { ...sampleConfig('config-sample-1min.jsonc'), feature_sets: [] as GeneratorDef[], signal_sets: [] as GeneratorDef[], [section]: sets };
   try {
+    await preloadConfigGenerators(cfg);
     if (section === 'feature_sets') await computeFeatures(frameFromRows(rows), cfg);
     else computeSignals(frameFromRows(rows), cfg);
   } catch (e) {

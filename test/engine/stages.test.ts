@@ -13,6 +13,7 @@ import { silentProgress } from '../../src/shared/progress.ts';
 import { run as runSignals } from '../../src/jobs/signals.ts';
 import { log } from '../../src/shared/log.ts';
 import { readCsv, writeCsv } from '../../src/storage/csv.ts';
+import { loadCustomGenerator } from '../../src/storage/userModules.ts';
 import { FIXTURES, realMinutes, sampleConfig } from './helpers.ts';
 
 const dirs: string[] = [];
@@ -120,6 +121,7 @@ describe('custom generators', () => {
     );
     const f = new Frame([0, 1]);
     f.set('high', [3, 5]).set('low', [1, 2]);
+    await loadCustomGenerator('./spread.ts:spread', 'feature_sets[0]', dir);
     const names = await runGeneratorSet(f, { generator: './spread.ts:spread', feature_prefix: 'x', config: { scale: 10 } }, sampleConfig('config-sample-1min.jsonc'), { configDir: dir });
     expect(names).toEqual(['x_spread']);
     expect(Array.from(f.get('x_spread'))).toEqual([20, 30]);
@@ -130,6 +132,7 @@ describe('custom generators', () => {
     fs.writeFileSync(path.join(dir, 'bad.ts'), `export function bad() { return ['nothing']; }\n`);
     const f = new Frame([0]);
     f.set('close', [1]);
+    await loadCustomGenerator('bad.ts:bad', 'feature_sets[5]', dir);
     await expect(runGeneratorSet(f, { generator: 'bad.ts:bad', config: {} }, sampleConfig('config-sample-1min.jsonc'), { configDir: dir, where: 'feature_sets[5]' })).rejects.toThrow(
       'feature_sets[5]: the custom generator "bad.ts:bad" returned column "nothing" but did not add it',
     );

@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Config } from '../../config/schema.ts';
 import { UserError } from '../../shared/errors.ts';
 import { Frame } from '../frame.ts';
@@ -19,66 +16,19 @@ export type CustomGenerator = (
   globalConfig: Config,
 ) => string[] | [Frame, string[]] | Promise<string[] | [Frame, string[]]>;
 
-const PROJECT_ROOT = path.resolve(new URL('../../..', import.meta.url).pathname);
-const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
-
-/** Loaded modules by generator name; `preloadGenerators` fills it for synchronous callers. */
+/** Custom generators handed in by the loader (storage/userModules.ts), by config folder and name. */
 const loaded = new Map<string, CustomGenerator>();
 
 export function isCustomGeneratorName(name: string): boolean {
   return name.includes(':');
 }
 
-/**
- * Where a generator's module file can be: "path/file.ts:fn" is a path; "a.b.c:fn" (the
- * original's Python module path) is the file a/b/c.ts (or .js). Both are looked up relative
- * to the config file's folder, the working folder, the project root and the project's
- * `examples/` folder, in that order.
- */
-export function moduleCandidates(moduleSpec: string, configDir?: string): string[] {
-  const bases = [configDir, process.cwd(), PROJECT_ROOT, path.join(PROJECT_ROOT, 'examples')].filter((b): b is string => !!b);
-  const isPath = moduleSpec.includes('/') || EXTENSIONS.some((e) => moduleSpec.endsWith(e)) || moduleSpec.startsWith('.');
-  const rel = isPath ? moduleSpec : moduleSpec.split('.').join('/');
-  const files: string[] = [];
-  for (const b of path.isAbsolute(rel) ? [''] : bases) {
-    const p = path.resolve(b, rel);
-    if (EXTENSIONS.some((e) => p.endsWith(e))) files.push(p);
-    else for (const e of EXTENSIONS) files.push(p + e, path.join(p, `index${e}`));
-  }
-  return [...new Set(files)];
+/** Makes a loaded custom generator available to compilation (the batch runs and the streams). */
+export function registerCustomGenerator(name: string, configDir: string | undefined, fn: CustomGenerator): void {
+  loaded.set(`${configDir ?? ''}|${name}`, fn);
 }
 
-const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-/** Imports a custom generator function (cached). */
-export async function loadCustomGenerator(name: string, where: string, configDir?: string): Promise<CustomGenerator> {
-  const key = `${configDir ?? ''}|${name}`;
-  const hit = loaded.get(key);
-  if (hit) return hit;
-  const cut = name.lastIndexOf(':');
-  const moduleSpec = name.slice(0, cut);
-  const fnName = name.slice(cut + 1);
-  const candidates = moduleCandidates(moduleSpec, configDir);
-  const file = candidates.find((f) => fs.existsSync(f));
-  if (!file) {
-    throw new UserError(`${where}.generator: "${name}" is not a built-in generator and no module file was found for "${moduleSpec}" (looked for ${path.relative(process.cwd(), candidates[0]!) || candidates[0]} and ${candidates.length - 1} other places)`);
-  }
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (e) {
-    throw new UserError(`${where}.generator: the module ${file} cannot be loaded (${(e as Error).message.split('\n')[0]})`);
-  }
-  const fn = mod[fnName] ?? mod[camel(fnName)];
-  if (typeof fn !== 'function') {
-    const exported = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
-    throw new UserError(`${where}.generator: ${file} has no function "${fnName}" (it exports: ${exported.join(', ') || 'no functions'})`);
-  }
-  loaded.set(key, fn as CustomGenerator);
-  return fn as CustomGenerator;
-}
-
-/** The cached function, for synchronous compilation (after `preloadGenerators`). */
+/** The function registered for a name, if any. */
 export function loadedCustomGenerator(name: string, configDir?: string): CustomGenerator | undefined {
   return loaded.get(`${configDir ?? ''}|${name}`);
 }

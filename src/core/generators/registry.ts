@@ -1,7 +1,7 @@
 import type { GeneratorDef } from '../../config/schema.ts';
 import { UserError } from '../../shared/errors.ts';
 import { ConfigReader } from './configReader.ts';
-import { customProgram, isCustomGeneratorName, loadCustomGenerator, loadedCustomGenerator } from './custom.ts';
+import { customProgram, isCustomGeneratorName, loadedCustomGenerator } from './custom.ts';
 import { compileItblib } from './itblibGenerator.ts';
 import { compileItbstats, compileTsfresh } from './itbstatsGenerator.ts';
 import { compileHighLow, compileHighLow2, compileTopBot2 } from './labelGenerators.ts';
@@ -47,17 +47,23 @@ function unknownGenerator(name: string, where: string): never {
   );
 }
 
-/** Compiles a generator definition; custom modules are imported as needed. */
+/** A custom generator handed in by the loader, or the bundled one; else what to do, in one sentence. */
+function customGenerator(name: string, ctx: CompileContext, when: string): CustomGenerator {
+  const fn = loadedCustomGenerator(name, ctx.configDir) ?? BUNDLED_CUSTOM[name];
+  if (!fn) throw new UserError(`${ctx.where}.generator: the custom generator "${name}" is not loaded yet (await preloadConfigGenerators(config, configFile) ${when})`);
+  return fn;
+}
+
+/** Compiles a generator definition (custom generators must have been loaded: storage/userModules.ts). */
 export async function compileGenerator(def: GeneratorDef, ctx: CompileContext): Promise<Program> {
   const name = def.generator;
   const builtIn = BUILT_IN_GENERATORS[name];
   if (builtIn) return builtIn(readerOf(def, ctx), ctx);
   if (!isCustomGeneratorName(name)) unknownGenerator(name, ctx.where);
-  const fn = await loadCustomGenerator(name, ctx.where, ctx.configDir);
-  return customProgram(fn, name, readerOf(def, ctx), ctx);
+  return customProgram(customGenerator(name, ctx, 'first'), name, readerOf(def, ctx), ctx);
 }
 
-/** Synchronous compilation: custom modules must have been loaded by `preloadGenerators`. */
+/** Synchronous compilation, for the streams. */
 export function compileGeneratorSync(def: GeneratorDef, ctx: CompileContext): Program {
   const name = def.generator;
   const builtIn = BUILT_IN_GENERATORS[name];
@@ -67,20 +73,5 @@ export function compileGeneratorSync(def: GeneratorDef, ctx: CompileContext): Pr
     return p;
   }
   if (!isCustomGeneratorName(name)) unknownGenerator(name, ctx.where);
-  const fn = loadedCustomGenerator(name, ctx.configDir) ?? BUNDLED_CUSTOM[name];
-  if (!fn) throw new UserError(`${ctx.where}.generator: the custom generator "${name}" is not loaded yet (await preloadConfigGenerators(config, configFile) before creating a stream)`);
-  return customProgram(fn, name, readerOf(def, ctx), ctx);
-}
-
-/** Imports every custom generator module of the config (so synchronous callers can use them). */
-export async function preloadGenerators(
-  sets: Array<{ defs: GeneratorDef[]; section: string }>,
-  configDir?: string,
-): Promise<void> {
-  for (const { defs, section } of sets) {
-    for (let i = 0; i < defs.length; i++) {
-      const name = defs[i]!.generator;
-      if (!BUILT_IN_GENERATORS[name] && isCustomGeneratorName(name)) await loadCustomGenerator(name, `${section}[${i}]`, configDir);
-    }
-  }
+  return customProgram(customGenerator(name, ctx, 'before creating a stream'), name, readerOf(def, ctx), ctx);
 }

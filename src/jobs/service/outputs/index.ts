@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Config } from '../../../config/schema.ts';
 import { UserError } from '../../../shared/errors.ts';
 import type { Freq } from '../../../core/time.ts';
@@ -7,6 +5,7 @@ import type { Logger } from '../../../shared/log.ts';
 import { DiagramOutput, parseDiagramConfig, type DiagramRenderer, type DiagramTransaction } from '../diagram.ts';
 import type { BarOutput, ChannelPublisher, OutputBar } from '../ports.ts';
 import type { RecentBars } from '../recentBars.ts';
+import { loadUserFunction } from '../../../storage/userModules.ts';
 import { ScoreNotificationOutput } from './scoreOutput.ts';
 
 export interface OutputDeps {
@@ -77,26 +76,13 @@ export async function createOutputs(deps: OutputDeps): Promise<BarOutput[]> {
   return outputs;
 }
 
+/** A custom output through the one loader of user code (storage/userModules.ts), as custom generators are found. */
 async function customOutput(spec: string, raw: Record<string, unknown>, where: string, deps: OutputDeps): Promise<BarOutput> {
-  const cut = spec.lastIndexOf(':');
-  const file = spec.slice(0, cut);
-  const fnName = spec.slice(cut + 1);
-  if (!/\.(ts|mts|js|mjs)$/.test(file)) {
-    throw new UserError(`config: key ${where}.generator: "${spec}" names a Python module; write the output as a TypeScript/JavaScript file ("outputs/mine.ts:${fnName}")`);
-  }
-  const abs = path.resolve(deps.configDir, file);
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
-  } catch (e) {
-    throw new UserError(`config: key ${where}.generator: cannot load ${abs}: ${(e as Error).message}`);
-  }
-  const fn = mod[fnName];
-  if (typeof fn !== 'function') throw new UserError(`config: key ${where}.generator: ${abs} has no exported function "${fnName}"`);
+  const fn = (await loadUserFunction(spec, `config: key ${where}.generator`, deps.configDir, 'output')) as unknown as CustomOutputFn;
   return {
     name: spec,
     run: async (bar) => {
-      await (fn as CustomOutputFn)(bar, raw, deps.config);
+      await fn(bar, raw, deps.config);
     },
   };
 }
