@@ -8,8 +8,8 @@ import type { Job, JobContext } from './jobs/context.ts';
 
 interface Command {
   summary: string;
-  /** Module under src/ exporting `run`: a stage in jobs/, a process built by app/. */
-  module: string;
+  /** Its module, exporting `run`: a stage in jobs/, or a process built by app/ (imported only when run). */
+  load: () => Promise<{ run: Job }>;
   /** Whether `-c FILE` is required. */
   needsConfig: boolean;
   usage?: string;
@@ -17,31 +17,31 @@ interface Command {
 
 /** The CLI's commands; underscore spellings of the original (predict_rolling) work too. */
 export const COMMANDS: Record<string, Command> = {
-  download: { summary: 'download candles from the exchange into data_folder/<folder>/klines.csv', module: 'jobs/download', needsConfig: true },
+  download: { summary: 'download candles from the exchange into data_folder/<folder>/klines.csv', load: () => import('./jobs/download.ts'), needsConfig: true },
   import: {
     summary: 'import Binance dump CSVs or our CSV/CSV.gz files into a klines.csv',
-    module: 'jobs/import',
+    load: () => import('./jobs/import.ts'),
     needsConfig: true,
     usage: 'itb import -c CONFIG FILE… [--folder NAME]',
   },
-  merge: { summary: 'merge data sources onto a regular time grid → data.csv', module: 'jobs/merge', needsConfig: true },
-  features: { summary: 'compute feature_sets → features.csv', module: 'jobs/features', needsConfig: true },
-  labels: { summary: 'compute label_sets → matrix.csv', module: 'jobs/labels', needsConfig: true },
-  train: { summary: 'train every label × algorithm → MODELS/', module: 'jobs/train', needsConfig: true },
-  predict: { summary: 'predict with the trained models → predictions.csv', module: 'jobs/predict', needsConfig: true },
-  'predict-rolling': { summary: 'walk-forward training and prediction → predictions.csv', module: 'jobs/predictRolling', needsConfig: true },
-  signals: { summary: 'compute signal_sets → signals.csv', module: 'jobs/signals', needsConfig: true },
-  simulate: { summary: 'backtest and grid-search the signal thresholds → signal_models.txt', module: 'jobs/simulate', needsConfig: true },
+  merge: { summary: 'merge data sources onto a regular time grid → data.csv', load: () => import('./jobs/merge.ts'), needsConfig: true },
+  features: { summary: 'compute feature_sets → features.csv', load: () => import('./jobs/features.ts'), needsConfig: true },
+  labels: { summary: 'compute label_sets → matrix.csv', load: () => import('./jobs/labels.ts'), needsConfig: true },
+  train: { summary: 'train every label × algorithm → MODELS/', load: () => import('./jobs/train.ts'), needsConfig: true },
+  predict: { summary: 'predict with the trained models → predictions.csv', load: () => import('./jobs/predict.ts'), needsConfig: true },
+  'predict-rolling': { summary: 'walk-forward training and prediction → predictions.csv', load: () => import('./jobs/predictRolling.ts'), needsConfig: true },
+  signals: { summary: 'compute signal_sets → signals.csv', load: () => import('./jobs/signals.ts'), needsConfig: true },
+  simulate: { summary: 'backtest and grid-search the signal thresholds → signal_models.txt', load: () => import('./jobs/simulate.ts'), needsConfig: true },
   backtest: {
     summary: 'backtest the signal rule over a period with fees: report and chart (as /backtest in the chat)',
-    module: 'jobs/backtestCli',
+    load: () => import('./jobs/backtestCli.ts'),
     needsConfig: true,
     usage: 'itb backtest -c CONFIG [30d | 2025-01-01..2025-02-01] [buy=0.1 sell=-0.1] [long|short|both]',
   },
-  output: { summary: "run output_sets on the last row of signals.csv (notifications, trader)", module: 'app/output', needsConfig: true },
-  serve: { summary: 'the online service: every bar fetch, score, notify, trade; the Telegram bot', module: 'app/serve', needsConfig: true },
-  trades: { summary: 'show the trader’s balance, profit and recent trades', module: 'app/trades', needsConfig: true },
-  start: { summary: 'the embedded default: the service on the bundled sample, replayed, with a terminal chat', module: 'app/start', needsConfig: false },
+  output: { summary: "run output_sets on the last row of signals.csv (notifications, trader)", load: () => import('./app/output.ts'), needsConfig: true },
+  serve: { summary: 'the online service: every bar fetch, score, notify, trade; the Telegram bot', load: () => import('./app/serve.ts'), needsConfig: true },
+  trades: { summary: 'show the trader’s balance, profit and recent trades', load: () => import('./app/trades.ts'), needsConfig: true },
+  start: { summary: 'the embedded default: the service on the bundled sample, replayed, with a terminal chat', load: () => import('./app/start.ts'), needsConfig: false },
 };
 
 function helpText(): string {
@@ -124,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
       const { buildConfig } = await import('./config/load.ts');
       ctx = { config: buildConfig({}).config, configFile: '', args: parsed.rest, log: logger, progress: terminalProgress(), signal: controller.signal };
     }
-    const mod = (await import(`./${cmd.module}.ts`)) as { run: Job };
+    const mod = await cmd.load();
     const code = await mod.run(ctx);
     return typeof code === 'number' ? code : 0;
   } catch (e) {

@@ -1,78 +1,86 @@
 import path from 'node:path';
 import { GrammyError } from 'grammy';
 import { PassThrough } from 'node:stream';
-import { createBot, openBotStore, type ItbBot } from '../bot/createBot.ts';
+import { buildBot, openBotStore, type BotDeps, type ItbBot } from '../bot/createBot.ts';
 import type { BotServices } from '../bot/services.ts';
 import type { SendLimits } from '../bot/sendLimiter.ts';
-import { stateFolder } from '../config/load.ts';
 import { startTerminalChat, type TerminalChat } from '../bot/terminal.ts';
+import { botCommands } from '../commands/index.ts';
+import { stateFolder } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { UserError, describeError } from '../shared/errors.ts';
-import { openTrader } from './trader.ts';
+import type { Logger } from '../shared/log.ts';
 import type { StateFileReport } from '../storage/jsonStore.ts';
-import type { Trader } from '../core/trader/trader.ts';
-import type { JobContext } from '../jobs/context.ts';
-import { serviceBotServices } from './botServices.ts';
-import type { DiagramTransaction } from '../jobs/service/diagram.ts';
-import { renderDiagram } from '../jobs/service/diagramRenderer.ts';
 import { ConsolePublisher } from '../jobs/service/outputs/consolePublisher.ts';
-import { TraderOutput, parseTraderOutputConfig } from '../jobs/service/outputs/traderOutput.ts';
-import { botChannel, type OutputParts } from './parts.ts';
 import type { AdminNotifier, ChannelPublisher } from '../jobs/service/ports.ts';
-import type { Retrainer } from '../jobs/service/retrain.ts';
-import { readScoredBars } from '../jobs/service/scoredBars.ts';
-import type { ServiceHandle } from './pipeline.ts';
 
-/** Everything around the cycle in a running service: channel, admins, trader, charts, the bot. */
-export interface ProcessParts extends OutputParts {
-  admins: AdminNotifier;
-  tradingMode: () => string;
-  /** Connects the bot's commands to the warmed-up service and starts the bot. */
-  attach(service: ServiceHandle, retrainer: Retrainer, reload?: () => Promise<string>): Promise<void>;
+/** The bot of this process: the bot layer's machinery with the commands layer's commands installed. */
+export function createBot(deps: Omit<BotDeps, 'commands'>): ItbBot {
+  return buildBot({ ...deps, commands: botCommands() });
+}
+
+/** The bot's publisher as the outputs' channel: score bands decided by the bot (with subscribers' settings). */
+function botChannel(bot: ItbBot): ChannelPublisher {
+  const p = bot.publisher;
+  return {
+    publish: async (text, options) => void p.publishText(text, { markdown: true, key: options?.key }),
+    publishPhoto: async (png, caption, options) => void p.publishDiagram(png, caption, { key: options?.key }),
+    publishScore: async (notifier, bar) => void (await p.publishScore(notifier, bar)),
+  };
+}
+
+export type TerminalChatMode = 'off' | 'interactive' | 'piped';
+
+export interface ProcessBotOptions {
+  /**
+   * Without a Telegram token: 'terminal' runs the same bot on the terminal transport (npm start:
+   * channel posts printed, a person may chat); 'console' prints the posts and has no bot.
+   */
+  withoutToken: 'terminal' | 'console';
+  /** The folder of the state files (charts and terminal photos are written there). */
+  folder: string;
+  log: Logger;
+  /** Telegram sending limits (tests scale them up). */
+  limits?: SendLimits;
+  /** Hears of a damaged bot-state.json. */
+  stateReport?: StateFileReport;
+}
+
+/**
+ * Where this process meets people: the Telegram bot (with a token), the same bot in the terminal,
+ * or the console. It is the channel the outputs post to and the way admins are told things.
+ */
+export interface ProcessBot {
   bot: ItbBot | null;
+  publisher: ChannelPublisher;
+  admins: AdminNotifier;
   /** Resolves when the person closes the terminal chat (never without one). */
   chatClosed: Promise<void>;
+  /** Hands the bot what the running process offers (/score, /status, /train …) and starts it: polling, or the terminal chat reading `terminalChat`'s input. */
+  start(services: BotServices, terminalChat: TerminalChatMode): Promise<void>;
+  /** Starts delivering queued posts without answering anyone (one-shot runs). */
+  startOutbox(): void;
   /** Waits (at most `ms`) until queued posts are delivered; what is left stays in the outbox journal. */
   drain(ms: number): Promise<void>;
   /** Resolves when the long jobs started from the chat (/backtest, /train, …) have ended. */
   jobsSettled(): Promise<void>;
   /** Messages in the outbox not yet delivered (queued or in flight). */
   unsent(): number;
-}
-
-export type TerminalChatMode = 'off' | 'interactive' | 'piped';
-
-export interface ProcessPartsOptions {
-  mode: 'serve' | 'start';
-  /** `npm start`: whether the terminal chat reads stdin (see RunServiceOptions). */
-  terminalChat: TerminalChatMode;
-  /** The state folder (charts written there when there is no Telegram). */
-  folder: string;
-  /** The service's clock (simulated in replay). */
-  clock: () => number;
-  /** Telegram sending limits (tests scale them up). */
-  botLimits?: SendLimits;
-  /** The service's recent log lines (/logs). */
-  logs?: (n: number) => string[];
-  /** Hears of a damaged state file (bot-state.json, trader.json). */
-  stateReport?: StateFileReport;
+  close(): Promise<void>;
 }
 
 /**
- * The parts of this process. With a Telegram token: the real bot (long polling) whose publisher
- * is the channel. `npm start` without a token: the same bot on the terminal transport, so channel
- * posts are printed and a person can chat. `itb serve` without a token: posts are printed, no bot.
+ * The process's bot. With a Telegram token: the real bot (long polling) whose publisher is the
+ * channel. Without one: the bot on the terminal transport, or posts printed and no bot.
  */
-export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions): Promise<ProcessParts> {
-  const { config, log } = ctx;
-  // The trader tells the admins from start() on (in attach), when `admins` below exists.
-  const { trader, control } = await openTrader(config, { clock: o.clock, log, stateReport: o.stateReport, tellAdmins: (text) => admins.notifyAdmins(text) });
+export async function openProcessBot(config: Config, o: ProcessBotOptions): Promise<ProcessBot> {
+  const { log } = o;
   const services: BotServices = {};
   let bot: ItbBot | null = null;
   let chat: TerminalChat | null = null;
-  const useBot = !!config.telegram.token || o.mode === 'start';
-  if (useBot) {
+  if (config.telegram.token || o.withoutToken === 'terminal') {
     const botConfig = config.telegram.token || config.telegram.channel !== '' ? config : { ...config, telegram: { ...config.telegram, channel: 'channel' } };
-    bot = createBot({ config: botConfig, store: await openBotStore(stateFolder(config), o.stateReport), services, log, limits: o.botLimits });
+    bot = createBot({ config: botConfig, store: await openBotStore(stateFolder(config), o.stateReport), services, log, limits: o.limits });
   }
   const publisher: ChannelPublisher = bot ? botChannel(bot) : new ConsolePublisher(path.join(o.folder, 'charts'));
   // The person at the terminal chat is an admin: they see what admins are told.
@@ -88,65 +96,27 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
   let chatClosed: Promise<void> = new Promise<void>(() => {});
 
   return {
+    bot,
     publisher,
     admins,
-    bot,
     get chatClosed() {
       return chatClosed;
     },
-    render: (data) => renderDiagram(data),
-    trader: (generator, raw) => new TraderOutput(generator, parseTraderOutputConfig(raw), trader, publisher, log),
-    transactions: () => transactionsOf(trader),
-    tradingMode: () => trader.mode,
-    async attach(service: ServiceHandle, retrainer: Retrainer, reload?: () => Promise<string>) {
-      for (const note of await trader.start()) log.info(`trader: ${note}`);
-      Object.assign(
-        services,
-        serviceBotServices({
-          config,
-          now: o.clock,
-          signaler: service.signaler,
-          status: () => service.status(),
-          scoreColumns: scoreColumnsOf(config),
-          render: (data) => renderDiagram(data),
-          diagram: service.diagram,
-          trader: control,
-          logs: o.logs,
-          reload,
-          // signals.csv continued by the bars this service scored, cut at its clock: a replay's
-          // /backtest never sees a candle the replay has not shown yet.
-          backtest: async (request, progress, signal) => {
-            const { backtestJob } = await import('../jobs/backtest.ts');
-            const r = await backtestJob(config, request, progress, signal, {
-              until: o.clock(),
-              scoredAfter: (after, columns) => readScoredBars(o.folder, columns, after),
-            });
-            return { summary: r.summary, png: r.png };
-          },
-          download:
-            config.venue === 'replay'
-              ? undefined
-              : async (progress, signal) => {
-                  const { run } = await import('../jobs/download.ts');
-                  await run({ ...ctx, progress, signal });
-                  return { summary: `${config.symbol} ${config.freq} klines are up to date in ${config.data_folder}.` };
-                },
-          train: async (progress, signal) => {
-            const r = await retrainer.run(progress, signal);
-            return { summary: `New models in use, trained on ${r.rows} rows in ${r.seconds.toFixed(0)} s.`, metrics: Object.fromEntries(r.models.models.map((m) => [m.scoreColumn, m.manifest.metrics])) };
-          },
-        }),
-      );
+    async start(offered, terminalChat) {
+      Object.assign(services, offered);
       if (!bot) return;
       if (config.telegram.token) {
         await checkTelegram(bot, config.telegram.api_root);
         await bot.startPolling();
         log.info('Telegram bot started');
       } else {
-        const input = o.terminalChat === 'off' ? new PassThrough() : process.stdin;
-        chat = await startTerminalChat(bot, { input, output: process.stdout, photoDir: path.join(o.folder, 'terminal-photos'), userId: terminalUser ?? undefined, greet: o.terminalChat !== 'off' });
+        const input = terminalChat === 'off' ? new PassThrough() : process.stdin;
+        chat = await startTerminalChat(bot, { input, output: process.stdout, photoDir: path.join(o.folder, 'terminal-photos'), userId: terminalUser ?? undefined, greet: terminalChat !== 'off' });
         chatClosed = chat.closed;
       }
+    },
+    startOutbox() {
+      bot?.startOutbox();
     },
     async drain(ms: number) {
       if (!bot || !bot.publisher.outbox.pending) return;
@@ -186,17 +156,4 @@ async function checkTelegram(bot: ItbBot, apiRoot: string): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function scoreColumnsOf(config: JobContext['config']): string[] {
-  const score = config.output_sets.find((o) => o.generator === 'score_notification_model');
-  const cols = score?.config?.score_column_names;
-  if (typeof cols === 'string') return [cols];
-  if (Array.isArray(cols)) return cols.filter((c): c is string => typeof c === 'string');
-  return [];
-}
-
-/** The trader's executions as diagram markers. */
-function transactionsOf(trader: Trader): DiagramTransaction[] {
-  return trader.executions(500).map((e) => ({ time: e.time, side: e.side === 'buy' ? 'BUY' : 'SELL' }));
 }

@@ -5,7 +5,7 @@ import { HOUR, formatTime } from '../core/time.ts';
 import type { ProgressReporter } from '../shared/progress.ts';
 import type { DiagramOutput, DiagramRenderer } from '../jobs/service/diagram.ts';
 import { diagramFrame } from '../jobs/service/diagram.ts';
-import { statusNotes, type ServiceStatus } from '../jobs/service/health.ts';
+import type { ServiceStatus } from '../jobs/service/health.ts';
 import type { Signaler } from '../jobs/service/signaler.ts';
 
 export interface ServiceBotDeps {
@@ -55,13 +55,22 @@ export function serviceBotServices(deps: ServiceBotDeps): BotServices {
 
     async status(): Promise<BotStatus> {
       const s = deps.status();
-      const notes = statusNotes(s);
       return {
         lastCandleTime: s.lastBarTime ?? undefined,
         lagMs: s.lagMs ?? undefined,
         models: s.models.names.map((name) => ({ name, trainedAt: s.models.trainedAt ?? undefined })),
         tradingMode: s.tradingMode as BotStatus['tradingMode'],
-        notes,
+        cycle: {
+          venue: s.venue,
+          source: s.source,
+          lastTick: s.lastTick,
+          ticks: s.ticks,
+          skippedTicks: s.skippedTicks,
+          latest: s.lastValues,
+          retraining: s.models.retraining,
+          lastRetrain: s.models.lastRetrain,
+          warnings: s.warnings,
+        },
       };
     },
 

@@ -8,7 +8,12 @@ import type { JobContext } from '../jobs/context.ts';
 import { createOutputs } from '../jobs/service/outputs/index.ts';
 import { RecentBars } from '../jobs/service/recentBars.ts';
 import { ServiceState } from '../jobs/service/state.ts';
-import { outputParts } from './parts.ts';
+import { renderDiagram } from '../jobs/service/diagramRenderer.ts';
+import { openProcessBot } from './bot.ts';
+import { openTrader, traderOutputs } from './trader.ts';
+
+/** How long a one-shot run waits for its posts to reach Telegram. */
+const DELIVERY_MS = 60_000;
 
 /**
  * `itb output -c FILE` (spec §1.3 output): runs output_sets once on the last row of signals.csv,
@@ -30,7 +35,13 @@ export async function run(ctx: JobContext): Promise<number> {
 
   const folder = stateFolder(config);
   const state = await ServiceState.open(folder);
-  const parts = await outputParts(config, { folder, log });
+  // Posts go through the bot's outbox with a token (delivered before the run ends), else to the terminal.
+  const bot = await openProcessBot(config, { withoutToken: 'console', folder, log });
+  bot.startOutbox();
+  // The trader is the service's (same state files), on the wall clock; started when a trader output first runs.
+  const { trader } = await openTrader(config, { clock: Date.now, log });
+  let traderStarted = false;
+  const traders = traderOutputs(trader, bot.publisher, log);
   const recent = new RecentBars(Math.max(1, Math.min(signals.length, 100_000)), signals.columnNames());
   const from = Math.max(0, signals.length - recent.capacity);
   for (let i = from; i < signals.length; i++) {
@@ -42,12 +53,24 @@ export async function run(ctx: JobContext): Promise<number> {
     config,
     configDir: ctx.configFile ? path.dirname(ctx.configFile) : process.cwd(),
     freq,
-    publisher: parts.publisher,
+    publisher: bot.publisher,
     recent: () => recent,
     log,
-    render: parts.render,
-    trader: parts.trader,
-    transactions: parts.transactions,
+    render: renderDiagram,
+    transactions: traders.transactions,
+    trader: (generator, raw, where) => {
+      const output = traders.trader!(generator, raw, where);
+      return {
+        name: output.name,
+        run: async (bar, slot) => {
+          if (!traderStarted) {
+            for (const note of await trader.start()) log.info(`trader: ${note}`);
+            traderStarted = true;
+          }
+          await output.run(bar, slot);
+        },
+      };
+    },
   });
   const bar = {
     candle: frameRowToCandle(signals, last),
@@ -74,6 +97,7 @@ export async function run(ctx: JobContext): Promise<number> {
     }
   }
   await state.flush();
-  await parts.close();
+  await bot.drain(DELIVERY_MS);
+  await bot.close();
   return code;
 }

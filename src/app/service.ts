@@ -1,27 +1,21 @@
 import ccxt from 'ccxt';
 import type { SendLimits } from '../bot/sendLimiter.ts';
 import type { Config } from '../config/schema.ts';
+import { ReplayCandleSource } from '../core/exchange/replay.ts';
 import type { CandleSource } from '../core/exchange/types.ts';
 import { formatTime } from '../core/time.ts';
-import { loadModelSet, type ModelSet } from '../models/modelSet.ts';
-import { configDirOf, preloadConfigGenerators } from '../storage/userModules.ts';
 import type { JobContext } from '../jobs/context.ts';
-import { createCandleSource } from '../jobs/service/candleSource.ts';
+import { tickSchedule } from '../jobs/service/cron.ts';
+import { renderDiagram } from '../jobs/service/diagramRenderer.ts';
 import { LogTap } from '../jobs/service/logTap.ts';
-import { resolveVenue } from '../jobs/service/source.ts';
-import { openProcessParts, type ProcessParts, type TerminalChatMode } from './bot.ts';
-import { Retrainer, modelSetTrainedAt, scheduleRetraining } from '../jobs/service/retrain.ts';
-import { StreamingScorer } from '../jobs/service/scorer.ts';
-import { withThresholdsInForce } from '../jobs/walkForward.ts';
-import type { SimulatedClock } from '../jobs/service/scheduler.ts';
-import { openService, type ServiceHandle } from './pipeline.ts';
-import { stateFolder } from '../config/load.ts';
-import { ServiceState } from '../jobs/service/state.ts';
+import { scheduleRetraining } from '../jobs/service/retrain.ts';
+import { CronScheduler, ReplayScheduler, type SimulatedClock, type TickScheduler } from '../jobs/service/scheduler.ts';
 import { lockServiceFolders } from '../jobs/service/serviceLock.ts';
-import { removeStrayTemps } from '../storage/atomic.ts';
-import type { StateFileRecovery, StateFileReport } from '../storage/jsonStore.ts';
-import { reloadService } from '../jobs/service/reload.ts';
+import { resolveVenue } from '../jobs/service/source.ts';
 import { StopControl, StoppedDuringStart } from '../jobs/service/stopControl.ts';
+import type { StateFileRecovery, StateFileReport } from '../storage/jsonStore.ts';
+import { openProcessBot, type ProcessBot, type TerminalChatMode } from './bot.ts';
+import { assemblePipeline, openSymbol, type OpenSymbol, type SymbolPipeline } from './pipeline.ts';
 
 /** How long the end of a replay waits for queued posts to go out. */
 const DRAIN_MS = 30_000;
@@ -44,37 +38,50 @@ export interface RunServiceOptions {
   /** How /reload reads the config again (default: the -c file; npm start: the embedded config). */
   reloadConfig?: () => Config;
   /** Tests: called once the service is warmed up, before the first tick. */
-  onReady?: (service: ServiceHandle, parts: ProcessParts) => void | Promise<void>;
+  onReady?: (service: RunningService) => void | Promise<void>;
 }
 
 /** A stop signal ends the service within 10 s: the stop gives waiting parts this long, then leaves them (the CLI then exits). */
 export const STOP_BUDGET_MS = 7_000;
 
+/** The service of this process: its symbols' pipelines, ticked together on one schedule, and its bot. */
+export interface RunningService {
+  pipelines: SymbolPipeline[];
+  bot: ProcessBot;
+  scheduler: TickScheduler;
+  /** True once `stop()` was called. */
+  readonly stopped: boolean;
+  /** Ticks on the schedule until the replay ends or `stop()`. */
+  run(): Promise<void>;
+  /** Finishes the running ticks, stops the schedule and flushes the state. */
+  stop(): Promise<void>;
+}
+
 /**
- * `itb serve` and `npm start`: takes the folders' lock (a second service refuses), loads the
- * models (a missing or mismatched model is a clear error), opens the candle source, the bot and
- * the trader, warms up, then ticks on the schedule until the replay ends or SIGINT/SIGTERM. A
- * stop finishes the running tick and stops the bot, but waits for neither longer than
- * STOP_BUDGET_MS from the signal (an unreachable exchange or Telegram); the log says how many
- * messages are left in the outbox for the next start.
+ * `itb serve` and `npm start`: takes the folders' lock (a second service refuses), opens the bot
+ * and the symbol's pipeline (models, candle source, scorer, trader, outputs), warms up, starts
+ * the bot, then ticks on the schedule until the replay ends or SIGINT/SIGTERM. A stop finishes
+ * the running tick and stops the bot, but waits for neither longer than STOP_BUDGET_MS from the
+ * signal (an unreachable exchange or Telegram); the log says how many messages are left in the
+ * outbox for the next start.
  */
 export async function runService(outer: JobContext, o: RunServiceOptions): Promise<number> {
   const tap = new LogTap(outer.log);
-  const ctx: JobContext = { ...outer, log: tap.logger };
-  const config: Config = { ...ctx.config, train: false };
-  const { log } = ctx;
+  const ctx: JobContext = { ...outer, config: { ...outer.config, train: false }, log: tap.logger };
+  const { config, log } = ctx;
   if (!o.source) resolveVenue(config, ccxt.exchanges as string[]); // before any slow work
   const releaseLock = lockServiceFolders(config, o.mode === 'start' ? 'itb start' : 'itb serve', log);
 
-  let service: ServiceHandle | undefined;
+  let service: RunningService | undefined;
   const stopper = new StopControl(STOP_BUDGET_MS, log, () => void service?.stop());
   const { stop } = stopper;
   ctx.signal?.addEventListener('abort', stop, { once: true });
   process.on('SIGTERM', stop);
 
-  let parts: ProcessParts | undefined;
-  let source: CandleSource | undefined;
-  let retrainJob: { cancel(): void } | null = null;
+  let bot: ProcessBot | undefined;
+  const symbols: OpenSymbol[] = [];
+  const pipelines: SymbolPipeline[] = [];
+  let retrainJobs: Array<{ cancel(): void }> = [];
   try {
     // Damaged state files were restored from their last good copy or started afresh: logged now, told to the admins once the bot runs.
     const restarts: StateFileRecovery[] = [];
@@ -82,63 +89,28 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
       (r.defaults ? log.error : log.warn).call(log, r.message);
       if (r.defaults) restarts.push(r);
     };
-    const folder = stateFolder(config);
-    const temps = removeStrayTemps(folder);
-    if (temps.length) log.warn(`removed ${temps.length} temporary file(s) a stopped process left in ${folder}`);
-    const models = await loadModelSet(config);
-    const state = await ServiceState.open(folder, stateReport);
-    source = o.source ?? (await stopper.unlessStopped(createCandleSource(config, { resumeAfter: state.data.lastBarTime, ...o.replay })));
-    const candles = source;
-    await preloadConfigGenerators(config, ctx.configFile || undefined);
-    // The thresholds of the last walk-forward run where a rule asks for them (the log says which are in force).
-    const scorer = new StreamingScorer(withThresholdsInForce(config, log), models, configDirOf(ctx.configFile || undefined));
-    let modelsInUse = { names: models.scoreColumns, trainedAt: modelSetTrainedAt(models) };
-    state.data.modelsTrainedAt = modelsInUse.trainedAt;
-    /** New models (retrained or reloaded) take over from the next bar on. */
-    const swapModels = (fresh: ModelSet) => {
-      scorer.swapModels(fresh);
-      modelsInUse = { names: fresh.scoreColumns, trainedAt: modelSetTrainedAt(fresh) };
-      state.data.modelsTrainedAt = modelsInUse.trainedAt;
-    };
-
-    parts = await openProcessParts(
-      { ...ctx, config },
-      { mode: o.mode, terminalChat: o.terminalChat ?? 'off', folder, clock: () => candles.now(), botLimits: o.botLimits, logs: (n) => tap.lines(n), stateReport },
-    );
-    const p = parts;
-    const carried = p.unsent();
+    const guard = <T>(step: Promise<T>) => stopper.unlessStopped(step);
+    const symbol = await openSymbol({ ctx, source: o.source, replay: o.replay, guard, stateReport });
+    symbols.push(symbol);
+    bot = await openProcessBot(config, { withoutToken: o.mode === 'start' ? 'terminal' : 'console', folder: symbol.folder, log, limits: o.botLimits, stateReport });
+    const carried = bot.unsent();
     if (carried) log.info(`${carried} message(s) left unsent by the previous run are sent now`);
-    const retrainer = new Retrainer({
-      ctx: () => ({ ...ctx, config }),
-      swap: (fresh) => swapModels(fresh),
-      notifyAdmins: (t) => p.admins.notifyAdmins(t),
-      log,
-    });
-    service = await stopper.unlessStopped(
-      openService({
-        config,
-        configFile: ctx.configFile,
-        log,
-        source,
-        state,
-        scorer,
-        models: () => modelsInUse,
-        parts,
-        admins: parts.admins,
-        clock: o.clock,
-        maxTicks: o.replay?.maxTicks,
-        tradingMode: parts.tradingMode,
-        retraining: () => ({ running: retrainer.running, last: retrainer.last }),
-      }),
-    );
+    const shared = { publisher: bot.publisher, admins: bot.admins, render: renderDiagram, stateReport };
+    const pipeline = await assemblePipeline(symbol, shared, { simulatedClock: !!o.clock, reloadConfig: o.reloadConfig });
+    pipelines.push(pipeline);
+    await guard(pipeline.warmUp());
+    service = scheduleService(pipelines, bot, { clock: o.clock, maxTicks: o.replay?.maxTicks, log });
     const running = service;
-    await stopper.unlessStopped(parts.attach(running, retrainer, () => reloadService({ configFile: ctx.configFile, load: o.reloadConfig, running: config, swap: swapModels })));
-    for (const r of restarts) await parts.admins.notifyAdmins(`⚠️ ${r.message}`);
-    if (config.service.retrain_cron) {
-      retrainJob = scheduleRetraining({ cron: config.service.retrain_cron, run: async () => void (await retrainer.run()), log });
-    }
-    await stopper.unlessStopped(Promise.resolve(o.onReady?.(running, parts)));
-    if (o.terminalChat === 'interactive') void parts.chatClosed.then(stop);
+
+    for (const p of pipelines) await guard(p.startTrader());
+    await guard(bot.start(pipeline.botServices({ logs: (n) => tap.lines(n) }), o.terminalChat ?? 'off'));
+    for (const r of restarts) await bot.admins.notifyAdmins(`⚠️ ${r.message}`);
+    retrainJobs = pipelines
+      .filter((p) => p.config.service.retrain_cron)
+      .map((p) => scheduleRetraining({ cron: p.config.service.retrain_cron, run: async () => void (await p.retrainer.run()), log }));
+    await guard(Promise.resolve(o.onReady?.(running)));
+    const front = bot;
+    if (o.terminalChat === 'interactive') void front.chatClosed.then(stop);
 
     // A tick waiting on an unreachable exchange does not hold the stop up: the budget below does.
     const ticking = running.run();
@@ -146,14 +118,14 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
     await Promise.race([ticking, stopper.requested]);
     // Piped commands are answered before the end (the input's end is awaited, not typed),
     // including the long jobs they started: a piped /backtest reports instead of being cancelled.
-    if (o.terminalChat === 'piped' && !running.signaler.stopped) {
-      await Promise.race([parts.chatClosed, stopper.requested]);
-      await Promise.race([parts.jobsSettled(), stopper.requested]);
+    if (o.terminalChat === 'piped' && !running.stopped) {
+      await Promise.race([front.chatClosed, stopper.requested]);
+      await Promise.race([front.jobsSettled(), stopper.requested]);
     }
-    if (!running.signaler.stopped) await Promise.race([parts.drain(DRAIN_MS), stopper.requested]);
-    if (o.terminalChat === 'interactive' && !running.signaler.stopped) {
+    if (!running.stopped) await Promise.race([front.drain(DRAIN_MS), stopper.requested]);
+    if (o.terminalChat === 'interactive' && !running.stopped) {
       process.stdout.write('The replay has ended; the chat stays open: type /quit to leave.\n');
-      await Promise.race([parts.chatClosed, stopper.requested]);
+      await Promise.race([front.chatClosed, stopper.requested]);
     }
     return 0;
   } catch (e) {
@@ -165,16 +137,47 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
   } finally {
     process.removeListener('SIGTERM', stop);
     ctx.signal?.removeEventListener('abort', stop);
-    retrainJob?.cancel();
-    await stopper.withinBudget('finishing the running tick', service?.stop());
-    await stopper.withinBudget('stopping the bot', parts?.close());
-    await stopper.withinBudget('closing the candle source', source?.close?.());
-    if (service) {
-      const h = service.signaler.health();
+    for (const j of retrainJobs) j.cancel();
+    await stopper.withinBudget('finishing the running tick', service?.stop() ?? (pipelines.length ? Promise.all(pipelines.map((p) => p.stop())) : undefined));
+    await stopper.withinBudget('stopping the bot', bot?.close());
+    for (const s of symbols) await stopper.withinBudget('closing the candle source', s.source.close?.());
+    for (const p of service ? pipelines : []) {
+      const h = p.signaler.health();
       log.info(`service stopped after ${h.ticks} tick(s); last bar ${h.lastBarTime === null ? 'none' : formatTime(h.lastBarTime)} UTC`);
     }
-    const unsent = parts?.unsent() ?? 0;
+    const unsent = bot?.unsent() ?? 0;
     if (unsent) log.warn(`${unsent} message(s) not sent yet: they stay in the outbox and are sent at the next start`);
     releaseLock();
   }
+}
+
+/**
+ * The schedule of the pipelines: the original's cron table of the bar frequency, in UTC, on the
+ * wall clock; or, in a replay, on the replay's simulated clock (a test's clock, or the source's).
+ */
+function scheduleService(pipelines: SymbolPipeline[], bot: ProcessBot, o: { clock?: SimulatedClock; maxTicks?: number; log: JobContext['log'] }): RunningService {
+  const first = pipelines[0]!;
+  const schedule = tickSchedule(first.config.freq);
+  const clock = o.clock ?? (first.source instanceof ReplayCandleSource ? first.source : null);
+  const scheduler: TickScheduler = clock ? new ReplayScheduler(schedule, clock, { maxTicks: o.maxTicks }) : new CronScheduler(schedule);
+  let stopping: Promise<void> | null = null;
+  return {
+    pipelines,
+    bot,
+    scheduler,
+    get stopped() {
+      return stopping !== null;
+    },
+    async run() {
+      for (const p of pipelines) o.log.info(`service ${p.symbol} ${p.config.freq} on ${p.source.id}: ticks on "${schedule.cron}" (UTC)`);
+      await scheduler.run(() => Promise.all(pipelines.map((p) => p.tick())));
+    },
+    stop() {
+      stopping ??= (async () => {
+        scheduler.stop();
+        await Promise.all(pipelines.map((p) => p.stop()));
+      })();
+      return stopping;
+    },
+  };
 }

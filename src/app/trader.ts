@@ -6,11 +6,14 @@ import { createExchange } from '../exchange/ccxt.ts';
 import { LiveBroker } from '../exchange/ccxtBroker.ts';
 import { parseFreq } from '../core/time.ts';
 import type { Broker } from '../core/trader/broker.ts';
-import { traderControl } from '../core/trader/control.ts';
+import { traderControl, type TraderControlWithFigures } from '../core/trader/control.ts';
 import { splitSymbol } from '../core/trader/marketRules.ts';
 import { PaperBroker, emptyPaperWallet } from '../core/trader/paperBroker.ts';
 import { Trader, initialTraderState, type TraderState } from '../core/trader/trader.ts';
 import { TransactionLog } from '../storage/transactionLog.ts';
+import type { OutputDeps } from '../jobs/service/outputs/index.ts';
+import { TraderOutput, parseTraderOutputConfig } from '../jobs/service/outputs/traderOutput.ts';
+import type { ChannelPublisher } from '../jobs/service/ports.ts';
 
 export interface OpenTraderOptions {
   /** The service's clock (simulated in replay). */
@@ -24,11 +27,18 @@ export interface OpenTraderOptions {
   tellAdmins?: (text: string) => void | Promise<void>;
 }
 
+/** A symbol's trader: the state machine, its controls for the bot, and its files. */
+export interface OpenedTrader {
+  trader: Trader;
+  control: TraderControlWithFigures;
+  files: { state: string; transactions: string };
+}
+
 /**
  * The trader of a config with its persisted state, paper wallet and transaction log; a live
  * broker exists only when exchange keys are configured. Call `trader.start()` before the first bar.
  */
-export async function openTrader(config: Config, opts: OpenTraderOptions) {
+export async function openTrader(config: Config, opts: OpenTraderOptions): Promise<OpenedTrader> {
   const files = traderFiles(config);
   const { base, quote } = splitSymbol(config.symbol, config.base_asset, config.quote_asset);
   const s = config.trader;
@@ -57,4 +67,15 @@ export async function openTrader(config: Config, opts: OpenTraderOptions) {
     transactions: new TransactionLog(files.transactions),
   });
   return { trader, control: traderControl(trader, { base, quote }), files };
+}
+
+/**
+ * The trader as output_sets use it: the trader_simulation / trader_binance entries hand it each
+ * bar's signals and post its fills; the diagram marks its executions.
+ */
+export function traderOutputs(trader: Trader, publisher: ChannelPublisher, log: Logger): Pick<OutputDeps, 'trader' | 'transactions'> {
+  return {
+    trader: (generator, raw) => new TraderOutput(generator, parseTraderOutputConfig(raw), trader, publisher, log),
+    transactions: () => trader.executions(500).map((e) => ({ time: e.time, side: e.side === 'buy' ? 'BUY' : 'SELL' })),
+  };
 }

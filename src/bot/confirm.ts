@@ -10,6 +10,7 @@ export interface ConfirmRequest {
   /** The audited command, e.g. "/trade off". */
   command: string;
   yesLabel?: string;
+  noLabel?: string;
   /** Runs only after the same admin pressed Yes in time; resolves to the reply. */
   action: () => Promise<string>;
 }
@@ -26,8 +27,9 @@ interface Pending extends ConfirmRequest {
 const DATA = /^cf:([0-9a-f]{12}):(y|n)$/;
 
 /**
- * Yes/No inline buttons in front of destructive or money-moving actions. A question expires
- * after `ttlMs` (its buttons are removed); only the admin who asked may answer it.
+ * The one confirmation mechanism of the bot: Yes/No inline buttons in front of destructive or
+ * money-moving actions (/trade off with open orders, /trade live). A question expires after
+ * `ttlMs` (its buttons are removed); only the admin who asked may answer it; every step is audited.
  */
 export class Confirmations {
   private readonly pending = new Map<string, Pending>();
@@ -38,13 +40,19 @@ export class Confirmations {
 
   async ask(ctx: BotContext, req: ConfirmRequest): Promise<void> {
     const id = randomBytes(6).toString('hex');
-    const keyboard = new InlineKeyboard().text(req.yesLabel ?? '✅ Yes', `cf:${id}:y`).text('✖ No', `cf:${id}:n`);
+    const keyboard = new InlineKeyboard().text(req.yesLabel ?? '✅ Yes', `cf:${id}:y`).text(req.noLabel ?? '✖ No', `cf:${id}:n`);
     const seconds = Math.round(this.ttlMs / 1000);
     const msg = await ctx.reply(`${req.question}\n(This question expires in ${seconds} s.)`, { reply_markup: keyboard });
     const timer = setTimeout(() => void this.expire(id), this.ttlMs);
     timer.unref?.();
     this.pending.set(id, { ...req, userId: ctx.from!.id, chatId: msg.chat.id, messageId: msg.message_id, expiresAt: this.now() + this.ttlMs, timer, api: ctx.api });
     await ctx.itb.audit(ctx, req.command, 'asked');
+  }
+
+  /** True while `userId` has an unanswered question about `command`. */
+  waiting(userId: number | undefined, command: string): boolean {
+    for (const p of this.pending.values()) if (p.userId === userId && p.command === command && this.now() <= p.expiresAt) return true;
+    return false;
   }
 
   private async expire(id: string): Promise<void> {

@@ -1,5 +1,4 @@
 import type { Context } from 'grammy';
-import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../shared/log.ts';
 import type { BotServices } from './services.ts';
@@ -35,4 +34,4 @@ interface RuntimeFlavor {
   isAdmin: boolean;
 }
 
-export type BotContext = ConversationFlavor<Context & RuntimeFlavor>;
+export type BotContext = Context & RuntimeFlavor;

@@ -2,14 +2,10 @@ import { Api, Bot, GrammyError, type BotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
-import { conversations, createConversation } from '@grammyjs/conversations';
 import type { Config } from '../config/schema.ts';
-import { UserError, describeError, isUserError } from '../shared/errors.ts';
+import { UserError, describeError } from '../shared/errors.ts';
 import { log as rootLog, maskSecrets, registerSecret, type Logger } from '../shared/log.ts';
-import { ALL_COMMANDS } from '../commands/index.ts';
-import { settingsButtons } from '../commands/settings.ts';
-import { LIVE_CONVERSATION, liveTradingConversation } from '../commands/trade.ts';
-import type { BotCommandDef } from './command.ts';
+import type { BotCommandDef, BotCommands } from './command.ts';
 import { appendAudit } from './audit.ts';
 import { Confirmations } from './confirm.ts';
 import type { BotContext, BotRuntime } from './context.ts';
@@ -39,6 +35,8 @@ export interface BotDeps {
   config: Config;
   store: BotStore;
   services?: BotServices;
+  /** The commands to install (src/commands/index.ts): the bot itself knows none. */
+  commands: BotCommands;
   log?: Logger;
   /** Sending limits (tests scale them); default Telegram's, with a margin. */
   limits?: SendLimits;
@@ -77,11 +75,11 @@ export interface ItbBot {
 export const LOCAL_TOKEN = '0:local-terminal';
 
 /**
- * Builds the Telegram bot: roles, rate limit, confirmations, the live-trading conversation, one
- * handler per command, a publisher with its outbox, throttling and retries in the API client.
+ * Builds the Telegram bot: roles, rate limit, confirmations, the commands handed in, a publisher
+ * with its outbox, throttling and retries in the API client.
  * The same bot runs on real Telegram (startPolling) or the terminal (startTerminalChat).
  */
-export function createBot(deps: BotDeps): ItbBot {
+export function buildBot(deps: BotDeps): ItbBot {
   const { config, store } = deps;
   const log = deps.log ?? rootLog();
   const token = config.telegram.token || LOCAL_TOKEN;
@@ -118,7 +116,7 @@ export function createBot(deps: BotDeps): ItbBot {
     publisher,
     confirmations,
     jobs: new JobSlots(),
-    commands: ALL_COMMANDS,
+    commands: deps.commands.list,
     log,
     startedAt: Date.now(),
     progressEditMs: deps.progressEditMs ?? 2000,
@@ -140,22 +138,8 @@ export function createBot(deps: BotDeps): ItbBot {
   bot.use(rolesMiddleware());
   bot.use(rateLimitMiddleware(config.telegram.rate_limit_per_minute));
   bot.use(confirmations.middleware());
-  bot.use(conversations());
-  bot.use(createConversation(liveTradingConversation(runtime, confirmMs), { id: LIVE_CONVERSATION, maxMillisecondsToWait: confirmMs }));
-  bot.use(settingsButtons());
+  bot.use(deps.commands.middleware);
 
-  for (const cmd of ALL_COMMANDS) bot.command(cmd.name, (ctx) => dispatch(ctx, cmd));
-
-  // A press on a live-trading question whose conversation ended (expired, or the bot restarted).
-  bot.callbackQuery(/^live:/, async (ctx) => {
-    await ctx.answerCallbackQuery({ text: 'This confirmation has expired; nothing was done.' });
-    await runtime.audit(ctx, '/trade live', 'expired');
-    try {
-      await ctx.editMessageReplyMarkup({ reply_markup: undefined });
-    } catch {
-      /* already without buttons */
-    }
-  });
   bot.on('callback_query', (ctx) => ctx.answerCallbackQuery({ text: 'This button is out of date.' }));
   bot.on('message:text', async (ctx) => {
     if (ctx.chat.type !== 'private') return;
@@ -174,25 +158,6 @@ export function createBot(deps: BotDeps): ItbBot {
     }
   });
 
-  async function dispatch(ctx: BotContext, cmd: BotCommandDef): Promise<void> {
-    const args = typeof ctx.match === 'string' ? ctx.match.split(/\s+/).filter(Boolean) : [];
-    const label = `/${cmd.name}${args.length ? ` ${args.join(' ')}` : ''}`;
-    if (cmd.role === 'admin' && !ctx.isAdmin) {
-      await ctx.reply(`Sorry, /${cmd.name} is for this bot's admins only. Send /help to see what you can do.`);
-      await runtime.audit(ctx, label, 'refused');
-      return;
-    }
-    try {
-      await cmd.run(ctx, args);
-      if (cmd.role === 'admin') await runtime.audit(ctx, label, 'done', cmd.startsJob ? 'started' : undefined);
-    } catch (e) {
-      if (!isUserError(e)) log.error({ err: maskSecrets(describeError(e)), command: cmd.name }, 'command failed');
-      const text = isUserError(e) ? e.message : `/${cmd.name} failed: ${describeError(e)}`;
-      await ctx.reply(maskSecrets(text));
-      if (cmd.role === 'admin') await runtime.audit(ctx, label, 'failed', describeError(e));
-    }
-  }
-
   let runner: RunnerHandle | null = null;
   let outboxStarted = false;
 
@@ -207,10 +172,11 @@ export function createBot(deps: BotDeps): ItbBot {
     },
     async setCommands() {
       const menu = (list: readonly BotCommandDef[]) => list.map((c) => ({ command: c.name, description: c.summary }));
-      await bot.api.setMyCommands(menu(ALL_COMMANDS.filter((c) => c.role === 'user')), { scope: { type: 'default' } });
+      const commands = deps.commands.list;
+      await bot.api.setMyCommands(menu(commands.filter((c) => c.role === 'user')), { scope: { type: 'default' } });
       for (const id of new Set([...admins, ...localAdmins])) {
         try {
-          await bot.api.setMyCommands(menu(ALL_COMMANDS), { scope: { type: 'chat', chat_id: id } });
+          await bot.api.setMyCommands(menu(commands), { scope: { type: 'chat', chat_id: id } });
         } catch (e) {
           // An admin who never opened a chat with the bot cannot get a menu yet.
           log.warn({ admin: id, err: describeError(e) }, 'admin command menu not set');

@@ -7,7 +7,6 @@ import { parseFreq } from '../core/time.ts';
 import { scoreNotificationConfigs, type ScoreNotificationConfig } from '../core/notify/scoreBand.ts';
 import { paceScore, pacingStateOf, type PacedScore } from '../core/notify/bandPacing.ts';
 import { formatSignalMessage, type SignalEvent } from '../core/notify/signalMessage.ts';
-import { formatTransactionMessage, formatTransactionStats, type ProfitStats, type TransactionEvent } from '../core/notify/tradeMessages.ts';
 import { splitMessage } from '../core/notify/split.ts';
 import type { Deliver, DeliveryOutcome, NewOutboxItem, Outbox, OutboxItem } from './outbox.ts';
 import type { BotStateStore, Subscriber } from './state.ts';
@@ -103,14 +102,6 @@ export class Publisher {
 
   publishSignal(ev: SignalEvent): OutboxItem[] {
     return this.outbox.enqueue(this.items('signal', formatSignalMessage(ev), 'Markdown', (s) => s.signals));
-  }
-
-  /** The original's two messages after a simulated transaction: the result, then the 4-week stats. */
-  publishTrade(t: TransactionEvent, stats: ProfitStats): OutboxItem[] {
-    const first = this.items('trade', formatTransactionMessage(t), 'Markdown', (s) => s.trades);
-    const second = this.items('trade', formatTransactionStats(t.status, stats), 'Markdown', (s) => s.trades);
-    // The outbox keeps each chat's order, so every chat gets the result before the stats.
-    return this.outbox.enqueue([...first, ...second]);
   }
 
   /** The daily diagram (§7.4) as a photo; `key` makes a repeat of the same post a no-op. */

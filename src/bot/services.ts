@@ -46,8 +46,25 @@ export interface ServiceStatus {
   lagMs?: number;
   models: { name: string; trainedAt?: number }[];
   tradingMode?: TradingMode;
-  /** Extra lines the service wants shown (e.g. "replay: 42% of 2025-03"). */
-  notes?: string[];
+  /** The minute cycle's own figures, when a service runs (commands/status.ts shows them). */
+  cycle?: CycleStatus;
+}
+
+/** What the minute cycle reports about itself. */
+export interface CycleStatus {
+  /** The configured venue and the candle source's name (e.g. replay, klines.csv.gz). */
+  venue: string;
+  source: string;
+  lastTick: { at: number; bars: number; latencyMs: number; computeMs: number; error?: string } | null;
+  ticks: number;
+  /** Ticks skipped while one was still running. */
+  skippedTicks: number;
+  /** The newest bar's scores and signals by column. */
+  latest: Record<string, number>;
+  retraining: boolean;
+  lastRetrain: { at: number; ok: boolean } | null;
+  /** What a person should act on, one sentence each. */
+  warnings: string[];
 }
 
 export interface ChartImage {

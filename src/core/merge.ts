@@ -6,6 +6,7 @@
 import { Frame, type ColumnKind } from './frame.ts';
 import { UserError } from '../shared/errors.ts';
 import { floorTime, nextTime, type Freq } from './time.ts';
+import { interpolateLinear } from './interpolate.ts';
 
 /**
  * All rows of both frames, sorted by time, one row per time: where both have a time, the row
@@ -130,24 +131,6 @@ export function timeRaster(start: number, end: number, freq: Freq): Float64Array
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = start + i * freq.ms;
   return out;
-}
-
-/**
- * pandas' default `interpolate()`: linear between valid values (rows equally spaced); leading
- * missing values stay missing, trailing ones take the last valid value.
- */
-export function interpolateLinear(col: Float64Array): void {
-  let prev = -1;
-  for (let i = 0; i < col.length; i++) {
-    if (Number.isNaN(col[i]!)) continue;
-    if (prev >= 0 && i - prev > 1) {
-      const a = col[prev]!;
-      const step = (col[i]! - a) / (i - prev);
-      for (let j = prev + 1; j < i; j++) col[j] = a + step * (j - prev);
-    }
-    prev = i;
-  }
-  if (prev >= 0) for (let j = prev + 1; j < col.length; j++) col[j] = col[prev]!;
 }
 
 function gapsOf(present: Uint8Array, time: Float64Array, topGaps: number): { missing: number; largest: Gap[] } {

@@ -6,6 +6,8 @@ import { ADMIN, USER, startHarness, type Harness } from './harness.ts';
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Array(200).fill(7)]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const textOf = (m: FakeMessage) => m.text ?? m.caption ?? '';
+/** The callback data of a question's i-th button. */
+const answer = (m: FakeMessage, i: number) => m.reply_markup!.inline_keyboard![0]![i]!.callback_data!;
 
 function fakeServices(calls: string[]) {
   const trader = { mode: 'paper' as TradingMode, openOrders: 2 };
@@ -346,7 +348,7 @@ describe('a process with no services and exchange keys', () => {
   });
 });
 
-describe('live trading confirmation conversation', () => {
+describe('live trading confirmation (the same confirmation mechanism as /trade off)', () => {
   let live: Harness;
   const liveCalls: string[] = [];
   beforeAll(async () => {
@@ -362,7 +364,11 @@ describe('live trading confirmation conversation', () => {
     expect(textOf(await live.ask(ADMIN, '/trade status'))).toContain('Trading: paper');
     expect(liveCalls).not.toContain('setMode live');
     expect(textOf(await live.ask(ADMIN, '/trade live'))).toBe('A live-trading question is already waiting for your answer above.');
-    live.fake.pressButton(ADMIN, q, 'live:y');
+    expect(q.reply_markup!.inline_keyboard![0]!.map((b) => b.text)).toEqual(['✅ Go live', '✖ Cancel']);
+    live.fake.pressButton(USER, q, answer(q, 0));
+    await live.fake.waitUntil(() => live.fake.answeredCallbacks.some((a) => a.text === 'Only the admin who asked can answer this.'), 5000, 'refusal');
+    expect(liveCalls).not.toContain('setMode live');
+    live.fake.pressButton(ADMIN, q, answer(q, 0));
     await live.fake.waitUntil(() => textOf(q) === '✅ Trading mode is now live.', 5000, 'live');
     expect(liveCalls).toContain('setMode live');
     await live.fake.waitUntil(() => live.itb.runtime.state.data.audit.some((a) => a.command === '/trade live' && a.outcome === 'confirmed'), 5000, 'audit');
@@ -370,13 +376,16 @@ describe('live trading confirmation conversation', () => {
 
   it('Cancel leaves the mode alone, and a press after expiry does nothing', async () => {
     const q = await live.ask(ADMIN, '/trade live');
-    live.fake.pressButton(ADMIN, q, 'live:n');
+    live.fake.pressButton(ADMIN, q, answer(q, 1));
     await live.fake.waitUntil(() => textOf(q).startsWith('✖ Cancelled'), 5000, 'cancel');
     const q2 = await live.ask(ADMIN, '/trade live');
-    await sleep(2200);
-    live.fake.pressButton(ADMIN, q2, 'live:y');
+    const yes = answer(q2, 0);
+    await live.fake.waitUntil(() => textOf(q2).startsWith('⌛ Expired, nothing was done: ⚠ Switch to LIVE trading'), 5000, 'expiry');
+    live.fake.pressButton(ADMIN, q2, yes);
     await live.fake.waitUntil(() => live.fake.answeredCallbacks.some((a) => a.text === 'This confirmation has expired; nothing was done.'), 5000, 'expired');
     expect(liveCalls.filter((c) => c === 'setMode live').length).toBe(1);
+    const outcomes = live.itb.runtime.state.data.audit.filter((a) => a.command === '/trade live').map((a) => a.outcome);
+    expect(outcomes).toEqual(expect.arrayContaining(['asked', 'refused', 'confirmed', 'cancelled', 'expired']));
   });
 });
 

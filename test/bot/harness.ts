@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { createBot, openBotStore, type BotDeps, type ItbBot } from '../../src/bot/createBot.ts';
+import { createBot } from '../../src/app/bot.ts';
+import { openBotStore, type BotDeps, type ItbBot } from '../../src/bot/createBot.ts';
 import type { BotServices } from '../../src/bot/services.ts';
 import { startFakeTelegram, type FakeMessage, type FakeTelegram, type FakeUser } from '../fakes/telegram.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { findScoreBand, parseScoreNotificationConfig, scoreNotificationConfigs } from '../../src/core/notify/scoreBand.ts';
 import { scoreNotification } from '../../src/core/notify/scoreMessage.ts';
 import { pyFixed, pyIntThousands, pySignedFixed } from '../../src/core/notify/pyFormat.ts';
-import { describeProfits, formatTransactionMessage, formatTransactionStats } from '../../src/core/notify/tradeMessages.ts';
+import { describeProfits, formatTransactionStats } from '../../src/core/notify/tradeMessages.ts';
 import { formatSignalMessage } from '../../src/core/notify/signalMessage.ts';
 import { splitMessage } from '../../src/core/notify/split.ts';
 import { SAMPLE_SCORE_OUTPUT } from './sampleBands.ts';
@@ -105,11 +105,6 @@ describe('signal and trade messages', () => {
   it('formats BUY/SELL signals with one icon per step beyond the threshold', () => {
     expect(formatSignalMessage({ side: 'BUY', symbol: 'BTCUSDT', close: 24518.9, score: 0.12 })).toBe('🟢 *BUY: ₿ 24,518 Score: +0.12*');
     expect(formatSignalMessage({ side: 'SELL', symbol: 'BTCUSDT', close: 24518.9, score: -0.26, threshold: -0.05, iconStep: 0.1 })).toBe('🔴🔴🔴 *SELL: ₿ 24,518 Score: -0.26*');
-  });
-
-  it('formats the transaction message with two spaces after the colon', () => {
-    expect(formatTransactionMessage({ status: 'SELL', profit: 123.456789, profitPercent: 1.23456 })).toBe('⚡💰 *SOLD:  Profit: 1.23% 123.4568₮*');
-    expect(formatTransactionMessage({ status: 'BUY', profit: -12.34, profitPercent: -0.5 })).toBe('⚡💰 *BOUGHT:  Profit: -0.50% -12.3400₮*');
   });
 
   it('formats the 4-week stats as pandas describe() figures', () => {

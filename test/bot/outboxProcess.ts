@@ -5,7 +5,8 @@
  * TELEGRAM_BOT_TOKEN, TELEGRAM_CHANNEL, STATE_DIR, POSTS (how many).
  */
 import { buildConfig } from '../../src/config/load.ts';
-import { createBot, openBotStore } from '../../src/bot/createBot.ts';
+import { createBot } from '../../src/app/bot.ts';
+import { openBotStore } from '../../src/bot/createBot.ts';
 
 const { config } = buildConfig({ symbol: 'BTCUSDT', freq: '1min' }, { env: process.env });
 const store = await openBotStore(process.env.STATE_DIR!);

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.ts';
-import { createBot, openBotStore, type ItbBot } from '../../src/bot/createBot.ts';
+import { createBot } from '../../src/app/bot.ts';
+import { openBotStore, type ItbBot } from '../../src/bot/createBot.ts';
 import { startFakeTelegram } from '../fakes/telegram.ts';
-import { describeProfits } from '../../src/core/notify/tradeMessages.ts';
 import { defaultSubscriber } from '../../src/bot/state.ts';
 import { SAMPLE_SCORE_OUTPUT, USER, startHarness, type Harness } from './harness.ts';
 import { readmePromises } from '../readmePromises.ts';
@@ -67,18 +67,6 @@ describe('publisher: diagram, trades, long texts', () => {
     await h.itb.publisher.outbox.idle();
     expect(h.fake.chat('-100777').filter((m) => m.text === 'trade of bar 11:00').length).toBe(1);
     expect(h.fake.chat('-100777').filter((m) => m.caption === 'd').length).toBe(1);
-  });
-
-  it('sends the two trade messages in order with Markdown, to subscribers who want trades', async () => {
-    h.itb.publisher.publishTrade({ status: 'SELL', profit: 150.5, profitPercent: 0.2 }, describeProfits([0.2, -0.1, 0.5]));
-    await h.itb.publisher.outbox.idle();
-    const texts = h.fake.chat(USER.id).filter((m) => m.text).map((m) => m.text);
-    expect(texts.slice(-2)).toEqual([
-      '⚡💰 *SOLD:  Profit: 0.20% 150.5000₮*',
-      '↗ *LONG transactions stats (4 weeks)*\n🔸sum=0.60% 🔸count=3\n🔸mean=0.2000% 🔸std=0.3000%\n🔸min=-0.1000% 🔸median=0.2000% 🔸max=0.5000%\n',
-    ]);
-    expect(h.fake.chat(USER.id).at(-1)!.parse_mode).toBe('Markdown');
-    expect(h.fake.chat(3002).filter((m) => m.text?.includes('SOLD'))).toEqual([]);
   });
 
   it('splits a long announcement under 4,096 characters and keeps its order', async () => {

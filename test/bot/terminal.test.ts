@@ -4,7 +4,8 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.ts';
-import { createBot, openBotStore } from '../../src/bot/createBot.ts';
+import { createBot } from '../../src/app/bot.ts';
+import { openBotStore } from '../../src/bot/createBot.ts';
 import { startTerminalChat } from '../../src/bot/terminal.ts';
 import { SAMPLE_SCORE_OUTPUT } from './harness.ts';
 

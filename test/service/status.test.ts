@@ -10,7 +10,8 @@ import { readCsv } from '../../src/storage/csv.ts';
 import { log } from '../../src/shared/log.ts';
 import { serviceBotServices } from '../../src/app/botServices.ts';
 import type { DiagramData } from '../../src/jobs/service/diagram.ts';
-import { formatStatus, modelsHealth, statusWarnings, type ServiceStatus } from '../../src/jobs/service/health.ts';
+import { modelsHealth, statusWarnings, type ServiceStatus } from '../../src/jobs/service/health.ts';
+import { serviceStatusLines } from '../../src/commands/status.ts';
 import type { BarScorer, ScoredBar } from '../../src/jobs/service/ports.ts';
 import { ServiceState } from '../../src/jobs/service/state.ts';
 import { Signaler } from '../../src/jobs/service/signaler.ts';
@@ -49,30 +50,36 @@ async function running() {
     const base = { ...h, venue: 'replay', tradingMode: 'paper', models: modelsHealth(config, ['high_20_lc', 'low_20_lc'], trainedAt, source.now(), { retraining: false, lastRetrain: null }), now: source.now() };
     return { ...base, warnings: statusWarnings(base) };
   };
-  return { config, source, signaler, status };
+  /** The service lines of /status, as the command builds them from what the service reports. */
+  const statusText = async (s: ServiceStatus) => {
+    const reported = await serviceBotServices({ config, signaler, status: () => s, scoreColumns: ['trade_score'] }).status!();
+    return serviceStatusLines(config, reported, source.now()).join('\n');
+  };
+  return { config, source, signaler, status, statusText };
 }
 
 describe('/status, /score and /chart of the running service', () => {
   it('reports the last candle, its lag, the tick latency, the models and their age', async () => {
-    const { status } = await running();
+    const { status, statusText } = await running();
     const s = status(START - 10 * HOUR);
     expect(s.lastBarTime).toBe(START + 4 * MINUTE);
     expect(s.lagMs).toBe(1000);
     expect(s.lastTick?.bars).toBe(1);
     expect(s.models.ageHours).toBeCloseTo(10 + 5 / 60 + 1 / 3600, 6);
     expect(s.warnings).toEqual([]);
-    const text = formatStatus(s);
-    expect(text).toContain('last candle: 2025-11-20 00:04:00 UTC · lag 1s');
-    expect(text).toMatch(/last tick: 2025-11-20 00:05:01 UTC · 1 bar\(s\) · latency \d+ ms \(compute 0\.2 ms\)/);
-    expect(text).toContain('models: high_20_lc, low_20_lc · trained 10h05m ago');
+    const text = await statusText(s);
+    expect(text).toContain('Last candle: 2025-11-20 00:04 UTC\nLag: 0 min\nModel high_20_lc: trained 10 h 5 min ago\nModel low_20_lc: trained 10 h 5 min ago\nTrading: paper\nvenue replay (replay)');
+    expect(text).toMatch(/last tick: 2025-11-20 00:05:01 UTC · 1 bar\(s\) · latency \d+ ms \(compute 0\.2 ms\)\nticks: 5\nlatest: trade_score [+-]0\.\d{4}$/);
   });
 
   it('warns when the models are older than service.model_expiry_hours', async () => {
-    const { status } = await running();
+    const { status, statusText } = await running();
     const s = status(START - 30 * HOUR);
     expect(s.models.expired).toBe(true);
     expect(s.warnings).toEqual(['the models are 30 h old, older than service.model_expiry_hours (24 h): retrain them']);
-    expect(formatStatus(s)).toContain('⚠️ the models are 30 h old');
+    const text = await statusText(s);
+    expect(text).toContain('Model high_20_lc: trained 30 h 5 min ago ⚠ expired');
+    expect(text.split('\n').at(-1)).toBe('⚠️ the models are 30 h old, older than service.model_expiry_hours (24 h): retrain them');
   });
 
   it('answers /score with the newest bar and /chart with the recent bars', async () => {

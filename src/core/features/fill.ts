@@ -1,3 +1,5 @@
+import { interpolateLinear } from '../interpolate.ts';
+
 /**
  * How a generator's inputs are completed before computing. Gaps (NaN rows) in a merged table
  * would otherwise poison every window that touches them.
@@ -28,18 +30,7 @@ export function fillPrevious(col: Float64Array): Float64Array {
 
 export function fillLinear(col: Float64Array): Float64Array {
   const out = col.slice();
-  let prev = -1;
-  for (let i = 0; i < col.length; i++) {
-    const v = col[i]!;
-    if (v !== v) continue;
-    if (prev >= 0 && i - prev > 1) {
-      const a = col[prev]!;
-      const step = (v - a) / (i - prev);
-      for (let k = prev + 1; k < i; k++) out[k] = a + step * (k - prev);
-    }
-    prev = i;
-  }
-  if (prev >= 0) for (let k = prev + 1; k < col.length; k++) out[k] = col[prev]!;
+  interpolateLinear(out);
   return out;
 }
 

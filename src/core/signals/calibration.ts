@@ -15,6 +15,8 @@
  *   rate, 1 = twice it, −1 = zero).
  */
 
+import { linearAt } from '../interpolate.ts';
+
 /** A model's scores on its own training rows, computed at train time. */
 export interface ScoreCalibration {
   /** Share of positive labels in the training rows (the label mean for regression). */
@@ -49,10 +51,7 @@ export function calibrationOf(scores: ArrayLike<number>, baseRate: number, point
   const k = points - 1;
   const quantiles = new Array<number>(points);
   for (let j = 0; j < points; j++) {
-    const pos = k ? (j * (n - 1)) / k : 0;
-    const lo = Math.floor(pos);
-    const hi = Math.min(n - 1, lo + 1);
-    quantiles[j] = sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+    quantiles[j] = linearAt(sorted, k ? (j * (n - 1)) / k : 0);
   }
   return { base_rate: baseRate, mean_score: sum / n, quantiles };
 }

@@ -1,6 +1,5 @@
 import type { Config } from '../../config/schema.ts';
 import { formatTime } from '../../core/time.ts';
-import { formatDuration } from '../../shared/progress.ts';
 import type { ServiceHealth } from './signaler.ts';
 
 /** The models in use, as /status shows them. */
@@ -45,36 +44,8 @@ export function statusWarnings(s: Omit<ServiceStatus, 'warnings'>): string[] {
   return w;
 }
 
-/** What /status adds to the bot's own lines (candle, lag, models, trading mode). */
-export function statusNotes(s: ServiceStatus): string[] {
-  const lines = [
-    `venue ${s.venue} (${s.source})`,
-    s.lastTick
-      ? `last tick: ${formatTime(s.lastTick.at)} UTC · ${s.lastTick.bars} bar(s) · latency ${s.lastTick.latencyMs.toFixed(0)} ms (compute ${s.lastTick.computeMs.toFixed(1)} ms)${s.lastTick.error ? ` · failed: ${s.lastTick.error}` : ''}`
-      : 'last tick: none yet',
-    `ticks: ${s.ticks}${s.skippedTicks ? ` (${s.skippedTicks} skipped while one was running)` : ''}`,
-  ];
-  const values = Object.entries(s.lastValues).filter(([, v]) => Number.isFinite(v));
-  if (values.length) lines.push(`latest: ${values.map(([k, v]) => `${k} ${formatValue(v)}`).join(' · ')}`);
-  if (s.models.retraining) lines.push('retraining now');
-  else if (s.models.lastRetrain) lines.push(`last retraining ${formatTime(s.models.lastRetrain.at)} UTC: ${s.models.lastRetrain.ok ? 'done' : 'failed'}`);
-  for (const w of s.warnings) lines.push(`⚠️ ${w}`);
-  return lines;
-}
-
 /** A score with sign and 4 decimals; a 0/1 signal as is. */
 export function formatValue(v: number): string {
   if (v === 0 || v === 1) return String(v);
   return `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
-}
-
-/** /status as plain text (terminal, logs). */
-export function formatStatus(s: ServiceStatus): string {
-  const lines = [
-    `${s.symbol} ${s.freq} · trading ${s.tradingMode}`,
-    `last candle: ${s.lastBarTime === null ? 'none yet' : `${formatTime(s.lastBarTime)} UTC`}${s.lagMs === null ? '' : ` · lag ${formatDuration(s.lagMs)}`}`,
-    `models: ${s.models.names.join(', ') || 'none'}${s.models.ageHours === null ? '' : ` · trained ${formatDuration(s.models.ageHours * 3_600_000)} ago`}`,
-    ...statusNotes(s),
-  ];
-  return lines.join('\n');
 }
