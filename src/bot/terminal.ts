@@ -42,7 +42,7 @@ async function toBytes(file: unknown): Promise<Uint8Array> {
 /**
  * Runs the bot in the terminal: each typed line is a message from a local admin, and every
  * Bot API call is answered in-process — texts printed, photos saved to files. The bot's
- * handlers, publisher and conversations run unchanged; only the API client's transport differs.
+ * handlers, publisher and confirmations run unchanged; only the API client's transport differs.
  * Typing the number of a button shown under the last message presses it.
  */
 export async function startTerminalChat(itb: ItbBot, options: TerminalChatOptions): Promise<TerminalChat> {
