@@ -535,7 +535,7 @@ export function trainGbdt(X: Float64Array, y: Float64Array, n: number, f: number
     if (it % 64 === 0) exactProb();
     gradients();
     if (it > 0 && it % reportEvery === 0) {
-      if (it % lossEvery === 0) trainLoss = trainLossNow();
+      if (it % lossEvery === 0 || Number.isNaN(trainLoss)) trainLoss = trainLossNow();
       onRound?.({ round: it, rounds: s.rounds, trainLoss, validMetric });
     }
     if (bag && it % s.baggingFreq === 0) {

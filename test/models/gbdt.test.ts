@@ -32,7 +32,7 @@ describe('gbdt: hand-worked trees', () => {
   it('regression stump: the best cut, leaf values −G/H, the label mean as the first score', () => {
     const { trees, learner, predict } = fit(column(1, 2, 3, 4), [0, 0, 10, 10], { max_depth: 1 });
     // mean 5; gradients score − y = 5, 5, −5, −5 with hessians 1: leaves −10/2 and +10/2
-    expect(learner.learner_model_param.base_score).toBe('5');
+    expect(learner.learner_model_param.base_score).toBe('5.0');
     expect(trees).toHaveLength(1);
     expect(trees[0]).toMatchObject({ left_children: [1, -1, -1], right_children: [2, -1, -1], parents: [2147483647, 0, 0], split_indices: [0, 0, 0], split_conditions: [2.5, -5, 5], sum_hessian: [4, 2, 2] });
     expect(trees[0]!.loss_changes[0]).toBe(100); // 10²/2 + 10²/2 − 0²/4
@@ -102,6 +102,9 @@ describe('gbdt: hand-worked trees', () => {
     expect(margins(unbalanced)[0]).toBeCloseTo(-0.75 / (0.5625 + 1), 6);
     expect(margins(unbalanced)[1]).toBeCloseTo(2.25 / (0.5625 + 1), 6);
     expect(margins(fit(x, y, { ...train, scale_pos_weight: 3 }, false))).toEqual(margins(unbalanced));
+    // the first score is written as a float32 (XGBoost reads no more)
+    const third = fit(column(1, 2, 3), [0, 0, 1], train, false).learner.learner_model_param.base_score as string;
+    expect(third).toBe('0.33333334');
   });
 });
 
@@ -110,6 +113,9 @@ describe('gbdt: binning', () => {
     expect(Array.from(featureCuts(Float32Array.of(1, 1, 2, 3, 3, 3), 255, 1))).toEqual([1.5, 2.5]);
     expect(Array.from(featureCuts(Float32Array.of(1, 1, 2, 3, 3, 3), 255, 3))).toEqual([2.5]);
     expect(featureCuts(Float32Array.of(7, 7, 7), 255, 1)).toHaveLength(0);
+    // adjacent float32 values: their middle rounds to the lower one, so the cut is the upper one
+    const next = 1 + 2 ** -23;
+    expect(Array.from(featureCuts(Float32Array.of(1, next), 255, 1))).toEqual([next]);
   });
 
   it('many values: at most max_bin bins of about equal counts; negatives, zeros and positives apart', () => {
