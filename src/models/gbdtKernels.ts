@@ -64,9 +64,7 @@ export function histogramKernels(offsets: Int32Array): HistogramKernels {
   else {
     const F = offsets.length;
     const body = unrolledBody(offsets);
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const all = new Function('bins', 'g', 'h', 'n', 'hist', `const F = ${F};\nfor (let i = 0; i < n; i++) {\n${body}\n}`) as HistogramOfAll;
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const rows = new Function('bins', 'g', 'h', 'rows', 'start', 'end', 'hist', `const F = ${F};\nfor (let r = start; r < end; r++) {\nconst i = rows[r];\n${body}\n}`) as HistogramOfRows;
     kernels = { all, rows };
   }
