@@ -101,8 +101,9 @@ class TreeGrower {
   private readonly offsets: Int32Array;
   private readonly kernels: HistogramKernels;
   private readonly pool: Float64Array[] = [];
-  private readonly order: Int32Array;
-  private readonly scratch: Int32Array;
+  /** Rows ordered leaf by leaf, and room to partition them (allocated for trees deeper than one split). */
+  private order = new Int32Array(0);
+  private scratch = new Int32Array(0);
   private readonly maxDepth: number;
   // per leaf
   private readonly leafNode: Int32Array;
@@ -131,7 +132,6 @@ class TreeGrower {
     private readonly binnings: FeatureBinning[],
     private readonly bins: Uint8Array,
     private readonly f: number,
-    rows: number,
   ) {
     this.offsets = new Int32Array(f);
     let total = 0;
@@ -141,8 +141,6 @@ class TreeGrower {
     });
     this.totalBins = total;
     this.kernels = histogramKernels(this.offsets);
-    this.order = new Int32Array(rows);
-    this.scratch = new Int32Array(rows);
     this.maxDepth = s.maxDepth > 0 ? s.maxDepth : Infinity;
     const L = s.numLeaves;
     this.leafNode = new Int32Array(L);
@@ -273,6 +271,10 @@ class TreeGrower {
     let orderReady = false;
     const prepareOrder = () => {
       if (orderReady) return;
+      if (this.order.length < count) {
+        this.order = new Int32Array(count);
+        this.scratch = new Int32Array(count);
+      }
       if (rows) this.order.set(rows.subarray(0, count));
       else for (let i = 0; i < count; i++) this.order[i] = i;
       orderReady = true;
@@ -486,7 +488,7 @@ export function trainGbdt(X: Float64Array, y: Float64Array, n: number, f: number
   const validScore = new Float64Array(validRows).fill(initScore);
   const g = new Float32Array(nt);
   const h = new Float32Array(nt);
-  const grower = new TreeGrower(s, binnings, bins, f, nt);
+  const grower = new TreeGrower(s, binnings, bins, f);
   const random = seededRandom(s.seed);
   const bagging = s.baggingFreq > 0 && s.baggingFraction < 1;
   const bag = bagging ? new Int32Array(nt) : null;

@@ -44,18 +44,18 @@ function cutBetween(a: number, b: number): number {
 }
 
 /**
- * Cuts of one run of distinct values (ascending, with their row counts) into at most `bins`
+ * Cuts of the distinct values [from, to) (ascending, with their row counts) into at most `bins`
  * bins of about equal counts. A value that alone holds a bin's share gets a bin of its own;
  * a bin holds at least `minDataInBin` rows where the values allow.
  */
-function greedyCuts(values: number[], counts: number[], bins: number, minDataInBin: number, out: number[]): void {
-  const m = values.length;
+function greedyCuts(values: Float64Array, counts: Int32Array, from: number, to: number, bins: number, minDataInBin: number, out: number[]): void {
+  const m = to - from;
   let total = 0;
-  for (const c of counts) total += c;
+  for (let i = from; i < to; i++) total += counts[i]!;
   bins = Math.max(1, Math.min(bins, Math.floor(total / minDataInBin)));
   if (m <= bins) {
     let inBin = 0;
-    for (let i = 0; i < m - 1; i++) {
+    for (let i = from; i < to - 1; i++) {
       inBin += counts[i]!;
       if (inBin >= minDataInBin) {
         out.push(cutBetween(values[i]!, values[i + 1]!));
@@ -65,11 +65,11 @@ function greedyCuts(values: number[], counts: number[], bins: number, minDataInB
     return;
   }
   let share = total / bins;
-  const big = counts.map((c) => c >= share);
+  const isBig = (i: number) => counts[i]! >= total / bins;
   let restBins = bins;
   let restRows = total;
-  for (let i = 0; i < m; i++) {
-    if (big[i]) {
+  for (let i = from; i < to; i++) {
+    if (isBig(i)) {
       restBins--;
       restRows -= counts[i]!;
     }
@@ -77,14 +77,15 @@ function greedyCuts(values: number[], counts: number[], bins: number, minDataInB
   share = restRows / Math.max(1, restBins);
   let made = 0;
   let inBin = 0;
-  for (let i = 0; i < m - 1 && made < bins - 1; i++) {
-    if (!big[i]) restRows -= counts[i]!;
+  for (let i = from; i < to - 1 && made < bins - 1; i++) {
+    const big = isBig(i);
+    if (!big) restRows -= counts[i]!;
     inBin += counts[i]!;
-    if (big[i] || inBin >= share || (big[i + 1] && inBin >= Math.max(1, share / 2))) {
+    if (big || inBin >= share || (isBig(i + 1) && inBin >= Math.max(1, share / 2))) {
       out.push(cutBetween(values[i]!, values[i + 1]!));
       made++;
       inBin = 0;
-      if (!big[i]) {
+      if (!big) {
         restBins--;
         share = restRows / Math.max(1, restBins);
       }
@@ -98,24 +99,29 @@ function greedyCuts(values: number[], counts: number[], bins: number, minDataInB
  * negative and positive runs by their row counts.
  */
 export function featureCuts(sorted: Float32Array, maxBin: number, minDataInBin: number): Float32Array {
-  const values: number[] = [];
-  const counts: number[] = [];
+  const values = new Float64Array(sorted.length);
+  const counts = new Int32Array(sorted.length);
+  let m = 0;
   for (let i = 0; i < sorted.length; i++) {
     const v = sorted[i]!;
-    if (values.length && values[values.length - 1] === v) counts[counts.length - 1]!++;
+    if (m > 0 && values[m - 1] === v) counts[m - 1]!++;
     else {
-      values.push(v);
-      counts.push(1);
+      values[m] = v;
+      counts[m++] = 1;
     }
   }
-  if (values.length <= 1) return new Float32Array(0);
+  if (m <= 1) return new Float32Array(0);
   let negEnd = 0;
-  while (negEnd < values.length && values[negEnd]! < 0) negEnd++;
+  while (negEnd < m && values[negEnd]! < 0) negEnd++;
   let posStart = negEnd;
-  while (posStart < values.length && values[posStart] === 0) posStart++;
-  const rows = (from: number, to: number) => counts.slice(from, to).reduce((a, b) => a + b, 0);
+  while (posStart < m && values[posStart] === 0) posStart++;
+  const rows = (from: number, to: number) => {
+    let sum = 0;
+    for (let i = from; i < to; i++) sum += counts[i]!;
+    return sum;
+  };
   const negRows = rows(0, negEnd);
-  const posRows = rows(posStart, values.length);
+  const posRows = rows(posStart, m);
   const hasZero = posStart > negEnd;
   const free = maxBin - (hasZero ? 1 : 0);
   let negBins = negRows && posRows ? Math.max(1, Math.round((free * negRows) / (negRows + posRows))) : negRows ? free : 0;
@@ -123,10 +129,10 @@ export function featureCuts(sorted: Float32Array, maxBin: number, minDataInBin: 
   const posBins = posRows ? Math.max(1, free - negBins) : 0;
 
   const cuts: number[] = [];
-  if (negEnd > 0) greedyCuts(values.slice(0, negEnd), counts.slice(0, negEnd), negBins, minDataInBin, cuts);
-  if (negEnd > 0 && negEnd < values.length) cuts.push(cutBetween(values[negEnd - 1]!, values[negEnd]!));
-  if (hasZero && posStart < values.length) cuts.push(cutBetween(values[posStart - 1]!, values[posStart]!));
-  if (posStart < values.length) greedyCuts(values.slice(posStart), counts.slice(posStart), posBins, minDataInBin, cuts);
+  if (negEnd > 0) greedyCuts(values, counts, 0, negEnd, negBins, minDataInBin, cuts);
+  if (negEnd > 0 && negEnd < m) cuts.push(cutBetween(values[negEnd - 1]!, values[negEnd]!));
+  if (hasZero && posStart < m) cuts.push(cutBetween(values[posStart - 1]!, values[posStart]!));
+  if (posStart < m) greedyCuts(values, counts, posStart, m, posBins, minDataInBin, cuts);
   return Float32Array.from(cuts);
 }
 
