@@ -85,6 +85,15 @@ export function leafScore(G: number, H: number, l1: number, l2: number): number 
   return (t * t) / (H + l2);
 }
 
+/** Rows order[begin[l]…begin[l] + count[l]) lie in leaf l, node node[l] of the tree. */
+interface LeafSegments {
+  order: Int32Array;
+  begin: Int32Array;
+  count: Int32Array;
+  node: Int32Array;
+  leaves: number;
+}
+
 interface Split {
   gain: number;
   feature: number;
@@ -268,6 +277,9 @@ class TreeGrower {
       nd.gain.push(0);
       return nd.left.length - 1;
     };
+    // Without bagging, every split of a tree that may split more than once orders its rows, so
+    // that the scores can then be updated leaf by leaf instead of walking the tree for each row.
+    const partitionAll = !rows && s.numLeaves > 2 && this.maxDepth > 1;
     let orderReady = false;
     const prepareOrder = () => {
       if (orderReady) return;
@@ -323,7 +335,7 @@ class TreeGrower {
       this.leafH[leaf] = sp.leftH;
 
       const mayGrow = depth < this.maxDepth && leaves < s.numLeaves;
-      if (!mayGrow) {
+      if (!mayGrow && !partitionAll) {
         this.pool.push(parentHist);
         continue;
       }
@@ -333,7 +345,7 @@ class TreeGrower {
       this.leafBegin[right] = this.leafBegin[leaf]! + leftCount;
       this.leafCount[right] = total - leftCount;
       this.leafCount[leaf] = leftCount;
-      if (leftCount < 2 * s.minDataInLeaf && total - leftCount < 2 * s.minDataInLeaf) {
+      if (!mayGrow || (leftCount < 2 * s.minDataInLeaf && total - leftCount < 2 * s.minDataInLeaf)) {
         this.pool.push(parentHist);
         continue;
       }
@@ -346,8 +358,12 @@ class TreeGrower {
       for (const l of [leaf, right]) this.best[l] = this.findSplit(this.leafHist[l]!, this.leafG[l]!, this.leafH[l]!, this.leafCount[l]!, usable);
     }
     for (let l = 0; l < leaves; l++) this.release(l);
+    this.segments = partitionAll ? { order: this.order, begin: this.leafBegin, count: this.leafCount, node: this.leafNode, leaves } : null;
     return this.finish();
   }
+
+  /** The last tree's rows leaf by leaf, when every split partitioned them (all rows, trees of more than one split). */
+  segments: LeafSegments | null = null;
 
   private finish(): GbdtTree {
     const nd = this.nodes;
@@ -425,6 +441,23 @@ function addTree(tree: GbdtTree, bins: Uint8Array, f: number, n: number, score: 
       const p = prob[i]!;
       const e = grow[leaf]!;
       prob[i] = (p * (1 + e)) / (1 + p * e);
+    }
+  }
+}
+
+/** addTree for the training rows of a tree whose rows `seg` holds leaf by leaf (no walk). */
+function addTreeByLeaves(tree: GbdtTree, seg: LeafSegments, score: Float64Array, prob: Float64Array | null): void {
+  for (let l = 0; l < seg.leaves; l++) {
+    const v = tree.value[seg.node[l]!]!;
+    const e = Math.expm1(v);
+    const end = seg.begin[l]! + seg.count[l]!;
+    for (let k = seg.begin[l]!; k < end; k++) {
+      const i = seg.order[k]!;
+      score[i] += v;
+      if (prob) {
+        const p = prob[i]!;
+        prob[i] = (p * (1 + e)) / (1 + p * e);
+      }
     }
   }
 }
@@ -556,7 +589,8 @@ export function trainGbdt(X: Float64Array, y: Float64Array, n: number, f: number
     const tree = grower.grow(g, h, bag, bagCount, rootHist, usable);
     if (tree.left.length === 1) break; // no split gains anything: later rounds would not either
     trees.push(tree);
-    addTree(tree, bins, f, nt, score, prob);
+    if (grower.segments) addTreeByLeaves(tree, grower.segments, score, prob);
+    else addTree(tree, bins, f, nt, score, prob);
     if (validBins) {
       addTree(tree, validBins, f, validRows, validScore, null);
       validMetric = metricOf(s.metric, yv, validScore);

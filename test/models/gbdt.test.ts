@@ -197,6 +197,20 @@ describe('gbdt: training', () => {
     expect(model.trees.some((t) => t.left.length > 20)).toBe(true);
   });
 
+  it('its own training scores are those of its model file (stumps, deeper trees, bagging)', () => {
+    const complete = Array.from({ length: frame.length }, (_, i) => i).filter((i) => i % 50 !== 7);
+    const Xc = Float64Array.from(complete.flatMap((i) => Array.from(X.subarray(i * f, i * f + f))));
+    const yc = Float64Array.from(complete, (i) => y[i]!);
+    for (const train of [{ max_depth: 1 }, { num_leaves: 15 }, { num_leaves: 15, bagging_fraction: 0.7, bagging_freq: 1 }]) {
+      const s = gbSettings({ num_boost_round: 40, learning_rate: 0.3, ...train }, { name: 'gb', isRegression: false, seed: 1 });
+      const r = trainGbdt(Xc, yc, complete.length, f, s);
+      const p = treeEnsembleFromXgboostJson(xgboostJsonOfGbdt(r.model)).predict(Xc, complete.length);
+      let loss = 0;
+      for (let i = 0; i < complete.length; i++) loss -= yc[i]! > 0.5 ? Math.log(p[i]!) : Math.log(1 - p[i]!);
+      expect(loss / complete.length).toBeCloseTo(r.trainLoss, 5);
+    }
+  });
+
   it('learns the synthetic target to near its best possible AUC on unseen rows', () => {
     const test = syntheticFrame(4000, 32);
     const Xt = new Float64Array(test.length * f);
