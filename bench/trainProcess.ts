@@ -2,7 +2,8 @@
  * A training process on its own, for its peak memory (models.bench.ts runs it):
  * `node bin/run-ts.mjs bench/trainProcess.ts DUMP CONFIG.json` reads a table written by
  * `writeFrameDump` and a config, trains every model as `itb train` does (worker threads, no
- * files written) and prints `{"seconds": …, "peakMb": …}` on its last line.
+ * files written) and prints `{"seconds": …, "cpuSeconds": …, "peakMb": …}` on its last line (CPU time of all its
+ * threads, which a busy machine stretches less than the wall time).
  */
 import fs from 'node:fs';
 import type { Config } from '../src/config/schema.ts';
@@ -33,6 +34,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const frame = readFrameDump(dump!);
   const config = JSON.parse(fs.readFileSync(configFile!, 'utf8')) as Config;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await trainAll(config, frame, { save: false });
-  console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, peakMb: peakRssMb() }));
+  const cpu = process.cpuUsage(cpu0);
+  console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakMb: peakRssMb() }));
 }

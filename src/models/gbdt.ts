@@ -76,13 +76,13 @@ const MISSING = -1;
 /** A leaf's value before shrinkage: −T(G)/(H + λ₂). */
 export function leafOutput(G: number, H: number, l1: number, l2: number): number {
   const t = Math.sign(G) * Math.max(0, Math.abs(G) - l1);
-  return -t / (H + l2);
+  return H + l2 > 0 ? -t / (H + l2) : 0;
 }
 
 /** A leaf's score T(G)²/(H + λ₂); a split gains left + right − parent. */
 export function leafScore(G: number, H: number, l1: number, l2: number): number {
   const t = Math.sign(G) * Math.max(0, Math.abs(G) - l1);
-  return (t * t) / (H + l2);
+  return H + l2 > 0 ? (t * t) / (H + l2) : 0;
 }
 
 /** Rows order[begin[l]…begin[l] + count[l]) lie in leaf l, node node[l] of the tree. */
