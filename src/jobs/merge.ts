@@ -8,9 +8,11 @@ import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { stageFile } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
-import { mergeDataSources, sortedByTime, type MergeResult, type MergeSource } from '../core/merge.ts';
+import { checkCandles } from '../core/candleChecks.ts';
+import { mergeDataSources, type MergeResult, type MergeSource } from '../core/merge.ts';
 import { formatTime, parseFreq } from '../core/time.ts';
-import { readCsv, resolveDataFile, writeCsv } from '../storage/csv.ts';
+import { readCsv, readFileMaybeGz, resolveDataFile, writeCsv } from '../storage/csv.ts';
+import { rowLineNumbers } from '../storage/csvLines.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 
 function refuseParquet(file: string, where: string): void {
@@ -30,16 +32,23 @@ export function sourceFile(config: Config, index: number): string {
   return file;
 }
 
-/** Reads every data source, with the row window applied to each as the original does. */
+/**
+ * Reads every data source, checked (checkCandles: prices, conflicting rows, spacing against
+ * freq, each named by file and line), with the row window applied to each as the original does.
+ */
 export function loadSources(config: Config): MergeSource[] {
   if (!config.data_sources.length) throw new UserError('data_sources is empty: there is nothing to merge');
+  const freq = parseFreq(config.freq);
   return config.data_sources.map((ds, i) => {
     const file = resolveDataFile(sourceFile(config, i));
     if (!fs.existsSync(file)) {
       throw new UserError(`data_sources[${i}]: ${file} does not exist (run itb download or itb import first)`);
     }
-    const frame = applyRowWindow(sortedByTime(readCsv(file, { timeColumn: config.time_column })), config);
-    return { label: `data_sources[${i}] (${ds.folder}/${path.basename(file)})`, frame, prefix: ds.column_prefix ?? '' };
+    const label = `data_sources[${i}] (${ds.folder}/${path.basename(file)})`;
+    let lines: Int32Array | undefined;
+    const lineOf = (row: number) => (lines ??= rowLineNumbers(readFileMaybeGz(file), true))[row]!;
+    const frame = applyRowWindow(checkCandles(readCsv(file, { timeColumn: config.time_column }), { label, lineOf, freq }), config);
+    return { label, frame, prefix: ds.column_prefix ?? '' };
   });
 }
 

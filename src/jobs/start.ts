@@ -91,6 +91,10 @@ export async function run(ctx: JobContext): Promise<number> {
     (stale ? ctx.log.warn : ctx.log.info).call(ctx.log, `${why}: training on ${path.relative(process.cwd(), klines)} (candles up to ${formatTime(replayStart - freq.ms)})`);
     if (stale) fs.rmSync(modelFolder(config), { recursive: true, force: true });
     await trainFromKlines({ ...ctx, config });
+  } else if (!live) {
+    // The signals /backtest reads are this replay's: scored on the candles before it, never a file an earlier run left.
+    writeDemoKlines(config, sample, replayStart);
+    await trainFromKlines({ ...ctx, config }, { train: false });
   }
   if (!live) {
     // Every demo replays from its start with a fresh paper wallet: state from a run that went

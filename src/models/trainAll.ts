@@ -5,7 +5,7 @@ import { modelFolder } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
 import type { Frame } from '../core/frame.ts';
 import type { ProgressReporter } from '../jobs/progress.ts';
-import type { FitJob } from './fitModel.ts';
+import { refuseSingleClass, type FitJob } from './fitModel.ts';
 import { usesXgboost } from './gbParams.ts';
 import { modelFromArtifact, saveModel, type LoadedModel } from './modelFiles.ts';
 import { ModelSet } from './modelSet.ts';
@@ -50,6 +50,7 @@ export async function trainAll(config: Config, matrix: Frame, options: TrainAllO
       }
     }
   }
+  for (const job of jobs) refuseSingleClass(job);
   const artifacts = await runJobs(jobs, options);
   const folder = options.folder ?? modelFolder(config);
   const models: LoadedModel[] = [];

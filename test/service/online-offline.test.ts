@@ -10,7 +10,7 @@ import { scoreNotificationConfigs } from '../../src/core/notify/scoreBand.ts';
 import { scoreNotification } from '../../src/core/notify/scoreMessage.ts';
 import { formatTime, parseTime, DAY, MINUTE } from '../../src/core/time.ts';
 import { trainAll } from '../../src/models/trainAll.ts';
-import { readCsv } from '../../src/storage/csv.ts';
+import { readCsv, writeCsv } from '../../src/storage/csv.ts';
 import { log } from '../../src/log.ts';
 import { silentProgress } from '../../src/jobs/progress.ts';
 import { runService } from '../../src/jobs/service/run.ts';
@@ -95,7 +95,17 @@ describe('online = offline', () => {
         await telegram.waitForMessage(user.id, (m) => /subscribed/i.test(m.text ?? ''));
       }),
     ).toBe(0);
-    expect(await serveUntil(MIDDAY, DAY_START + DAY)).toBe(0);
+    // /backtest at midday: signals.csv (the days before the replay) continued by the bars served so far, up to the clock.
+    const admin = { id: 7, first_name: 'Admin' };
+    let report = '';
+    expect(
+      await serveUntil(MIDDAY, DAY_START + DAY, async () => {
+        writeCsv(path.join(dir, 'BTCUSDT', 'signals.csv'), batch.slice(0, batch.lowerBound(DAY_START)).select(['close', 'trade_score']));
+        telegram.userSays(admin, '/backtest 1d');
+        report = (await telegram.waitForMessage(admin.id, (m) => /✅ Backtest/.test(m.text ?? ''), 30_000)).text!;
+      }),
+    ).toBe(0);
+    expect(report).toMatch(/Backtest BTCUSDT · long · 2025-11-27 11:59 → 2025-11-28 11:59 /);
 
     // Scores, bar by bar.
     const history = fs.readFileSync(path.join(dir, 'BTCUSDT', 'state', 'scores.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

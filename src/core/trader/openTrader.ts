@@ -28,6 +28,8 @@ export interface OpenTraderOptions {
   log?: Logger;
   /** A live broker to use instead of one on ccxt (tests). */
   live?: Broker;
+  /** Where the trader's messages for the admins go (the notifier logs them); the log when absent. */
+  tellAdmins?: (text: string) => void | Promise<void>;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function openTrader(config: Config, opts: OpenTraderOptions) {
     store: { get data() { return db.data; }, write: () => db.write() },
     clock: opts.clock,
     log: opts.log,
+    tellAdmins: opts.tellAdmins,
     transactions: new TransactionLog(files.transactions),
   });
   return { trader, control: traderControl(trader, { base, quote }), files };

@@ -59,11 +59,15 @@ export function modelsPrecede(config: Config, replayStart: number, freqMs: numbe
   return manifests > 0;
 }
 
-/** merge → features → labels → train → predict → signals with the given context (progress bars on the terminal). */
-export async function trainFromKlines(ctx: JobContext): Promise<void> {
+/**
+ * merge → features → labels → train → predict → signals with the given context (progress bars on
+ * the terminal); without `train`, the stored models score the klines (the signals /backtest reads).
+ */
+export async function trainFromKlines(ctx: JobContext, options: { train?: boolean } = {}): Promise<void> {
   const config: Config = { ...ctx.config, train: true };
   fs.mkdirSync(symbolFolder(config), { recursive: true });
   for (const stage of TRAINING_STAGES) {
+    if (stage === 'train' && options.train === false) continue;
     ctx.log.info(`demo: ${stage} …`);
     const mod = (await import(`../${stage}.ts`)) as { run: Job };
     const code = await mod.run({ ...ctx, config });

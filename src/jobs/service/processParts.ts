@@ -18,6 +18,7 @@ import { TraderOutput, parseTraderOutputConfig } from './outputs/traderOutput.ts
 import { botChannel, type OutputParts } from './parts.ts';
 import type { AdminNotifier, ChannelPublisher } from './ports.ts';
 import type { Retrainer } from './retrain.ts';
+import { readScoredBars } from './scoredBars.ts';
 import type { ServiceHandle } from './service.ts';
 
 /** Everything around the cycle in a running service: channel, admins, trader, charts, the bot. */
@@ -58,7 +59,8 @@ export interface ProcessPartsOptions {
  */
 export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions): Promise<ProcessParts> {
   const { config, log } = ctx;
-  const { trader, control } = await openTrader(config, { clock: o.clock, log });
+  // The trader tells the admins from start() on (in attach), when `admins` below exists.
+  const { trader, control } = await openTrader(config, { clock: o.clock, log, tellAdmins: (text) => admins.notifyAdmins(text) });
   const services: BotServices = {};
   let bot: ItbBot | null = null;
   let chat: TerminalChat | null = null;
@@ -106,9 +108,14 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
           trader: control,
           logs: o.logs,
           reload,
+          // signals.csv continued by the bars this service scored, cut at its clock: a replay's
+          // /backtest never sees a candle the replay has not shown yet.
           backtest: async (request, progress, signal) => {
             const { backtestJob } = await import('../backtest.ts');
-            const r = await backtestJob(config, request, progress, signal);
+            const r = await backtestJob(config, request, progress, signal, {
+              until: o.clock(),
+              scoredAfter: (after, columns) => readScoredBars(o.folder, columns, after),
+            });
             return { summary: r.summary, png: r.png };
           },
           download:
