@@ -18,6 +18,7 @@ import { renderBacktestChart } from '../charts/backtestChart.ts';
 import { readCsv, resolveDataFile } from '../storage/csv.ts';
 import type { ProgressEvent } from './progress.ts';
 import { runSection } from '../core/generators/index.ts';
+import { signalCalibration } from '../models/modelSet.ts';
 
 export interface BacktestOptions {
   /** First row: a date ("2025-01-01", "2025-01-01 12:00") or epoch ms. */
@@ -144,7 +145,7 @@ export async function loadSignalFrame(config: Config): Promise<Frame> {
   const predictions = resolveDataFile(stageFile(config, config.predict_file_name));
   if (fs.existsSync(predictions)) {
     const frame = readCsv(predictions, { timeColumn: config.time_column });
-    await runSection(frame, config, 'signal_sets');
+    await runSection(frame, config, 'signal_sets', { calibration: await signalCalibration(config) });
     return frame;
   }
   throw new UserError(

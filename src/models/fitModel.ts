@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AlgorithmDef } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
+import { calibrationOf } from '../core/signals/calibration.ts';
 import { algorithm, defaultScaling } from './algorithms.ts';
 import { classificationScores, regressionScores } from './metrics.ts';
 import { applyScaler, fitScaler } from './scaler.ts';
@@ -85,6 +86,8 @@ export async function fitModel(job: FitJob, progress: (p: FitProgress) => void):
 
   let mean = 0;
   for (let k = 0; k < n; k++) mean += y[k]!;
+  // The scores of every training row, from the stored weights: what a score means for this model.
+  const calibration = calibrationOf(predictor.predict(X, n), mean / n);
   return {
     scoreColumn: job.scoreColumn,
     label: job.label,
@@ -102,6 +105,7 @@ export async function fitModel(job: FitJob, progress: (p: FitProgress) => void):
       labelMean: mean / n,
       seconds: (Date.now() - started) / 1000,
       metrics,
+      calibration,
     },
   };
 }

@@ -83,6 +83,11 @@ export interface FakeTelegram {
   block(chatId: number | string): void;
   /** A fraction of sends answer 429 with this retry_after (deterministic sequence). */
   randomTooManyRequests(fraction: number, retryAfter: number): void;
+  /**
+   * While on, every request hangs without an answer (sends are recorded as timeouts), as an
+   * unreachable server. With `from`, it turns so at the first request of that method (which hangs too).
+   */
+  setUnreachable(on: boolean, options?: { from?: string }): void;
   /** Messages in one chat, oldest first. */
   chat(chatId: number | string): FakeMessage[];
   /** Resolves when a message in the chat satisfies the predicate (checked also after edits). */
@@ -164,6 +169,8 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
   const blocked = new Set<string>();
   const watchers = new Set<() => void>();
   let random429: { fraction: number; retryAfter: number; acc: number } | null = null;
+  let unreachable = false;
+  let unreachableFrom: string | null = null;
   const start = performance.now();
 
   const notify = () => {
@@ -339,6 +346,15 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
 
   async function handle(method: string, p: Record<string, unknown>, req: http.IncomingMessage): Promise<Reply> {
     calls.set(method, (calls.get(method) ?? 0) + 1);
+    if (unreachableFrom === method) {
+      unreachable = true;
+      unreachableFrom = null;
+    }
+    if (unreachable) {
+      if (SEND_METHODS.has(method)) attempts.push({ method, chat_id: String(p.chat_id ?? ''), time: performance.now() - start, outcome: 'timeout' });
+      notify();
+      return 'hang';
+    }
     if (SEND_METHODS.has(method)) return handleSend(method, p);
     switch (method) {
       case 'getMe':
@@ -488,6 +504,10 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
     },
     randomTooManyRequests(fraction, retryAfter) {
       random429 = fraction > 0 ? { fraction, retryAfter, acc: 0 } : null;
+    },
+    setUnreachable(on, options = {}) {
+      unreachable = on && !options.from;
+      unreachableFrom = on ? (options.from ?? null) : null;
     },
     chat,
     async waitForMessage(chatId, pred, timeoutMs = 10_000) {

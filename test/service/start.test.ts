@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,6 +75,21 @@ describe('npm start, the embedded default', () => {
     expect(r.stdout).toMatch(/Backtest BTCUSDT · long · 2025-11-23 23:5\d → 2025-11-30 23:5\d /);
     expect(r.stdout).not.toContain('2025-12-');
     expect(readmePromises()).toContain(BACKTEST_PROMISE);
+  });
+
+  it('trains again when its model set is incomplete (a training that was stopped), and clears what the stopped process left', async () => {
+    const models = path.join(dir, 'BTCUSDT', 'MODELS');
+    fs.rmSync(path.join(models, 'low_20_lc.json'));
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    fs.mkdirSync(`${models}.staging-${dead}`);
+    fs.writeFileSync(path.join(`${models}.staging-${dead}`, 'high_20_lc.json'), '{"half": ');
+    fs.writeFileSync(path.join(models, `.high_20_lc.json.${dead}.1700000000000.tmp`), '{"half": ');
+    const r = await start(['--fast', '--bars', '5']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/the stored models cannot be used \(no model low_20_lc in .*MODELS \(expected low_20_lc\.json\)[^)]*\), so they are trained again: training on/);
+    expect(fs.readdirSync(models)).toEqual(expect.arrayContaining(['high_20_lc.json', 'low_20_lc.json', 'model-set.json']));
+    expect(fs.readdirSync(models).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(fs.existsSync(`${models}.staging-${dead}`)).toBe(false);
   });
 
   it('refuses options it does not know, in one sentence', () => {

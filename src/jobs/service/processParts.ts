@@ -8,6 +8,7 @@ import { botStateFolder } from '../../bot/state.ts';
 import { startTerminalChat, type TerminalChat } from '../../bot/terminal.ts';
 import { UserError, describeError } from '../../core/errors.ts';
 import { openTrader } from '../../core/trader/openTrader.ts';
+import type { StateFileReport } from '../../storage/jsonStore.ts';
 import type { Trader } from '../../core/trader/trader.ts';
 import type { JobContext } from '../context.ts';
 import { serviceBotServices } from './botServices.ts';
@@ -34,6 +35,8 @@ export interface ProcessParts extends OutputParts {
   drain(ms: number): Promise<void>;
   /** Resolves when the long jobs started from the chat (/backtest, /train, …) have ended. */
   jobsSettled(): Promise<void>;
+  /** Messages in the outbox not yet delivered (queued or in flight). */
+  unsent(): number;
 }
 
 export type TerminalChatMode = 'off' | 'interactive' | 'piped';
@@ -50,6 +53,8 @@ export interface ProcessPartsOptions {
   botLimits?: SendLimits;
   /** The service's recent log lines (/logs). */
   logs?: (n: number) => string[];
+  /** Hears of a damaged state file (bot-state.json, trader.json). */
+  stateReport?: StateFileReport;
 }
 
 /**
@@ -60,14 +65,14 @@ export interface ProcessPartsOptions {
 export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions): Promise<ProcessParts> {
   const { config, log } = ctx;
   // The trader tells the admins from start() on (in attach), when `admins` below exists.
-  const { trader, control } = await openTrader(config, { clock: o.clock, log, tellAdmins: (text) => admins.notifyAdmins(text) });
+  const { trader, control } = await openTrader(config, { clock: o.clock, log, stateReport: o.stateReport, tellAdmins: (text) => admins.notifyAdmins(text) });
   const services: BotServices = {};
   let bot: ItbBot | null = null;
   let chat: TerminalChat | null = null;
   const useBot = !!config.telegram.token || o.mode === 'start';
   if (useBot) {
     const botConfig = config.telegram.token || config.telegram.channel !== '' ? config : { ...config, telegram: { ...config.telegram, channel: 'channel' } };
-    bot = createBot({ config: botConfig, store: await openBotStore(botStateFolder(config)), services, log, limits: o.botLimits });
+    bot = createBot({ config: botConfig, store: await openBotStore(botStateFolder(config), o.stateReport), services, log, limits: o.botLimits });
   }
   const publisher: ChannelPublisher = bot ? botChannel(bot) : new ConsolePublisher(path.join(o.folder, 'charts'));
   // The person at the terminal chat is an admin: they see what admins are told.
@@ -152,6 +157,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
     async jobsSettled() {
       await bot?.runtime.jobs.settled();
     },
+    unsent: () => bot?.publisher.outbox.pending ?? 0,
     async close() {
       chat?.close();
       await bot?.stop().catch((e: unknown) => log.error(`stopping the bot: ${describeError(e)}`));
