@@ -37,6 +37,11 @@ describe('gbdt: hand-worked trees', () => {
     expect(trees[0]).toMatchObject({ left_children: [1, -1, -1], right_children: [2, -1, -1], parents: [2147483647, 0, 0], split_indices: [0, 0, 0], split_conditions: [2.5, -5, 5], sum_hessian: [4, 2, 2] });
     expect(trees[0]!.loss_changes[0]).toBe(100); // 10²/2 + 10²/2 − 0²/4
     expect(predict(column(0, 2.4, 2.5, 99))).toEqual([0, 0, 10, 10]);
+    // a split must gain more than min_gain_to_split; each side needs min_sum_hessian_in_leaf (here rows)
+    expect(fit(column(1, 2, 3, 4), [0, 0, 10, 10], { max_depth: 1, min_gain_to_split: 99 }).trees).toHaveLength(1);
+    expect(fit(column(1, 2, 3, 4), [0, 0, 10, 10], { max_depth: 1, min_gain_to_split: 100 }).trees).toHaveLength(0);
+    expect(fit(column(1, 2, 3, 4), [0, 0, 10, 10], { max_depth: 1, min_sum_hessian_in_leaf: 2 }).trees).toHaveLength(1);
+    expect(fit(column(1, 2, 3, 4), [0, 0, 10, 10], { max_depth: 1, min_sum_hessian_in_leaf: 2.5 }).trees).toHaveLength(0);
   });
 
   it('logistic stump with L1 and L2: leaf −T(G)/(H + λ₂) × learning rate, gain T(G)²/(H + λ₂) summed', () => {
