@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { parseFreq } from '../core/time.ts';
 import { scoreNotificationConfigs, type ScoreNotificationConfig } from '../core/notify/scoreBand.ts';
-import { scoreNotification, type ScoreNotification } from '../core/notify/scoreMessage.ts';
+import { paceScore, pacingStateOf, type PacedScore } from '../core/notify/bandPacing.ts';
 import { formatSignalMessage, type SignalEvent } from '../core/notify/signalMessage.ts';
 import { formatTransactionMessage, formatTransactionStats, type ProfitStats, type TransactionEvent } from '../core/notify/tradeMessages.ts';
 import { splitMessage } from '../core/notify/split.ts';
@@ -60,40 +60,45 @@ export class Publisher {
     return Object.values(this.state.data.subscribers);
   }
 
-  private items(topic: Topic, text: string, parseMode: 'Markdown' | undefined, pick: (s: Subscriber) => boolean): NewOutboxItem[] {
+  /** `quiet`: sent without a notification sound to every chat (else only in a subscriber's quiet hours). */
+  private items(topic: Topic, text: string, parseMode: 'Markdown' | undefined, pick: (s: Subscriber) => boolean, quiet = false): NewOutboxItem[] {
     const parts = splitMessage(text);
     const out: NewOutboxItem[] = [];
     const hour = new Date(this.now()).getUTCHours();
     const add = (chatId: string | number, silent: boolean) => {
       for (const part of parts) out.push({ chatId, kind: 'text', text: part, parseMode, topic, ...(silent ? { silent } : {}) });
     };
-    if (this.channel !== '') add(this.channel, false);
-    for (const s of this.subscribers()) if (pick(s)) add(s.chatId, inQuietHours(s.quietHours, hour));
+    if (this.channel !== '') add(this.channel, quiet);
+    for (const s of this.subscribers()) if (pick(s)) add(s.chatId, quiet || inQuietHours(s.quietHours, hour));
     return out;
   }
 
   /**
    * Runs one score notifier of the config (by its key, e.g. `output_sets[0]`) on a new bar with
-   * its own score: decides by the original's rules, keeps its previous band, and posts the
-   * message to the channel and to subscribers whose band setting it meets (or whose band it just left).
+   * its own score: decides by the original's rules (or the notifier's pacing keys, see
+   * bandPacing.ts), keeps its state, and posts to the channel and to subscribers whose band
+   * setting the post reaches (a band it speaks of, or the band it just left).
    */
-  async publishScore(notifier: string, bar: ScoredBar): Promise<ScoreNotification> {
+  async publishScore(notifier: string, bar: ScoredBar): Promise<PacedScore & { send: boolean }> {
     const cfg = this.scoreConfigs.find((c) => c.key === notifier);
     if (!cfg) throw new Error(`no score notifier ${notifier} in the config (known: ${this.scoreConfigs.map((c) => c.key).join(', ') || 'none'})`);
-    const prev = this.state.data.scoreBands[cfg.key] ?? null;
-    const n = scoreNotification(
+    const data = this.state.data;
+    const saved = pacingStateOf(data.scorePacing?.[cfg.key] ?? null);
+    const band = data.scoreBands[cfg.key] ?? null;
+    const n = paceScore(
       { symbol: this.config.symbol, freq: this.config.freq, closeTime: bar.time + this.freqMs, close: bar.close, score: bar.score, score2: bar.score2 },
       cfg,
-      prev,
+      saved ? { ...saved, band } : band === null ? null : pacingStateOf(band),
     );
-    if (n.send) {
-      const reach = Math.max(Math.abs(n.bandNo), Math.abs(prev ?? 0));
+    const post = n.post;
+    if (post) {
       // Keyed by notifier and bar: the same bar redone after a crash is not posted twice.
-      this.outbox.enqueue(this.items('score', n.text, 'Markdown', (s) => s.scores && reach >= s.minBand), { once: `score:${cfg.key}:${bar.time}` });
+      this.outbox.enqueue(this.items('score', post.text, 'Markdown', (s) => s.scores && post.reach >= s.minBand, post.silent), { once: `score:${cfg.key}:${bar.time}` });
     }
-    this.state.data.scoreBands[cfg.key] = n.bandNo;
+    data.scoreBands[cfg.key] = n.bandNo;
+    if (cfg.pacing) (data.scorePacing ??= {})[cfg.key] = n.state;
     await this.state.write();
-    return n;
+    return { ...n, send: post !== null };
   }
 
   publishSignal(ev: SignalEvent): OutboxItem[] {

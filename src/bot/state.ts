@@ -3,6 +3,7 @@ import type { Low } from 'lowdb';
 import type { Config } from '../config/schema.ts';
 import { symbolFolder } from '../config/load.ts';
 import { openJsonStore, type StateFileReport } from '../storage/jsonStore.ts';
+import type { PacingState } from '../core/notify/bandPacing.ts';
 
 /** A chat that receives broadcasts, with what it wants to receive. */
 export interface Subscriber {
@@ -37,6 +38,8 @@ export interface BotStateData {
   audit: AuditEntry[];
   /** Previous band number per score notifier (its config key), kept across restarts. */
   scoreBands: Record<string, number | null>;
+  /** What a paced score notifier remembers besides its band (last post, posts today, held changes); absent in older files. */
+  scorePacing?: Record<string, PacingState>;
   /** How many subscribers were removed because they blocked the bot. */
   blockedRemoved: number;
 }

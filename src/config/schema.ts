@@ -70,6 +70,10 @@ export const simulateModelSchema = z.looseObject({
   fees: z.number().min(0).max(0.1).default(0.001),
   slippage: z.number().min(0).max(0.1).default(0),
   sort_by: str.default('%profit/M'),
+  /** Walk-forward thresholds: fitted on the `train_months` before each test period of `test_months` (months of 365/12 days). */
+  walk_forward: z
+    .object({ train_months: z.number().positive(), test_months: z.number().positive() })
+    .nullish(),
 });
 
 export const rollingPredictSchema = z.looseObject({

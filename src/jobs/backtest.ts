@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { stageFile, symbolFolder } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
@@ -19,6 +18,8 @@ import { readCsv, resolveDataFile } from '../storage/csv.ts';
 import type { ProgressEvent } from './progress.ts';
 import { runSection } from '../core/generators/index.ts';
 import { signalCalibration } from '../models/modelSet.ts';
+import { thresholdsFitWindow, walkForwardSummaryLines } from '../core/backtest/walkForwardFile.ts';
+import { FROM_WALK_FORWARD, walkForwardFor, withThresholdsInForce } from './walkForward.ts';
 
 export interface BacktestOptions {
   /** First row: a date ("2025-01-01", "2025-01-01 12:00") or epoch ms. */
@@ -56,7 +57,8 @@ export interface BacktestResult {
  * signals.csv (or predictions.csv, computing the signal_sets) over a period, with the
  * configured costs, and returns the report, the chart and the metrics.
  */
-export async function runBacktest(config: Config, options: BacktestOptions = {}): Promise<BacktestResult> {
+export async function runBacktest(given: Config, options: BacktestOptions = {}): Promise<BacktestResult> {
+  const config = withThresholdsInForce(given);
   const rule = findScoreRule(config.signal_sets, config.simulate_model.signal_generator);
   let all = await loadSignalFrame(config);
   if (options.scoredAfter) all = all.appendReplacing(options.scoredAfter(all.length ? all.time[all.length - 1]! : -Infinity, rule.scores));
@@ -76,9 +78,28 @@ export async function runBacktest(config: Config, options: BacktestOptions = {})
 
   const ruleText = describeRule(rule, thresholds);
   const recent = tradeTableLines(trades, 10);
-  const plain = [...reportLines(metrics, { symbol: config.symbol, rule: ruleText }), ...(recent.length ? ['', ...recent] : [])];
+  const wf = walkForwardLines(config, rule, metrics, !options.params);
+  const plain = [...wf.warning, ...reportLines(metrics, { symbol: config.symbol, rule: ruleText }), ...wf.summary, ...(recent.length ? ['', ...recent] : [])];
   const chartPng = chartOfSimulation(frame, rule, thresholds, switches, equity, `${config.symbol} · ${direction} · ${ruleText}`);
   return { text: telegramMessages(plain, `Backtest ${config.symbol}`), plain, chartPng, metrics, trades, thresholds };
+}
+
+/**
+ * The last walk-forward run of this rule, to go beside the report (out-of-sample figures and
+ * buy-and-hold), and a warning to go first when the thresholds in force were fitted on rows of
+ * this period (the report's figures are then in sample).
+ */
+function walkForwardLines(config: Config, rule: ScoreRule, m: BacktestMetrics, configuredThresholds: boolean): { warning: string[]; summary: string[] } {
+  const record = walkForwardFor(config, rule);
+  if (!record) return { warning: [], summary: [] };
+  const entry = config.signal_sets.find((s) => s.generator === rule.generator);
+  const [from, to] = thresholdsFitWindow(record);
+  const overlaps = configuredThresholds && entry?.config.parameters_from === FROM_WALK_FORWARD && m.start <= to && m.end >= from;
+  const fitted = `${record.thresholds.train[0].slice(0, 16)} → ${record.thresholds.train[1].slice(0, 16)}`;
+  return {
+    warning: overlaps ? [`In sample: the thresholds in force were fitted on ${fitted}, which this period overlaps; the walk-forward figures at the end are out of sample.`, ''] : [],
+    summary: ['', ...walkForwardSummaryLines(record)],
+  };
 }
 
 /** The backtest picture of one simulation: signals on the price, the score(s) with their thresholds, the equity. */
@@ -225,13 +246,6 @@ export function parseBacktestArgs(args: string[]): BacktestOptions {
     options.params = params;
   }
   return options;
-}
-
-/** `<signal_models_file_name>` with the extension replaced, as Python's with_suffix does. */
-export function signalModelsPath(config: Config, ext: string): string {
-  const file = stageFile(config, config.signal_models_file_name);
-  const parsed = path.parse(file);
-  return path.join(parsed.dir, `${parsed.name}.${ext}`);
 }
 
 /** What the bot's /backtest hands over: the period as typed and name=value parameters. */

@@ -1,5 +1,6 @@
 import { writeFileAtomic } from '../storage/atomic.ts';
-import { parseBacktestArgs, runBacktest, signalModelsPath } from './backtest.ts';
+import { parseBacktestArgs, runBacktest } from './backtest.ts';
+import { signalModelsPath } from './walkForward.ts';
 import type { JobContext } from './context.ts';
 
 /**

@@ -4,17 +4,19 @@ import { signalCalibration } from '../models/modelSet.ts';
 import { writeCsv } from '../storage/csv.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 import { readStageInput, runSectionWithProgress, warnMissing } from './features.ts';
+import { withThresholdsInForce } from './walkForward.ts';
 
 /**
  * `itb signals` (the original's signals.py): predictions.csv → signals.csv with every
  * signal_sets generator applied in order; keeps timestamp, open, high, low, close, the
- * configured labels that are present and the signal columns.
+ * configured labels that are present and the signal columns. A threshold rule with
+ * `"parameters_from": "walk_forward"` uses the thresholds of the last walk-forward run.
  */
 export async function run(ctx: JobContext): Promise<number> {
-  const { config } = ctx;
+  const config = withThresholdsInForce(ctx.config, ctx.log);
   const frame = applyRowWindow(readStageInput(config, 'predict_file_name'), config);
   if (!frame.length) throw new UserError(`${config.predict_file_name} has no rows`);
-  const names = await runSectionWithProgress(ctx, frame, 'signal_sets', { calibration: await signalCalibration(config) });
+  const names = await runSectionWithProgress({ ...ctx, config }, frame, 'signal_sets', { calibration: await signalCalibration(config) });
   warnMissing(ctx, frame, names, 'signal');
   const keep = ['open', 'high', 'low', 'close', ...config.labels].filter((c) => frame.has(c) && !names.includes(c));
   const out = stageFile(config, config.signal_file_name);

@@ -12,14 +12,17 @@ import { gridTableLines, reportLines } from '../core/backtest/report.ts';
 import { findScoreRule, thresholdsFor } from '../core/backtest/scoreRule.ts';
 import { appendSignalModels, type RankedModel } from '../core/backtest/signalModelsFile.ts';
 import { thresholdSwitches } from '../core/backtest/thresholdSwitches.ts';
-import { chartOfSimulation, describeRule, loadSignalFrame, scoreData, signalModelsPath, simulateWindow } from './backtest.ts';
+import { metricsForJson } from '../core/backtest/walkForwardFile.ts';
+import { chartOfSimulation, describeRule, loadSignalFrame, scoreData, simulateWindow } from './backtest.ts';
+import { runWalkForward, signalModelsPath } from './walkForward.ts';
 import type { JobContext } from './context.ts';
 
 /**
  * `itb simulate`: the original's grid search over the thresholds of the configured signal
  * rule. Appends the best models to <signal_models_file_name>.txt (the original's layout),
  * writes all their metrics to <signal_models_file_name>.json and a chart of the best one
- * to <signal_models_file_name>.png.
+ * to <signal_models_file_name>.png. With simulate_model.walk_forward it also runs the
+ * walk-forward (see walkForward.ts): the out-of-sample figures, and the thresholds in force.
  */
 export async function run(ctx: JobContext): Promise<number> {
   const { config } = ctx;
@@ -70,7 +73,7 @@ export async function run(ctx: JobContext): Promise<number> {
         start: formatTime(frame.time[0]!),
         end: formatTime(frame.time[frame.length - 1]!),
         combinations: combos.length,
-        models: top.map((m) => ({ parameters: m.params, performance: originalPerformance(m.metrics), metrics: jsonMetrics(m.metrics) })),
+        models: top.map((m) => ({ parameters: m.params, performance: originalPerformance(m.metrics), metrics: metricsForJson(m.metrics) })),
       },
       null,
       1,
@@ -91,26 +94,12 @@ export async function run(ctx: JobContext): Promise<number> {
   const out = [
     ...gridTableLines(top, grid.axes, sim.sort_by),
     '',
+    'In sample: the best combination on the rows it was chosen on, not an expected performance.',
     ...reportLines(metrics, { symbol: config.symbol, rule: describeRule(rule, bestRule) }),
     '',
     `${combos.length} combinations in ${((Date.now() - started) / 1000).toFixed(1)} s; appended to ${txt}; metrics in ${json}; chart in ${png}`,
   ];
+  if (sim.walk_forward) out.push('', ...(await runWalkForward(ctx, frame, data, rule, combos, rules)));
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
-}
-
-/** Metrics with times as text and non-finite values as null (JSON has neither). */
-function jsonMetrics(m: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(m)) {
-    if (typeof v === 'number') out[k] = Number.isFinite(v) ? v : null;
-    else out[k] = v;
-  }
-  for (const k of ['start', 'end', 'drawdownStart', 'drawdownEnd']) {
-    const v = out[k];
-    if (typeof v === 'number') out[k] = formatTime(v);
-  }
-  const open = out.openPosition as { entryTime: number } | null;
-  if (open) out.openPosition = { ...open, entryTime: formatTime(open.entryTime) };
-  return out;
 }

@@ -1,7 +1,15 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConfig } from '../../src/config/load.ts';
+import { createBot, openBotStore, type ItbBot } from '../../src/bot/createBot.ts';
+import { startFakeTelegram } from '../fakes/telegram.ts';
 import { describeProfits } from '../../src/core/notify/tradeMessages.ts';
 import { defaultSubscriber } from '../../src/bot/state.ts';
-import { USER, startHarness, type Harness } from './harness.ts';
+import { SAMPLE_SCORE_OUTPUT, USER, startHarness, type Harness } from './harness.ts';
+import { readmePromises } from '../readmePromises.ts';
+import { PACING_PROMISE } from './sampleBands.ts';
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]);
 
@@ -99,5 +107,58 @@ describe('publisher: diagram, trades, long texts', () => {
     expect(h.itb.runtime.state.data.subscribers['3001']).toBeUndefined();
     expect(h.itb.runtime.state.data.subscribers[String(USER.id)]).toBeDefined();
     expect(h.fake.chat(USER.id).at(-1)!.text).toBe('maintenance at 12:00 UTC');
+  });
+});
+
+describe('publisher: a paced score notifier', () => {
+  const PACED = {
+    generator: 'score_notification_model',
+    config: {
+      ...SAMPLE_SCORE_OUTPUT.config,
+      positive_bands: SAMPLE_SCORE_OUTPUT.config.positive_bands.map(({ frequency, ...b }) => b),
+      negative_bands: SAMPLE_SCORE_OUTPUT.config.negative_bands.map(({ frequency, ...b }) => b),
+      min_gap_minutes: 30,
+      zone_summary: true,
+    },
+  };
+
+  it('keeps a held band change across a restart and posts it after the gap; a zone summary alone arrives silently', async () => {
+    const fake = await startFakeTelegram();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-paced-'));
+    const { config } = buildConfig(
+      { symbol: 'BTCUSDT', freq: '1min', output_sets: [PACED] },
+      { env: { TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_CHANNEL: '-100777' } },
+    );
+    const t0 = Date.UTC(2025, 2, 1, 10, 0);
+    const bar = (minute: number, score: number) => ({ time: t0 + minute * 60_000, close: 90_000 - minute, score });
+    const channel = () => fake.chat('-100777').filter((m) => m.text);
+    let itb: ItbBot = createBot({ config, store: await openBotStore(dir) });
+    try {
+      itb.startOutbox();
+      await itb.publisher.publishScore('output_sets[0]', bar(0, -0.02)); // SELL ZONE: posted
+      expect((await itb.publisher.publishScore('output_sets[0]', bar(5, -0.012))).send).toBe(false); // held by the gap
+      await itb.publisher.outbox.idle();
+      await itb.stop();
+      // A new process on the same state folder.
+      itb = createBot({ config, store: await openBotStore(dir) });
+      itb.startOutbox();
+      for (let m = 6; m < 30; m++) expect((await itb.publisher.publishScore('output_sets[0]', bar(m, -0.012))).send).toBe(false);
+      expect((await itb.publisher.publishScore('output_sets[0]', bar(30, -0.012))).send).toBe(true);
+      // Out of the zone since 10:06 (the bar of minute 5 closes then): the stay ends 30 minutes later, and its
+      // summary waits for the gap after the post of minute 30.
+      for (let m = 31; m < 60; m++) expect((await itb.publisher.publishScore('output_sets[0]', bar(m, -0.012))).send).toBe(false);
+      expect((await itb.publisher.publishScore('output_sets[0]', bar(60, -0.012))).send).toBe(true);
+      await itb.publisher.outbox.idle();
+      expect(channel().map((m) => m.text)).toEqual([
+        '*〈〈〈📉 ₿ 90,000 Indicator: -0.02 ↑   SELL ZONE 1min*',
+        '〈〈 ₿ 89,970 Indicator: -0.01 ↓   strong 1min\n1 band change since 10:01 UTC: 〈〈 strong 10:06',
+        '〈〈〈📉 SELL ZONE ended: 5m, -0.01 % (₿ 90,000 → 89,995)',
+      ]);
+      expect(channel().map((m) => m.silent === true)).toEqual([false, false, true]);
+      expect(readmePromises()).toContain(PACING_PROMISE);
+    } finally {
+      await itb.stop();
+      await fake.close();
+    }
   });
 });

@@ -17,3 +17,7 @@ export const SAMPLE_SCORE_OUTPUT = {
     ],
   },
 };
+
+/** The README's promise about paced notifiers, word for word (pacing.test.ts proves it, publisher.test.ts the restart). */
+export const PACING_PROMISE =
+  'A paced score notifier (`min_gap_minutes`, `daily_cap`) drops no band change: each one is in exactly one post, listed there with its time when it was held back, also across a restart.';

@@ -29,11 +29,11 @@ export function serveRaw(dir: string, o: { start: string; end: string; speed: nu
   };
 }
 
-/** Trains the config's models on the three days of the sample before `start` (into its MODELS). */
+/** Trains the config's models on the ten days of the sample before `start` (into its MODELS): the embedded features need a day of warm-up and both labels must occur. */
 export async function trainBefore(config: Config, start: string): Promise<void> {
   const all = readCsv(SAMPLE);
   const t = parseTime(start);
-  const train = all.slice(all.lowerBound(t - 3 * DAY), all.lowerBound(t - config.label_horizon * MINUTE));
+  const train = all.slice(all.lowerBound(t - 10 * DAY), all.lowerBound(t - config.label_horizon * MINUTE));
   await runSection(train, config, 'feature_sets');
   await runSection(train, config, 'label_sets');
   await trainAll(config, train, { concurrency: 1 });

@@ -7,13 +7,14 @@ import type { Config } from '../../src/config/schema.ts';
 import type { Frame } from '../../src/core/frame.ts';
 import { runSection } from '../../src/core/generators/run.ts';
 import { scoreNotificationConfigs } from '../../src/core/notify/scoreBand.ts';
-import { scoreNotification } from '../../src/core/notify/scoreMessage.ts';
+import { paceScore, type PacingState } from '../../src/core/notify/bandPacing.ts';
 import { formatTime, parseTime, DAY, MINUTE } from '../../src/core/time.ts';
 import { trainAll } from '../../src/models/trainAll.ts';
 import { readCsv, writeCsv } from '../../src/storage/csv.ts';
 import { log } from '../../src/log.ts';
 import { silentProgress } from '../../src/jobs/progress.ts';
 import { runService } from '../../src/jobs/service/run.ts';
+import { withThresholdsInForce } from '../../src/jobs/walkForward.ts';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.ts';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.ts';
 import { FakeExchangeClock, frameToCandles } from './exchangeClock.ts';
@@ -28,6 +29,8 @@ import { FakeExchangeClock, frameToCandles } from './exchangeClock.ts';
 const DAY_START = parseTime('2025-11-28 00:00:00');
 const MIDDAY = DAY_START + 12 * 60 * MINUTE;
 const CHANNEL = '@itb_test_channel';
+/** Thresholds of the walk-forward run written for the service (the config's are ±0.015). */
+const WALK_FORWARD = { buy_signal_threshold: -0.02, sell_signal_threshold: -0.06 };
 const FAST = { overall: { count: 10_000, windowMs: 1000 }, perChat: { count: 10_000, windowMs: 1000 }, perGroup: { count: 10_000, windowMs: 1000 } };
 
 let dir: string;
@@ -66,13 +69,21 @@ beforeAll(async () => {
   await runSection(train, config, 'label_sets');
   await trainAll(config, train);
 
-  // The batch pipeline over all the data.
+  // A walk-forward run whose thresholds the embedded rule ("parameters_from": "walk_forward") takes.
+  const record = { version: 1, created: '2025-11-27T00:00:00.000Z', symbol: 'BTCUSDT', generator: 'threshold_rule', scores: ['trade_score'], periods: [] };
+  const outOfSample = { start: '2025-10-27 00:00:00', end: '2025-11-26 23:59:00', months: 1, trades: 3, totalReturn: -1, buyAndHold: -2, maxDrawdown: 3 };
+  fs.writeFileSync(
+    path.join(dir, 'BTCUSDT', 'signal_models.walk-forward.json'),
+    JSON.stringify({ ...record, out_of_sample: outOfSample, thresholds: { parameters: WALK_FORWARD, train: ['2025-10-27 00:00:00', '2025-11-26 23:59:00'], in_sample: {} } }),
+  );
+
+  // The batch pipeline over all the data, with the thresholds in force.
   batch = klines.slice(0);
   await runSection(batch, config, 'feature_sets');
   const { loadModelSet } = await import('../../src/models/modelSet.ts');
   const models = await loadModelSet(config);
   batch.assign(models.predictFrame(batch));
-  await runSection(batch, config, 'signal_sets', { calibration: models.calibration });
+  await runSection(batch, withThresholdsInForce(config), 'signal_sets', { calibration: models.calibration });
 }, 120_000);
 
 afterAll(async () => {
@@ -114,7 +125,8 @@ describe('online = offline', () => {
     const first = batch.lowerBound(DAY_START);
     const score = batch.get('trade_score');
     const expected: string[] = [];
-    let prev: number | null = null;
+    let prev: PacingState | null = null;
+    let walkForwardOnly = 0;
     const [notify] = scoreNotificationConfigs(config as never);
     history.forEach((h, k) => {
       const i = first + k;
@@ -122,11 +134,14 @@ describe('online = offline', () => {
       expect(h.status).toBe('ok');
       for (const c of ['high_20_lc', 'low_20_lc', 'trade_score']) expect(Math.abs((h[c] as number) - batch.get(c)[i]!)).toBeLessThan(1e-9);
       expect(h.buy_signal_column).toBe(batch.get('buy_signal_column')[i]);
-      const n = scoreNotification({ symbol: 'BTCUSDT', freq: '1min', closeTime: batch.time[i]! + MINUTE, close: batch.get('close')[i]!, score: score[i]! }, notify!, prev);
-      prev = n.bandNo;
-      if (n.send) expected.push(n.text);
+      if ((h.trade_score as number) >= WALK_FORWARD.buy_signal_threshold && (h.trade_score as number) < 0.015) walkForwardOnly++;
+      const n = paceScore({ symbol: 'BTCUSDT', freq: '1min', closeTime: batch.time[i]! + MINUTE, close: batch.get('close')[i]!, score: score[i]! }, notify!, prev);
+      prev = n.state;
+      if (n.post) expected.push(n.post.text);
     });
-    expect(expected.length).toBeGreaterThan(10);
+    expect(expected.length).toBeGreaterThan(5);
+    // The service bought where only the walk-forward thresholds say so (a buy the config's 0.015 would not give).
+    expect(walkForwardOnly).toBeGreaterThan(0);
 
     // Messages: the channel got exactly the implied ones, in order; the subscriber too, before and after the restart.
     expect(telegram.chat(CHANNEL).map((m) => m.text)).toEqual(expected);
@@ -151,14 +166,6 @@ describe('online = offline', () => {
     // The 30 bars were processed again, and the history already had them.
     expect(history).toHaveLength(1440);
     expect(new Set(history.map((l) => (JSON.parse(l) as { time: string }).time)).size).toBe(1440);
-    // Nothing is posted twice. The first redone bar, whose previous band was lost, announces its
-    // band (as a first bar does) only when the first run had posted nothing for it.
-    const [notify] = scoreNotificationConfigs(config as never);
-    const i = batch.lowerBound(DAY_START + DAY - 30 * MINUTE);
-    const message = (k: number, prev: number | null) =>
-      scoreNotification({ symbol: 'BTCUSDT', freq: '1min', closeTime: batch.time[k]! + MINUTE, close: batch.get('close')[k]!, score: batch.get('trade_score')[k]! }, notify!, prev);
-    const postedFirstTime = message(i, message(i - 1, null).bandNo).send;
-    const announced = message(i, null);
-    expect(telegram.chat(CHANNEL).map((m) => m.text)).toEqual(postedFirstTime || !announced.send ? channelBefore : [...channelBefore, announced.text]);
+    expect(telegram.chat(CHANNEL).map((m) => m.text)).toEqual(channelBefore);
   }, 120_000);
 });

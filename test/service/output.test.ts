@@ -78,6 +78,22 @@ describe('itb output: output_sets on the last row of signals.csv', () => {
     expect(lines.join('')).toBe('');
   });
 
+  it('paces a notifier with min_gap_minutes on the terminal too: a change inside the gap waits in the state for the next run’s post', async () => {
+    const { ctx } = setup([0.0, -0.02]);
+    Object.assign(ctx.config.output_sets[0]!.config, { min_gap_minutes: 30 });
+    const lines = capture();
+    const lastRow = (score: number, at: number) =>
+      writeCsv(path.join(dir, 'BTCUSDT', 'signals.csv'), frameFromRows([{ timestamp: at, open: 1, high: 1, low: 1, close: 74896.5, volume: 1, trade_score: score, buy_signal_column: 0, sell_signal_column: 0 }]));
+    expect(await run(ctx)).toBe(0); // 10:15 close: SELL ZONE, posted
+    lastRow(-0.01, T + 5 * MINUTE); // out of the band 5 minutes later: held
+    expect(await run(ctx)).toBe(0);
+    lastRow(-0.01, T + 40 * MINUTE); // the gap is over: posted with the held change
+    expect(await run(ctx)).toBe(0);
+    expect(lines.join('')).toBe(
+      '📣 *〈〈〈📉 ₿ 74,896 Indicator: -0.02 ↑   SELL ZONE 1min*\n📣 ₿ 74,896 Indicator: -0.01 ↓   1min\n1 band change since 10:15 UTC: no band 10:20\n',
+    );
+  });
+
   it('posts through the Telegram bot when a token is set', async () => {
     const telegram = await startFakeTelegram();
     try {

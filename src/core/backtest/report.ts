@@ -43,6 +43,7 @@ export function reportLines(m: BacktestMetrics, context: ReportContext): string[
     ['%profit / month', pct(orig['%profit/M'])],
     ['Expectancy / trade', `${pct(m.expectancy, 3)}  (ratio ${num(m.expectancyRatio)})`],
     ['Equity return', `${pct(m.totalReturn)}  (compounded)`],
+    ['Buy and hold', pct(m.buyAndHold)],
     ['CAGR', pct(m.cagr)],
     ['Max drawdown', `${num(m.maxDrawdown)} %  (${num(m.maxDrawdownAbs, 4)} of start)`],
     ['  from → to', `${day(m.drawdownStart)} → ${day(m.drawdownEnd)}`],
@@ -56,7 +57,6 @@ export function reportLines(m: BacktestMetrics, context: ReportContext): string[
     ['Best / worst day', `${pct(m.bestDay)} / ${pct(m.worstDay)}`],
     ['Days up/flat/down', `${m.daysWon} / ${m.daysDrawn} / ${m.daysLost}`],
     ['Best / worst trade', `${pct(m.bestTrade)} / ${pct(m.worstTrade)}`],
-    ['Buy and hold', pct(m.buyAndHold)],
   ];
   if (m.openPosition) {
     const o = m.openPosition;

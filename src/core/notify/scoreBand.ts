@@ -19,6 +19,20 @@ export interface ScoreNotificationConfig {
   notifyBandDown: boolean;
   positiveBands: ScoreBand[];
   negativeBands: ScoreBand[];
+  /** Our keys on top of the original's (see bandPacing.ts); null when none is set: the original's rules, unchanged. */
+  pacing: ScorePacing | null;
+}
+
+/**
+ * How a notifier paces its posts (keys of our own): at most one post per `minGapMs` and
+ * `dailyCap` posts per UTC day, band changes held back meanwhile come in the next post;
+ * `zoneSummary` posts a quiet summary when the score leaves the outermost band of a side.
+ */
+export interface ScorePacing {
+  minGapMs: number;
+  /** 0 = no cap. */
+  dailyCap: number;
+  zoneSummary: boolean;
 }
 
 /**
@@ -94,6 +108,21 @@ function parseBands(raw: unknown, where: string): ScoreBand[] {
   });
 }
 
+function parsePacing(raw: Record<string, unknown>, where: string): ScorePacing | null {
+  const gap = raw.min_gap_minutes;
+  const cap = raw.daily_cap;
+  const zone = raw.zone_summary;
+  if (gap === undefined && cap === undefined && zone === undefined) return null;
+  if (gap !== undefined && (typeof gap !== 'number' || !Number.isFinite(gap) || gap < 0)) {
+    throw new UserError(`config: key ${where}.min_gap_minutes: expected a number of minutes ≥ 0`);
+  }
+  if (cap !== undefined && (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 0)) {
+    throw new UserError(`config: key ${where}.daily_cap: expected a whole number of posts per day (0 = no cap)`);
+  }
+  if (zone !== undefined && typeof zone !== 'boolean') throw new UserError(`config: key ${where}.zone_summary: expected true or false`);
+  return { minGapMs: ((gap as number | undefined) ?? 0) * 60_000, dailyCap: (cap as number | undefined) ?? 0, zoneSummary: zone === true };
+}
+
 /** Validates one `score_notification_model` config object; errors name the key path. */
 export function parseScoreNotificationConfig(raw: unknown, key: string): ScoreNotificationConfig {
   const where = `${key}.config`;
@@ -108,6 +137,7 @@ export function parseScoreNotificationConfig(raw: unknown, key: string): ScoreNo
     notifyBandDown: raw.notify_band_dn === true,
     positiveBands: parseBands(raw.positive_bands, `${where}.positive_bands`),
     negativeBands: parseBands(raw.negative_bands, `${where}.negative_bands`),
+    pacing: parsePacing(raw, where),
   };
 }
 

@@ -54,8 +54,8 @@ export interface AdminNotifier {
 
 /** Where channel posts go (the bot's publisher with its outbox, or the terminal in `npm start`). */
 export interface ChannelPublisher {
-  /** A text in Telegram's legacy Markdown. `key` identifies the post so a repeat is not sent twice. */
-  publish(text: string, options?: { key?: string }): Promise<void>;
+  /** A text in Telegram's legacy Markdown. `key` identifies the post so a repeat is not sent twice; `silent`: no notification sound. */
+  publish(text: string, options?: { key?: string; silent?: boolean }): Promise<void>;
   publishPhoto(png: Uint8Array, caption: string, options?: { key?: string }): Promise<void>;
   /**
    * Present when the publisher applies the score band rules itself (the bot's, which also keeps

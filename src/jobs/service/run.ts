@@ -12,6 +12,7 @@ import { resolveVenue } from './source.ts';
 import { openProcessParts, type ProcessParts, type TerminalChatMode } from './processParts.ts';
 import { Retrainer, modelSetTrainedAt, scheduleRetraining } from './retrain.ts';
 import { StreamingScorer } from './scorer.ts';
+import { withThresholdsInForce } from '../walkForward.ts';
 import type { SimulatedClock } from './scheduler.ts';
 import { openService, type ServiceHandle } from './service.ts';
 import { ServiceState, stateFolder } from './state.ts';
@@ -88,7 +89,8 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
     source = o.source ?? (await stopper.unlessStopped(createCandleSource(config, { resumeAfter: state.data.lastBarTime, ...o.replay })));
     const candles = source;
     await preloadConfigGenerators(config, ctx.configFile || undefined);
-    const scorer = new StreamingScorer(config, models, configDirOf(ctx.configFile || undefined));
+    // The thresholds of the last walk-forward run where a rule asks for them (the log says which are in force).
+    const scorer = new StreamingScorer(withThresholdsInForce(config, log), models, configDirOf(ctx.configFile || undefined));
     let modelsInUse = { names: models.scoreColumns, trainedAt: modelSetTrainedAt(models) };
     state.data.modelsTrainedAt = modelsInUse.trainedAt;
     /** New models (retrained or reloaded) take over from the next bar on. */

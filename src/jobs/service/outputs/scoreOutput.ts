@@ -1,13 +1,14 @@
 import type { Config } from '../../../config/schema.ts';
 import { parseScoreNotificationConfig, type ScoreNotificationConfig } from '../../../core/notify/scoreBand.ts';
-import { scoreNotification } from '../../../core/notify/scoreMessage.ts';
+import { paceScore, pacingStateOf } from '../../../core/notify/bandPacing.ts';
 import type { Freq } from '../../../core/time.ts';
 import type { BarOutput, ChannelPublisher, OutputBar, OutputStateSlot } from '../ports.ts';
 
 /**
  * `score_notification_model` (spec §7.3): posts the score with its band when the band goes up
- * or down, or on the band's minute frequency. The previous band is kept in the output's state slot,
- * so a restart does not repeat or lose a band change.
+ * or down, or on the band's minute frequency; with the pacing keys (min_gap_minutes, daily_cap,
+ * zone_summary) as bandPacing.ts describes. The previous band (and the pacing state) is kept in
+ * the output's state slot, so a restart does not repeat or lose a band change.
  */
 export class ScoreNotificationOutput implements BarOutput {
   readonly name = 'score_notification_model';
@@ -40,13 +41,13 @@ export class ScoreNotificationOutput implements BarOutput {
       await this.publisher.publishScore(this.cfg.key, { time: bar.candle.time, close: bar.candle.close, score, score2 });
       return;
     }
-    const prev = slot.get<number>() ?? null;
-    const n = scoreNotification(
+    const n = paceScore(
       { symbol: this.config.symbol, freq: this.config.freq, closeTime: bar.candle.time + this.freq.ms, close: bar.candle.close, score, score2 },
       this.cfg,
-      prev,
+      pacingStateOf(slot.get<unknown>()),
     );
-    if (n.send) await this.publisher.publish(n.text, { key: `score:${this.cfg.key}:${bar.candle.time}` });
-    slot.set(n.bandNo);
+    if (n.post) await this.publisher.publish(n.post.text, { key: `score:${this.cfg.key}:${bar.candle.time}`, silent: n.post.silent });
+    // The bare band, as before, when the notifier is not paced.
+    slot.set(this.cfg.pacing ? n.state : n.bandNo);
   }
 }
