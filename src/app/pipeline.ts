@@ -20,7 +20,6 @@ import type { ReplayStart } from '../jobs/service/source.ts';
 import { ServiceState } from '../jobs/service/state.ts';
 import { withThresholdsInForce } from '../jobs/walkForward.ts';
 import { loadModelSet, type ModelSet } from '../models/modelSet.ts';
-import type { Logger } from '../shared/log.ts';
 import { removeStrayTemps } from '../storage/atomic.ts';
 import type { StateFileReport } from '../storage/jsonStore.ts';
 import { configDirOf, preloadConfigGenerators } from '../storage/userModules.ts';

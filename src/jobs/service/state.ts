@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Low } from 'lowdb';
-import type { Config } from '../../config/schema.ts';
 import { openJsonStore, type StateFileReport } from '../../storage/jsonStore.ts';
 import { formatTime, parseTime } from '../../core/time.ts';
 
