@@ -138,7 +138,7 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
     process.removeListener('SIGTERM', stop);
     ctx.signal?.removeEventListener('abort', stop);
     for (const j of retrainJobs) j.cancel();
-    await stopper.withinBudget('finishing the running tick', service?.stop() ?? (pipelines.length ? Promise.all(pipelines.map((p) => p.stop())) : undefined));
+    await stopper.withinBudget('finishing the running tick', service?.stop());
     await stopper.withinBudget('stopping the bot', bot?.close());
     for (const s of symbols) await stopper.withinBudget('closing the candle source', s.source.close?.());
     for (const p of service ? pipelines : []) {
