@@ -36,5 +36,8 @@ export function peakRssMb(): number {
   return process.memoryUsage().rss / 1e6;
 }
 
-/** Path of the full real data files (../shared/data), for benchmarks only. */
-export const SHARED_DATA = new URL('../../shared/data/', import.meta.url).pathname;
+/**
+ * Path of the full real data files (../shared/data beside the checkout), for benchmarks only;
+ * ITB_SHARED_DATA names another folder (a worktree one level deeper than the main checkout).
+ */
+export const SHARED_DATA = process.env.ITB_SHARED_DATA ?? new URL('../../shared/data/', import.meta.url).pathname;

@@ -1,6 +1,6 @@
 import { stageFile } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
-import { writeCsv } from '../storage/csv.ts';
+import { writeTable } from '../storage/table.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 import { readStageInput, runSectionWithProgress, warnMissing } from './features.ts';
 
@@ -11,13 +11,13 @@ import { readStageInput, runSectionWithProgress, warnMissing } from './features.
  */
 export async function run(ctx: JobContext): Promise<number> {
   const { config } = ctx;
-  const frame = applyRowWindow(readStageInput(config, 'predict_file_name'), config);
+  const frame = applyRowWindow(await readStageInput(config, 'predict_file_name'), config);
   if (!frame.length) throw new UserError(`${config.predict_file_name} has no rows`);
   const names = await runSectionWithProgress(ctx, frame, 'signal_sets');
   warnMissing(ctx, frame, names, 'signal');
   const keep = ['open', 'high', 'low', 'close', ...config.labels].filter((c) => frame.has(c) && !names.includes(c));
   const out = stageFile(config, config.signal_file_name);
-  writeCsv(out, frame, { timeColumn: config.time_column, columns: [...new Set([...keep, ...names])] });
+  writeTable(out, frame, { timeColumn: config.time_column, columns: [...new Set([...keep, ...names])] });
   ctx.log.info(`${names.length} signal columns for ${frame.length} rows stored in ${out}`);
   return 0;
 }

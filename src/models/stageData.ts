@@ -4,7 +4,8 @@ import type { Config } from '../config/schema.ts';
 import { stageFile } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
 import { Frame } from '../core/frame.ts';
-import { readCsv, resolveDataFile } from '../storage/csv.ts';
+import { resolveDataFile } from '../storage/csv.ts';
+import { readTable } from '../storage/table.ts';
 import { appendText } from '../storage/atomic.ts';
 import { formatScoreLine, scoreAgainstLabel } from './metrics.ts';
 import type { ModelSet } from './modelSet.ts';
@@ -14,11 +15,11 @@ import { labelOfScoreColumn, resolveTrainSets } from './trainSets.ts';
 export const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume', 'close_time'];
 
 /** Reads matrix.csv (the labels stage's output) of the config's symbol folder. */
-export function readMatrix(config: Config): Frame {
+export async function readMatrix(config: Config): Promise<Frame> {
   const file = stageFile(config, config.matrix_file_name);
   const found = resolveDataFile(file);
   if (!fs.existsSync(found)) throw new UserError(`the matrix file ${file} does not exist: run \`itb features\` and \`itb labels\` first`);
-  return readCsv(found, { timeColumn: config.time_column });
+  return readTable(found, { timeColumn: config.time_column });
 }
 
 /** Every train feature of the config's train sets, each once. */

@@ -223,7 +223,7 @@ function splitHeader(line: string): string[] {
   return line.split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
 }
 
-function pickTimeColumn(header: string[], wanted?: string): number {
+export function pickTimeColumn(header: string[], wanted?: string): number {
   if (wanted) return header.indexOf(wanted);
   for (const name of ['timestamp', 'open_time', 'time', 'date', 'Date', 'datetime']) {
     const i = header.indexOf(name);

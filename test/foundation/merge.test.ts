@@ -126,7 +126,7 @@ describe('itb merge (two sources onto a 1min raster)', () => {
     const data = twoSources();
     put(data, 'X/klines.parquet', 'PAR1');
     const parquet = context({ data_folder: data, data_sources: [{ folder: 'X', file: 'klines.parquet' }] });
-    await expect(run(parquet.ctx)).rejects.toThrow('data_sources[0]: klines.parquet is parquet, which is not supported; convert it to CSV');
+    await expect(run(parquet.ctx)).rejects.toThrow('klines.parquet is not a whole parquet file (4 bytes); it may be truncated or not parquet: write it again');
     const missing = context({ data_folder: data, data_sources: [{ folder: 'NOPE', file: 'klines' }] });
     await expect(run(missing.ctx)).rejects.toThrow(/^data_sources\[0\]: .*NOPE\/klines\.csv does not exist \(run itb download or itb import first\)$/);
     const clash = context({ data_folder: data, data_sources: [SOURCES[0], { ...SOURCES[1], column_prefix: '' }] });
@@ -139,10 +139,10 @@ describe('itb merge (two sources onto a 1min raster)', () => {
 });
 
 describe('merge on the bundled real 1h sample', () => {
-  it('the gap report counts the hours the exchange was down', () => {
+  it('the gap report counts the hours the exchange was down', async () => {
     const sample = path.resolve(import.meta.dirname, '../../data/sample');
     const config = buildConfig({ data_folder: sample, freq: '1h', data_sources: [{ folder: 'BTCUSDT-1h', file: 'klines' }] }, { env: {} }).config;
-    const [source] = loadSources(config);
+    const [source] = await loadSources(config);
     // independent count: every step between stored candles longer than an hour is a gap
     const t = source!.frame.time;
     let missing = 0;
