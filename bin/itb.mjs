@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// The `itb` command: runs the TypeScript sources through tsx's loader (no build step).
-import { register } from 'tsx/esm/api';
+// The `itb` command: runs the bundle of src/ that bin/build.mjs keeps up to date with the sources
+// (or, without it, the TypeScript sources through tsx's loader).
+import { bundledCli } from './build.mjs';
+import { pathToFileURL } from 'node:url';
 
-register();
-const { main } = await import('../src/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+const bundle = await bundledCli();
+let cli;
+if (bundle) cli = await import(pathToFileURL(bundle).href);
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('../src/cli.ts');
+}
+process.exitCode = await cli.main(process.argv.slice(2));
