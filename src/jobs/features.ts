@@ -58,15 +58,14 @@ export async function runSectionWithProgress(ctx: JobContext, frame: Frame, sect
 /** Warns, like the original, about rows with a missing value in the new columns. */
 export function warnMissing(ctx: JobContext, frame: Frame, names: string[], what: string): void {
   const counts = cleanColumns(frame, names);
-  let rows = 0;
-  for (let i = 0; i < frame.length; i++) {
-    for (const n of names) {
-      if (frame.get(n)[i] !== frame.get(n)[i]) {
-        rows++;
-        break;
-      }
-    }
+  // rows with a NaN in any of the columns, one column at a time
+  const missing = new Uint8Array(frame.length);
+  for (const n of names) {
+    const c = frame.get(n);
+    for (let i = 0; i < c.length; i++) if (c[i] !== c[i]) missing[i] = 1;
   }
+  let rows = 0;
+  for (let i = 0; i < missing.length; i++) rows += missing[i]!;
   if (!rows) return;
   const worst = [...counts].filter(([, k]) => k > 0).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, k]) => `${n} ${k}`);
   ctx.log.warn(`${rows} of ${frame.length} rows have a missing value in some ${what} column (most: ${worst.join(', ')})`);

@@ -79,10 +79,12 @@ export function appendPredictionMetrics(file: string, table: Frame, models: Mode
 
 /** The given rows of a frame, as a new frame. */
 export function takeRows(frame: Frame, rows: Int32Array): Frame {
-  const out = new Frame(Float64Array.from(rows, (i) => frame.time[i]!));
-  for (const c of frame.columnNames()) {
-    const src = frame.get(c);
-    out.set(c, Float64Array.from(rows, (i) => src[i]!), frame.kind(c));
-  }
+  const pick = (src: Float64Array) => {
+    const out = new Float64Array(rows.length);
+    for (let k = 0; k < rows.length; k++) out[k] = src[rows[k]!]!;
+    return out;
+  };
+  const out = new Frame(pick(frame.time));
+  for (const c of frame.columnNames()) out.set(c, pick(frame.get(c)), frame.kind(c));
   return out;
 }

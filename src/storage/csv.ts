@@ -50,11 +50,16 @@ export function resolveDataFile(file: string): string {
 
 /** Where scanNumber stopped; -1 when the cell needs the general path. */
 let scanEnd = -1;
+/** Whether the number scanNumber read was written with a fraction or an exponent (a float column's text). */
+let scanFloatText = false;
+
+const latin1 = (buf: Buffer, s: number, e: number): string => (buf as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(s, e);
 
 /**
- * Parses a plain decimal (sign, digits, fraction, exponent) starting at s, stopping at the first
- * other byte (its position goes to scanEnd). Exact: only values the double arithmetic below gets
- * correctly rounded are taken; others, and anything unusual, set scanEnd = -1. An empty cell is NaN.
+ * Parses a plain decimal (sign, digits, fraction) starting at s, stopping at the first other
+ * byte (its position goes to scanEnd). Exact: only values the double arithmetic below gets
+ * correctly rounded are taken; others (long mantissas, exponents) and anything unusual set
+ * scanEnd = -1 for the general path. An empty cell is NaN.
  */
 function scanNumber(buf: Buffer, s: number, end: number): number {
   let i = s;
@@ -90,6 +95,7 @@ function scanNumber(buf: Buffer, s: number, end: number): number {
     return NaN;
   }
   scanEnd = i;
+  scanFloatText = exp < 0;
   const v = exp === 0 ? mant : exp >= -22 ? mant / POW10[-exp]! : NaN;
   if (v !== v) scanEnd = -1;
   return neg ? -v : v;
@@ -152,12 +158,14 @@ function fastNumber(buf: Buffer, s: number, e: number): number | 'bool1' | 'bool
     if (!edigits) return slowNumber(buf, s, e);
     exp += eneg ? -ev : ev;
   }
-  if (i !== e || digits === 0 || mant >= TWO53) return slowNumber(buf, s, e);
+  if (i !== e || digits === 0) return slowNumber(buf, s, e);
+  // a long mantissa or a large exponent: Number() on the text rounds correctly
+  if (mant >= TWO53) return Number(latin1(buf, s, e));
   let v: number;
   if (exp === 0) v = mant;
   else if (exp < 0 && exp >= -22) v = mant / POW10[-exp]!;
   else if (exp > 0 && exp <= 22 && mant * POW10[exp]! < TWO53) v = mant * POW10[exp]!;
-  else return slowNumber(buf, s, e);
+  else return Number(latin1(buf, s, e));
   return neg ? -v : v;
 }
 
@@ -312,8 +320,8 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
           col[r] = v;
           if (v === v) {
             const kind = kinds[c];
-            if (kind === 'unknown') kinds[c] = Number.isInteger(v) ? 'int' : 'float';
-            else if (kind === 'int' && !Number.isInteger(v)) kinds[c] = 'float';
+            if (kind === 'unknown') kinds[c] = scanFloatText || !Number.isInteger(v) ? 'float' : 'int';
+            else if (kind === 'int' && (scanFloatText || !Number.isInteger(v))) kinds[c] = 'float';
           }
         } else {
           e = pos;
@@ -353,8 +361,11 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
     const v = e === s ? NaN : fastNumber(buf, s, e);
     if (typeof v === 'number') {
       col[r] = v;
-      if (kinds[c] === 'unknown' && !Number.isNaN(v)) kinds[c] = Number.isInteger(v) ? 'int' : 'float';
-      else if (kinds[c] === 'int' && !Number.isInteger(v) && !Number.isNaN(v)) kinds[c] = 'float';
+      if (!Number.isNaN(v) && kinds[c] !== 'float' && kinds[c] !== 'bool') {
+        let whole = Number.isInteger(v);
+        for (let i = s; whole && i < e; i++) whole = buf[i] !== 46 && (buf[i]! | 32) !== 101;
+        kinds[c] = whole ? 'int' : 'float';
+      }
     } else if (v === 'bool1' || v === 'bool0') {
       col[r] = v === 'bool1' ? 1 : 0;
       if (kinds[c] === 'unknown') kinds[c] = 'bool';
@@ -367,7 +378,7 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
     const col = data[c];
     if (!col) continue;
     const k = kinds[c]!;
-    frame.set(header[c]!, r === rows ? col : col.subarray(0, r), k === 'unknown' ? 'float' : k === 'int' ? 'float' : k);
+    frame.set(header[c]!, r === rows ? col : col.subarray(0, r), k === 'unknown' ? 'float' : k);
   }
   return frame;
 }
@@ -395,47 +406,212 @@ function timeFormatter(): (t: number) => string {
   };
 }
 
-function formatter(kind: ColumnKind, decimals: number | undefined): (v: number) => string {
-  if (kind === 'bool') return (v) => (Number.isNaN(v) ? '' : v ? 'True' : 'False');
-  // String() is the shortest text that reads back to the same double; only -0 needs help.
-  if (decimals === undefined) return (v) => (v !== v ? '' : v === 0 && 1 / v < 0 ? '-0' : String(v));
-  return (v) => (Number.isNaN(v) ? '' : Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v) : v.toFixed(decimals));
+/** Bytes of a CSV being written: numbers and times go straight in as ASCII; full chunks go to `sink`. */
+class CsvBytes {
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private pos = 0;
+  /** Digits of the number being written, least significant first. */
+  private readonly digits = new Uint8Array(24);
+  /** The day of the last time cell ("YYYY-MM-DD ") and its start. */
+  private readonly day = Buffer.alloc(11);
+  private dayStart = NaN;
+  private readonly slowTime = timeFormatter();
+
+  constructor(private readonly sink: (chunk: Buffer) => void) {}
+
+  /** Room for at least n more bytes (hands a nearly full chunk to the sink). */
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
+  }
+
+  flush(): void {
+    if (!this.pos) return;
+    this.sink(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.pos = 0;
+  }
+
+  byte(b: number): void {
+    this.buf[this.pos++] = b;
+  }
+
+  text(t: string): void {
+    this.room(t.length * 3);
+    this.pos += this.buf.write(t, this.pos, 'utf8');
+  }
+
+  /** ASCII text (a number's digits). */
+  ascii(t: string): void {
+    this.room(t.length);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let k = 0; k < t.length; k++) buf[p++] = t.charCodeAt(k);
+    this.pos = p;
+  }
+
+  /** m (a whole number, 0 ≤ m < 2^53) with a decimal point `frac` digits from the right. */
+  fixed(m: number, frac: number): void {
+    const d = this.digits;
+    let n = 0;
+    const hi = Math.floor(m / 1e8);
+    let lo = m - hi * 1e8;
+    if (hi > 0) {
+      for (let k = 0; k < 8; k++) {
+        d[n++] = lo % 10;
+        lo = (lo / 10) | 0;
+      }
+      for (let h = hi; h > 0; h = Math.floor(h / 10)) d[n++] = h % 10;
+    } else {
+      do {
+        d[n++] = lo % 10;
+        lo = (lo / 10) | 0;
+      } while (lo > 0);
+    }
+    while (n <= frac) d[n++] = 0;
+    const buf = this.buf;
+    let p = this.pos;
+    for (let k = n - 1; k >= 0; k--) {
+      if (k === frac - 1) buf[p++] = 46;
+      buf[p++] = 48 + d[k]!;
+    }
+    this.pos = p;
+  }
+
+  /** A time cell: `YYYY-MM-DD hh:mm:ss`, the date written once per day; other times as formatTime writes them. */
+  time(t: number): void {
+    this.room(32);
+    let ms = t - this.dayStart;
+    if (!(ms >= 0 && ms < DAY) && Number.isFinite(t)) {
+      this.dayStart = Math.floor(t / DAY) * DAY;
+      this.day.write(`${new Date(this.dayStart).toISOString().slice(0, 10)} `, 'latin1');
+      ms = t - this.dayStart;
+    }
+    if (!(ms % 1000 === 0)) {
+      this.text(this.slowTime(t));
+      return;
+    }
+    this.pos += this.day.copy(this.buf, this.pos);
+    const sec = ms / 1000;
+    this.two(Math.floor(sec / 3600));
+    this.byte(58);
+    this.two(Math.floor(sec / 60) % 60);
+    this.byte(58);
+    this.two(sec % 60);
+  }
+
+  private two(x: number): void {
+    this.buf[this.pos++] = 48 + ((x / 10) | 0);
+    this.buf[this.pos++] = 48 + (x % 10);
+  }
+}
+
+const TWO50 = 2 ** 50;
+const TWO40 = 2 ** 40;
+
+/**
+ * A number as the shortest text that reads back to the same double (what String() writes):
+ * values with up to 9 decimals are written from their digits (the smallest k with
+ * round(|v|·10^k)/10^k = |v| exactly is String()'s own fraction length, since below 2^50 no
+ * other k-decimal lies as close); others through String(). `-0` stays `-0`.
+ */
+function putShortest(out: CsvBytes, v: number): void {
+  if (v !== v) return;
+  out.room(32);
+  if (v === 0) {
+    if (1 / v < 0) out.byte(45);
+    out.byte(48);
+    return;
+  }
+  const a = v < 0 ? -v : v;
+  if (a >= 1e-6 && a < TWO50 / 1e9) {
+    // one test at 9 decimals: any shorter decimal of a is this one with trailing zeros
+    let m = Math.round(a * 1e9);
+    if (m / 1e9 === a) {
+      let k = 9;
+      while (k > 0 && m % 10 === 0) {
+        m /= 10;
+        k--;
+      }
+      if (v < 0) out.byte(45);
+      out.fixed(m, k);
+      return;
+    }
+  } else if (a >= 1e-6 && a < 1e15) {
+    for (let k = 0; k <= 9; k++) {
+      const p = POW10[k]!;
+      const m = Math.round(a * p);
+      if (m >= TWO50) break;
+      if (m / p === a) {
+        if (v < 0) out.byte(45);
+        out.fixed(m, k);
+        return;
+      }
+    }
+  }
+  out.ascii(String(v));
+}
+
+/** `decimals` digits after the point as toFixed writes them; whole numbers without a fraction. */
+function putDecimals(out: CsvBytes, v: number, decimals: number): void {
+  if (v !== v) return;
+  out.room(32);
+  const a = v < 0 ? -v : v;
+  if (Number.isInteger(v) && a < 1e15) {
+    if (v < 0) out.byte(45);
+    out.fixed(a, 0);
+    return;
+  }
+  const x = a * POW10[decimals]!;
+  if (x < TWO40) {
+    // below 2^40 the product is within 2^-13 of a·10^d, so clear of a tie its rounding is toFixed's
+    const m = Math.floor(x);
+    const half = x - m - 0.5;
+    if (half > 1e-3 || half < -1e-3) {
+      if (v < 0) out.byte(45);
+      out.fixed(half > 0 ? m + 1 : m, decimals);
+      return;
+    }
+  }
+  out.ascii(v.toFixed(decimals));
 }
 
 /**
  * Writes a frame as CSV (gzipped when the name ends in `.gz`), atomically: the old file
- * stays whole until the new one is complete.
+ * stays whole until the new one is complete. Rows are formatted into byte chunks and written
+ * (or gzipped) chunk by chunk, so no text of the whole table is ever built.
  */
 export function writeCsv(file: string, frame: Frame, options: WriteCsvOptions = {}): void {
   const names = options.columns ?? frame.columnNames();
   const cols = names.map((n) => frame.get(n));
-  const fmts = names.map((n) => formatter(frame.kind(n), options.decimals));
-  const header = [options.timeColumn ?? 'timestamp', ...names].join(',') + '\n';
+  const bools = names.map((n) => frame.kind(n) === 'bool');
+  const decimals = options.decimals;
   const gz = file.endsWith('.gz');
-  const out = openAtomic(file);
+  const target = openAtomic(file);
   try {
-    const parts: string[] = [header];
-    const gzChunks: Buffer[] = [];
-    const flush = () => {
-      const text = parts.join('');
-      parts.length = 0;
-      if (gz) gzChunks.push(Buffer.from(text));
-      else out.write(text);
-    };
+    const out = new CsvBytes(gz ? (chunk) => target.write(zlib.gzipSync(chunk, { level: 6 })) : (chunk) => target.write(chunk));
+    out.text([options.timeColumn ?? 'timestamp', ...names].join(',') + '\n');
     const n = frame.length;
-    const formatTimeCell = timeFormatter();
-    const line: string[] = new Array(names.length + 1);
+    const time = frame.time;
     for (let i = 0; i < n; i++) {
-      line[0] = formatTimeCell(frame.time[i]!);
-      for (let c = 0; c < cols.length; c++) line[c + 1] = fmts[c]!(cols[c]![i]!);
-      parts.push(line.join(','), '\n');
-      if (parts.length > 20_000) flush();
+      out.time(time[i]!);
+      for (let c = 0; c < cols.length; c++) {
+        out.room(1);
+        out.byte(44);
+        const v = cols[c]![i]!;
+        if (bools[c]) {
+          if (v === v) out.text(v ? 'True' : 'False');
+        } else if (decimals === undefined) putShortest(out, v);
+        else putDecimals(out, v, decimals);
+      }
+      out.room(1);
+      out.byte(10);
     }
-    flush();
-    if (gz) out.write(zlib.gzipSync(Buffer.concat(gzChunks), { level: 6 }));
-    out.commit();
+    out.flush();
+    target.commit();
   } catch (e) {
-    out.abort();
+    target.abort();
     throw e;
   }
 }
