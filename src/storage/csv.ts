@@ -37,7 +37,14 @@ export function readFileMaybeGz(file: string): Buffer {
     if (err.code === 'ENOENT') throw new UserError(`file ${file} does not exist`);
     throw e;
   }
-  if (buf.length > 2 && buf[0] === 0x1f && buf[1] === 0x8b) return zlib.gunzipSync(buf);
+  if (buf.length > 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      return zlib.gunzipSync(buf);
+    } catch (e) {
+      const why = (e as Error).message.replace(/\.$/, '');
+      throw new UserError(`${path.basename(file)} is not a whole gzip file (${why}); it may be truncated: download or write it again`);
+    }
+  }
   return buf;
 }
 

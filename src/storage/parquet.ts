@@ -243,12 +243,18 @@ interface ColumnPlan {
 function planColumn(name: string, values: Float64Array, kind: ColumnKind): ColumnPlan {
   if (kind === 'bool') {
     let missing = false;
-    for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) { missing = true; break; }
+    for (let i = 0; i < values.length && !missing; i++) missing = values[i] !== values[i];
     return { name, values, kind: 'bool', element: { name, type: 'BOOLEAN', repetition_type: missing ? 'OPTIONAL' : 'REQUIRED' } };
   }
   if (kind === 'int') {
     let whole = true;
-    for (let i = 0; i < values.length; i++) if (!Number.isSafeInteger(values[i])) { whole = false; break; }
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!Number.isSafeInteger(v) || (v === 0 && 1 / v < 0)) {
+        whole = false; // NaN, a fraction or -0 needs a DOUBLE column
+        break;
+      }
+    }
     if (whole) return { name, values, kind: 'int64', element: { name, type: 'INT64', repetition_type: 'REQUIRED' } };
   }
   return { name, values, kind: 'double', element: { name, type: 'DOUBLE', repetition_type: 'REQUIRED' } };
