@@ -7,7 +7,7 @@ import type { Frame } from '../core/frame.ts';
 import { configDirOf, runGeneratorSet, type SetSection } from '../core/generators/index.ts';
 import { appendText } from '../storage/atomic.ts';
 import { resolveDataFile } from '../storage/csv.ts';
-import { readTable, writeTable } from '../storage/table.ts';
+import { readTable, STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 
 /** Which command makes each stage's input, for the "file is missing" sentence. */
@@ -90,7 +90,7 @@ export async function run(ctx: JobContext): Promise<number> {
   const names = await runSectionWithProgress(ctx, frame, 'feature_sets');
   warnMissing(ctx, frame, names, 'feature');
   const out = stageFile(config, config.feature_file_name);
-  writeTable(out, frame, { timeColumn: config.time_column });
+  writeTable(out, frame, { ...STAGE_OUTPUT, timeColumn: config.time_column });
   const txt = appendColumnList(out, names);
   ctx.log.info(`${names.length} features for ${frame.length} rows stored in ${out} (list appended to ${path.basename(txt)})`);
   return 0;

@@ -1,6 +1,6 @@
 import { stageFile } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
-import { writeTable } from '../storage/table.ts';
+import { STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 import { appendColumnList, readStageInput, runSectionWithProgress, warnMissing } from './features.ts';
 
@@ -15,7 +15,7 @@ export async function run(ctx: JobContext): Promise<number> {
   const names = await runSectionWithProgress(ctx, frame, 'label_sets');
   warnMissing(ctx, frame, names, 'label');
   const out = stageFile(config, config.matrix_file_name);
-  writeTable(out, frame, { timeColumn: config.time_column });
+  writeTable(out, frame, { ...STAGE_OUTPUT, timeColumn: config.time_column });
   appendColumnList(out, names);
   ctx.log.info(`${names.length} labels for ${frame.length} rows stored in ${out}`);
   return 0;

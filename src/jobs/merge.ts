@@ -11,7 +11,7 @@ import { UserError } from '../core/errors.ts';
 import { mergeDataSources, sortedByTime, type MergeResult, type MergeSource } from '../core/merge.ts';
 import { formatTime, parseFreq } from '../core/time.ts';
 import { resolveDataFile } from '../storage/csv.ts';
-import { readTable, writeTable } from '../storage/table.ts';
+import { readTable, STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 
 /** The file of a data source: data_folder/<folder>/<file or folder>, `.csv` when it has no extension; CSV, CSV.gz or parquet. */
@@ -59,7 +59,7 @@ export async function run(ctx: JobContext): Promise<number> {
   const freq = parseFreq(config.freq);
   const out = stageFile(config, config.merge_file_name);
   const result = mergeDataSources(await loadSources(config), freq, { interpolate: config.merge_interpolate });
-  writeTable(out, result.frame, { timeColumn: config.time_column });
+  writeTable(out, result.frame, { ...STAGE_OUTPUT, timeColumn: config.time_column });
   for (const line of mergeReport(result, config.freq)) ctx.log.info(line);
   ctx.log.info(`merged ${config.data_sources.length} source(s) into ${out}${config.merge_interpolate ? ' (gaps interpolated)' : ''}`);
   return 0;

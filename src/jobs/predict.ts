@@ -3,7 +3,7 @@ import { UserError } from '../core/errors.ts';
 import { loadModelSet } from '../models/modelSet.ts';
 import { allLabels, allTrainFeatures, appendPredictionMetrics, predictionTable, readMatrix, takeRows } from '../models/stageData.ts';
 import { completeRows } from '../models/trainSets.ts';
-import { writeTable } from '../storage/table.ts';
+import { STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 
 /**
@@ -26,7 +26,7 @@ export async function run(ctx: JobContext): Promise<number> {
   const scores = models.predictFrame(matrix);
   const table = predictionTable(scores, matrix, 0, labels);
   const file = stageFile(config, config.predict_file_name);
-  writeTable(file, table, { decimals: 6, timeColumn: config.time_column });
+  writeTable(file, table, { ...STAGE_OUTPUT, decimals: 6, timeColumn: config.time_column });
   const { lines, notes } = appendPredictionMetrics(file, table, models);
   for (const line of lines) ctx.log.info(line);
   for (const note of notes) ctx.log.warn(note);

@@ -5,7 +5,7 @@ import type { ModelSet } from '../models/modelSet.ts';
 import { allLabels, appendPredictionMetrics, predictionTable, readMatrix } from '../models/stageData.ts';
 import { trainAll } from '../models/trainAll.ts';
 import { rowOfBound, truncateRows, walkForwardPlan } from '../models/walkForward.ts';
-import { writeTable } from '../storage/table.ts';
+import { STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import type { JobContext } from './context.ts';
 
 /**
@@ -36,7 +36,7 @@ export async function run(ctx: JobContext): Promise<number> {
   }
   const table = concat(parts);
   const file = stageFile(config, config.predict_file_name);
-  writeTable(file, table, { decimals: 6, timeColumn: config.time_column });
+  writeTable(file, table, { ...STAGE_OUTPUT, decimals: 6, timeColumn: config.time_column });
   const { lines, notes } = appendPredictionMetrics(file, table, models!);
   for (const line of lines) ctx.log.info(line);
   for (const note of notes) ctx.log.warn(note);

@@ -1,6 +1,6 @@
 import { stageFile } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
-import { writeTable } from '../storage/table.ts';
+import { STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 import { readStageInput, runSectionWithProgress, warnMissing } from './features.ts';
 
@@ -17,7 +17,7 @@ export async function run(ctx: JobContext): Promise<number> {
   warnMissing(ctx, frame, names, 'signal');
   const keep = ['open', 'high', 'low', 'close', ...config.labels].filter((c) => frame.has(c) && !names.includes(c));
   const out = stageFile(config, config.signal_file_name);
-  writeTable(out, frame, { timeColumn: config.time_column, columns: [...new Set([...keep, ...names])] });
+  writeTable(out, frame, { ...STAGE_OUTPUT, timeColumn: config.time_column, columns: [...new Set([...keep, ...names])] });
   ctx.log.info(`${names.length} signal columns for ${frame.length} rows stored in ${out}`);
   return 0;
 }

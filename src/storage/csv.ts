@@ -22,6 +22,8 @@ export interface WriteCsvOptions {
   decimals?: number;
   /** Only these columns, in this order. */
   columns?: string[];
+  /** false: no fsync before the atomic rename (a stage's output, which the stage can make again). */
+  durable?: boolean;
 }
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
@@ -458,32 +460,30 @@ class CsvBytes {
     this.pos = p;
   }
 
-  /** m (a whole number, 0 ≤ m < 2^53) with a decimal point `frac` digits from the right. */
-  fixed(m: number, frac: number): void {
-    const d = this.digits;
-    let n = 0;
-    const hi = Math.floor(m / 1e8);
-    let lo = m - hi * 1e8;
-    if (hi > 0) {
-      for (let k = 0; k < 8; k++) {
-        d[n++] = lo % 10;
-        lo = (lo / 10) | 0;
-      }
-      for (let h = hi; h > 0; h = Math.floor(h / 10)) d[n++] = h % 10;
-    } else {
-      do {
-        d[n++] = lo % 10;
-        lo = (lo / 10) | 0;
-      } while (lo > 0);
+  /** A whole number 0 ≤ x < 2^53 in decimal. */
+  int(x: number): void {
+    if (x >= 2147483648) {
+      const hi = Math.floor(x / 1e8);
+      this.int(hi);
+      this.digitsOf(x - hi * 1e8, 8);
+      return;
     }
-    while (n <= frac) d[n++] = 0;
+    let w = 1;
+    for (let p = 10; w < 10 && x >= p; p *= 10) w++;
+    this.digitsOf(x, w);
+  }
+
+  /** x (an int32 below 10^width) as exactly `width` digits, with leading zeros. */
+  digitsOf(x: number, width: number): void {
     const buf = this.buf;
-    let p = this.pos;
-    for (let k = n - 1; k >= 0; k--) {
-      if (k === frac - 1) buf[p++] = 46;
-      buf[p++] = 48 + d[k]!;
-    }
+    let p = this.pos + width;
     this.pos = p;
+    let r = x | 0;
+    for (let k = 0; k < width; k++) {
+      const q = (r / 10) | 0;
+      buf[--p] = 48 + r - q * 10;
+      r = q;
+    }
   }
 
   /** A time cell: `YYYY-MM-DD hh:mm:ss`, the date written once per day; other times as formatTime writes them. */
@@ -519,9 +519,10 @@ const TWO40 = 2 ** 40;
 
 /**
  * A number as the shortest text that reads back to the same double (what String() writes):
- * values with up to 9 decimals are written from their digits (the smallest k with
- * round(|v|·10^k)/10^k = |v| exactly is String()'s own fraction length, since below 2^50 no
- * other k-decimal lies as close); others through String(). `-0` stays `-0`.
+ * values with up to 9 decimals are written from their digits, others through String(). With
+ * m = round(|v|·10^9) below 2^50, m/10^9 = |v| exactly means |v| has a decimal of at most 9
+ * places, and no other such decimal lies as close (their spacing exceeds the double's), so m
+ * without its trailing zeros is String()'s own digit string. `-0` stays `-0`.
  */
 function putShortest(out: CsvBytes, v: number): void {
   if (v !== v) return;
@@ -533,26 +534,37 @@ function putShortest(out: CsvBytes, v: number): void {
   }
   const a = v < 0 ? -v : v;
   if (a >= 1e-6 && a < TWO50 / 1e9) {
-    // one test at 9 decimals: any shorter decimal of a is this one with trailing zeros
-    let m = Math.round(a * 1e9);
+    const m = Math.round(a * 1e9);
     if (m / 1e9 === a) {
-      let k = 9;
-      while (k > 0 && m % 10 === 0) {
-        m /= 10;
-        k--;
-      }
+      const whole = Math.floor(a);
+      let frac = (m - whole * 1e9) | 0; // below 10^9
       if (v < 0) out.byte(45);
-      out.fixed(m, k);
+      out.int(whole);
+      if (frac) {
+        let width = 9;
+        for (let q = (frac / 10) | 0; q * 10 === frac; q = (frac / 10) | 0) {
+          frac = q;
+          width--;
+        }
+        out.byte(46);
+        out.digitsOf(frac, width);
+      }
       return;
     }
-  } else if (a >= 1e-6 && a < 1e15) {
+  } else if (a >= TWO50 / 1e9 && a < 1e15) {
+    // larger values: the fewest decimals k that give |v| back (m below 2^50 as above)
     for (let k = 0; k <= 9; k++) {
       const p = POW10[k]!;
       const m = Math.round(a * p);
       if (m >= TWO50) break;
       if (m / p === a) {
+        const whole = Math.floor(m / p);
         if (v < 0) out.byte(45);
-        out.fixed(m, k);
+        out.int(whole);
+        if (k) {
+          out.byte(46);
+          out.digitsOf(m - whole * p, k);
+        }
         return;
       }
     }
@@ -560,24 +572,31 @@ function putShortest(out: CsvBytes, v: number): void {
   out.ascii(String(v));
 }
 
-/** `decimals` digits after the point as toFixed writes them; whole numbers without a fraction. */
+/** `decimals` (≤ 9) digits after the point as toFixed writes them; whole numbers without a fraction. */
 function putDecimals(out: CsvBytes, v: number, decimals: number): void {
   if (v !== v) return;
   out.room(32);
   const a = v < 0 ? -v : v;
   if (Number.isInteger(v) && a < 1e15) {
     if (v < 0) out.byte(45);
-    out.fixed(a, 0);
+    out.int(a);
     return;
   }
-  const x = a * POW10[decimals]!;
-  if (x < TWO40) {
+  const p = POW10[decimals]!;
+  const x = a * p;
+  if (x < TWO40 && decimals <= 9) {
     // below 2^40 the product is within 2^-13 of a·10^d, so clear of a tie its rounding is toFixed's
-    const m = Math.floor(x);
-    const half = x - m - 0.5;
+    const floor = Math.floor(x);
+    const half = x - floor - 0.5;
     if (half > 1e-3 || half < -1e-3) {
+      const m = half > 0 ? floor + 1 : floor;
+      const whole = Math.floor(m / p);
       if (v < 0) out.byte(45);
-      out.fixed(half > 0 ? m + 1 : m, decimals);
+      out.int(whole);
+      if (decimals) {
+        out.byte(46);
+        out.digitsOf(m - whole * p, decimals);
+      }
       return;
     }
   }
@@ -595,7 +614,7 @@ export function writeCsv(file: string, frame: Frame, options: WriteCsvOptions = 
   const bools = names.map((n) => frame.kind(n) === 'bool');
   const decimals = options.decimals;
   const gz = file.endsWith('.gz');
-  const target = openAtomic(file);
+  const target = openAtomic(file, { durable: options.durable });
   try {
     const out = new CsvBytes(gz ? (chunk) => target.write(zlib.gzipSync(chunk, { level: 6 })) : (chunk) => target.write(chunk));
     out.text([options.timeColumn ?? 'timestamp', ...names].join(',') + '\n');

@@ -333,7 +333,7 @@ export function writeParquet(file: string, frame: Frame, options: WriteCsvOption
     ...names.map((n) => planColumn(n, frame.get(n), frame.kind(n))),
   ];
   const n = frame.length;
-  const out = openAtomic(file);
+  const out = openAtomic(file, { durable: options.durable });
   try {
     let offset = 0;
     const put = (bytes: Uint8Array) => {

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Frame, type ColumnKind } from '../../src/core/frame.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { readCsv } from '../../src/storage/csv.ts';
-import { readTable, writeTable } from '../../src/storage/table.ts';
+import { readTable, STAGE_OUTPUT, writeTable } from '../../src/storage/table.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-parquet-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -136,6 +136,21 @@ describe("files written by the original's code path (pandas) read as pandas read
     expect(byName.close!.type).toBe('DOUBLE');
     expect(byName.close_time!.type).toBe('INT64');
     expect(byName.high_20).toMatchObject({ type: 'BOOLEAN', repetition_type: 'OPTIONAL' });
+  });
+});
+
+describe('durability', () => {
+  it("a stage's output is renamed into place without waiting for fsync; other tables are fsynced", () => {
+    const sync = vi.spyOn(fs, 'fsyncSync');
+    try {
+      const frame = stageFrames(10).data!.frame;
+      for (const ext of ['parquet', 'csv']) writeTable(path.join(dir, `stage.${ext}`), frame, STAGE_OUTPUT);
+      expect(sync).not.toHaveBeenCalled();
+      for (const ext of ['parquet', 'csv']) writeTable(path.join(dir, `klines.${ext}`), frame);
+      expect(sync).toHaveBeenCalledTimes(2);
+    } finally {
+      sync.mockRestore();
+    }
   });
 });
 
