@@ -1,7 +1,7 @@
 import { stageFile } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
 import { loadModelSet } from '../models/modelSet.ts';
-import { allLabels, allTrainFeatures, appendPredictionMetrics, predictionTable, readMatrix, takeRows } from '../models/stageData.ts';
+import { allLabels, allTrainFeatures, appendPredictionMetrics, PRICE_COLUMNS, predictionTable, readMatrix, takeRows } from '../models/stageData.ts';
 import { completeRows } from '../models/trainSets.ts';
 import { STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
@@ -16,7 +16,7 @@ export async function run(ctx: JobContext): Promise<number> {
   const models = await loadModelSet(config);
   const features = allTrainFeatures(config);
   const labels = allLabels(config);
-  const window = applyRowWindow(await readMatrix(config), config);
+  const window = applyRowWindow(await readMatrix(config, [...models.features, ...features, ...labels, ...PRICE_COLUMNS]), config);
   const keep = completeRows(window, features);
   const dropped = window.length - keep.length;
   if (dropped) ctx.log.warn(`${dropped} rows have a missing feature and are left out`);

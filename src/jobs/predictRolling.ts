@@ -2,7 +2,7 @@ import { stageFile } from '../config/load.ts';
 import { Frame } from '../core/frame.ts';
 import { formatTime } from '../core/time.ts';
 import type { ModelSet } from '../models/modelSet.ts';
-import { allLabels, appendPredictionMetrics, predictionTable, readMatrix } from '../models/stageData.ts';
+import { allLabels, allTrainFeatures, appendPredictionMetrics, PRICE_COLUMNS, predictionTable, readMatrix } from '../models/stageData.ts';
 import { trainAll } from '../models/trainAll.ts';
 import { rowOfBound, truncateRows, walkForwardPlan } from '../models/walkForward.ts';
 import { STAGE_OUTPUT, writeTable } from '../storage/table.ts';
@@ -16,7 +16,7 @@ import type { JobContext } from './context.ts';
 export async function run(ctx: JobContext): Promise<number> {
   const { config } = ctx;
   const rp = config.rolling_predict;
-  const matrix = truncateRows(await readMatrix(config), rp.data_start, rp.data_end);
+  const matrix = truncateRows(await readMatrix(config, [...allTrainFeatures(config), ...allLabels(config), ...PRICE_COLUMNS]), rp.data_start, rp.data_end);
   const startRow = rp.prediction_start === null || rp.prediction_start === undefined ? undefined : rowOfBound(matrix, rp.prediction_start, 'prediction_start');
   const plan = walkForwardPlan(matrix.length, { ...rp, startRow }, config.label_horizon, config.train_length);
   const labels = allLabels(config);

@@ -14,12 +14,12 @@ import { labelOfScoreColumn, resolveTrainSets } from './trainSets.ts';
 /** Columns copied next to the scores in predictions.csv, when present. */
 export const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume', 'close_time'];
 
-/** Reads matrix.csv (the labels stage's output) of the config's symbol folder. */
-export async function readMatrix(config: Config): Promise<Frame> {
+/** Reads matrix.csv (the labels stage's output) of the config's symbol folder; `only`: just those of these columns. */
+export async function readMatrix(config: Config, only?: string[]): Promise<Frame> {
   const file = stageFile(config, config.matrix_file_name);
   const found = resolveDataFile(file);
   if (!fs.existsSync(found)) throw new UserError(`the matrix file ${file} does not exist: run \`itb features\` and \`itb labels\` first`);
-  return readTable(found, { timeColumn: config.time_column });
+  return readTable(found, { timeColumn: config.time_column, only });
 }
 
 /** Every train feature of the config's train sets, each once. */

@@ -11,6 +11,8 @@ export interface ReadCsvOptions {
   timeColumn?: string;
   /** Read only these columns (plus the time column); others are skipped cheaply. */
   columns?: string[];
+  /** Read only those of these columns that the file has (plus the time column). */
+  only?: string[];
   /** The file has no header line: these are its column names (e.g. Binance's dump files). */
   header?: string[];
 }
@@ -252,12 +254,61 @@ export function pickTimeColumn(header: string[], wanted?: string): number {
 /**
  * Reads a CSV (or CSV.gz) with a header row into a Frame. Numbers are parsed exactly;
  * empty cells, `nan` and `None` are NaN; `True`/`False` make a boolean column. A cell that
- * is not a number stops the read with the file's line number and the column's name.
+ * is not a number stops the read with the file's line number and the column's name. A plain
+ * file is read in chunks, so its text is never in memory whole.
  */
 export function readCsv(file: string, options: ReadCsvOptions = {}): Frame {
-  const buf = readFileMaybeGz(file);
-  return parseCsv(buf, path.basename(file), options);
+  const label = path.basename(file);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`file ${file} does not exist`);
+    throw e;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    let chunk = Buffer.allocUnsafe(Math.min(size, CHUNK) || 1);
+    let have = fs.readSync(fd, chunk, 0, chunk.length, 0);
+    if (have >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) return parseCsv(readFileMaybeGz(file), label, options);
+    if (have === size) return parseCsv(chunk.subarray(0, have), label, options);
+    // The header, then whole lines chunk by chunk; a line cut by the chunk's end starts the next.
+    let headerEnd = chunk.indexOf(10);
+    while (headerEnd < 0 && have < size) {
+      const bigger = Buffer.allocUnsafe(chunk.length * 2);
+      chunk.copy(bigger, 0, 0, have);
+      chunk = bigger;
+      have += fs.readSync(fd, chunk, have, chunk.length - have, have);
+      headerEnd = chunk.indexOf(10);
+    }
+    const parser = csvParser(chunk, headerEnd < 0 ? have : headerEnd, label, options, size);
+    let filePos = have;
+    let from = headerEnd < 0 ? have : headerEnd + 1;
+    for (;;) {
+      const last = filePos < size ? chunk.lastIndexOf(10, have - 1) : have - 1;
+      if (last >= from) parser.lines(chunk, from, filePos < size ? last + 1 : have);
+      if (filePos >= size) break;
+      const rest = last >= from ? have - (last + 1) : have - from;
+      const restStart = have - rest;
+      if (rest * 2 > chunk.length) {
+        const bigger = Buffer.allocUnsafe(chunk.length * 2);
+        chunk.copy(bigger, 0, restStart, have);
+        chunk = bigger;
+      } else chunk.copy(chunk, 0, restStart, have);
+      const got = fs.readSync(fd, chunk, rest, chunk.length - rest, filePos);
+      if (got <= 0) throw new Error(`${file} changed while it was read`);
+      filePos += got;
+      have = rest + got;
+      from = 0;
+    }
+    return parser.finish();
+  } finally {
+    fs.closeSync(fd);
+  }
 }
+
+/** Bytes read at a time by readCsv. */
+const CHUNK = 8 << 20;
 
 /** Parses CSV bytes (see readCsv); `label` names the source in error messages. */
 export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {}): Frame {
@@ -266,7 +317,20 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
   // headerEnd: the newline ending the header (start - 1 when the names come from the options)
   let headerEnd = options.header ? start - 1 : buf.indexOf(10, start);
   if (headerEnd < 0 && !options.header) headerEnd = buf.length;
-  const header = options.header ?? splitHeader(buf.toString('utf8', start, headerEnd).replace(/\r$/, ''));
+  const parser = csvParser(buf, headerEnd, label, options, buf.length);
+  if (headerEnd + 1 < buf.length) parser.lines(buf, headerEnd + 1, buf.length);
+  return parser.finish();
+}
+
+/**
+ * The CSV parser: the header from buf[…headerEnd), then `lines(buf, from, to)` for runs of
+ * whole lines (in one buffer or chunk after chunk), then `finish()`. Columns start at the rows
+ * that `bytes` of text would hold at the first lines' length and grow when there are more.
+ */
+function csvParser(first: Buffer, headerEnd: number, label: string, options: ReadCsvOptions, bytes: number): { lines(buf: Buffer, from: number, to: number): void; finish(): Frame } {
+  let start = 0;
+  if (first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf) start = 3;
+  const header = options.header ?? splitHeader(first.toString('utf8', start, Math.max(start, headerEnd)).replace(/\r$/, ''));
   if (header.length === 0 || (header.length === 1 && header[0] === '')) {
     throw new UserError(`${label} is empty (no header line)`);
   }
@@ -282,87 +346,116 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
       if (!header.includes(c)) throw new UserError(`${label} has no column "${c}" (header: ${header.join(', ')})`);
     }
   }
-  // Count rows to allocate exact arrays.
-  let rows = 0;
-  for (let p = headerEnd + 1; p < buf.length; ) {
-    const nl = buf.indexOf(10, p);
-    const end = nl < 0 ? buf.length : nl;
-    if (end > p && !(end - p === 1 && buf[p] === 13)) rows++;
-    p = end + 1;
+  // Rows the text holds if its lines are as long as the first ones (exact for one whole buffer).
+  let capacity: number;
+  const body = headerEnd + 1;
+  if (bytes === first.length) {
+    capacity = 0;
+    for (let p = body; p < first.length; ) {
+      const nl = first.indexOf(10, p);
+      const end = nl < 0 ? first.length : nl;
+      if (end > p && !(end - p === 1 && first[p] === 13)) capacity++;
+      p = end + 1;
+    }
+  } else {
+    let lines = 0;
+    let p = body;
+    for (; lines < 1000; lines++) {
+      const nl = first.indexOf(10, p);
+      if (nl < 0) break;
+      p = nl + 1;
+    }
+    capacity = Math.ceil(((bytes - body) * Math.max(lines, 1)) / Math.max(p - body, 1) * 1.02) + 16;
   }
   const ncol = header.length;
-  const keep: boolean[] = header.map((h, i) => i !== timeIdx && (!wanted || wanted.has(h)));
-  const data: (Float64Array | null)[] = header.map((_, i) => (keep[i] ? new Float64Array(rows) : null));
+  const only = options.only ? new Set(options.only) : null;
+  const keep: boolean[] = header.map((h, i) => i !== timeIdx && (!wanted || wanted.has(h)) && (!only || only.has(h)));
+  const data: (Float64Array | null)[] = header.map((_, i) => (keep[i] ? new Float64Array(capacity) : null));
   const kinds: ('unknown' | ColumnKind)[] = header.map(() => 'unknown');
-  const time = new Float64Array(rows);
+  let time = new Float64Array(capacity);
   let r = 0;
   let lineNo = options.header ? 0 : 1;
-  const tooFew = (p: number, end: number) => {
-    let n = 1;
-    for (let i = p; i < end; i++) if (buf[i] === 44) n++;
-    return new UserError(`${label} line ${lineNo}: expected ${ncol} values, found ${n}`);
+
+  const grow = () => {
+    capacity = Math.ceil(capacity * 1.25) + 1024;
+    const bigger = (a: Float64Array) => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    time = bigger(time);
+    for (let c = 0; c < ncol; c++) if (data[c]) data[c] = bigger(data[c]!);
   };
-  for (let p = headerEnd + 1; p < buf.length; ) {
-    const nl = buf.indexOf(10, p);
-    let end = nl < 0 ? buf.length : nl;
-    lineNo++;
-    const next = end + 1;
-    if (end > p && buf[end - 1] === 13) end--;
-    if (end <= p) {
-      p = next;
-      continue;
-    }
-    // One pass over the line: each cell is parsed where it starts; only unusual cells
-    // (quotes, True/False, nan, long mantissas) take the general path.
-    let pos = p;
-    for (let c = 0; c < ncol; c++) {
-      if (c > 0) {
-        if (pos >= end) throw tooFew(p, end);
-        pos++; // the comma
+
+  function lines(buf: Buffer, from: number, to: number): void {
+    const tooFew = (p: number, end: number) => {
+      let n = 1;
+      for (let i = p; i < end; i++) if (buf[i] === 44) n++;
+      return new UserError(`${label} line ${lineNo}: expected ${ncol} values, found ${n}`);
+    };
+    for (let p = from; p < to; ) {
+      const nl = buf.indexOf(10, p);
+      let end = nl < 0 || nl >= to ? to : nl;
+      lineNo++;
+      const next = end + 1;
+      if (end > p && buf[end - 1] === 13) end--;
+      if (end <= p) {
+        p = next;
+        continue;
       }
-      const col = data[c];
-      let e: number;
-      if (col) {
-        const v = scanNumber(buf, pos, end);
-        e = scanEnd;
-        if (e >= 0 && (e === end || buf[e] === 44)) {
-          col[r] = v;
-          if (v === v) {
-            const kind = kinds[c];
-            if (kind === 'unknown') kinds[c] = scanFloatText || !Number.isInteger(v) ? 'float' : 'int';
-            else if (kind === 'int' && (scanFloatText || !Number.isInteger(v))) kinds[c] = 'float';
+      if (r === capacity) grow();
+      // One pass over the line: each cell is parsed where it starts; only unusual cells
+      // (quotes, True/False, nan, long mantissas) take the general path.
+      let pos = p;
+      for (let c = 0; c < ncol; c++) {
+        if (c > 0) {
+          if (pos >= end) throw tooFew(p, end);
+          pos++; // the comma
+        }
+        const col = data[c];
+        let e: number;
+        if (col) {
+          const v = scanNumber(buf, pos, end);
+          e = scanEnd;
+          if (e >= 0 && (e === end || buf[e] === 44)) {
+            col[r] = v;
+            if (v === v) {
+              const kind = kinds[c];
+              if (kind === 'unknown') kinds[c] = scanFloatText || !Number.isInteger(v) ? 'float' : 'int';
+              else if (kind === 'int' && (scanFloatText || !Number.isInteger(v))) kinds[c] = 'float';
+            }
+          } else {
+            e = pos;
+            while (e < end && buf[e] !== 44) e++;
+            parseCell(buf, c, col, pos, e);
           }
         } else {
           e = pos;
           while (e < end && buf[e] !== 44) e++;
-          parseCell(c, col, pos, e);
-        }
-      } else {
-        e = pos;
-        while (e < end && buf[e] !== 44) e++;
-        if (c === timeIdx) {
-          let s0 = pos;
-          let e0 = e;
-          if (e0 - s0 >= 2 && buf[s0] === 34 && buf[e0 - 1] === 34) {
-            s0++;
-            e0--;
+          if (c === timeIdx) {
+            let s0 = pos;
+            let e0 = e;
+            if (e0 - s0 >= 2 && buf[s0] === 34 && buf[e0 - 1] === 34) {
+              s0++;
+              e0--;
+            }
+            const t = parseTimeCell(buf, s0, e0);
+            if (Number.isNaN(t)) {
+              throw new UserError(`${label} line ${lineNo}: "${buf.toString('utf8', s0, e0)}" in column ${header[timeIdx]} is not a time`);
+            }
+            time[r] = t;
           }
-          const t = parseTimeCell(buf, s0, e0);
-          if (Number.isNaN(t)) {
-            throw new UserError(`${label} line ${lineNo}: "${buf.toString('utf8', s0, e0)}" in column ${header[timeIdx]} is not a time`);
-          }
-          time[r] = t;
         }
+        pos = e;
       }
-      pos = e;
+      if (pos !== end) throw tooFew(p, end);
+      r++;
+      p = next;
     }
-    if (pos !== end) throw tooFew(p, end);
-    r++;
-    p = next;
   }
 
   /** The general path for one cell [s, e): quotes, empty, True/False, nan, any number text. */
-  function parseCell(c: number, col: Float64Array, s: number, e: number): void {
+  function parseCell(buf: Buffer, c: number, col: Float64Array, s: number, e: number): void {
     if (e - s >= 2 && buf[s] === 34 && buf[e - 1] === 34) {
       s++;
       e--;
@@ -382,14 +475,19 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
       throw new UserError(`${label} line ${lineNo}: "${buf.toString('utf8', s, e)}" in column ${header[c]} is not a number`);
     }
   }
-  const frame = new Frame(r === rows ? time : time.subarray(0, r));
-  for (let c = 0; c < ncol; c++) {
-    const col = data[c];
-    if (!col) continue;
-    const k = kinds[c]!;
-    frame.set(header[c]!, r === rows ? col : col.subarray(0, r), k === 'unknown' ? 'float' : k);
+
+  function finish(): Frame {
+    const frame = new Frame(r === capacity ? time : time.subarray(0, r));
+    for (let c = 0; c < ncol; c++) {
+      const col = data[c];
+      if (!col) continue;
+      const k = kinds[c]!;
+      frame.set(header[c]!, r === capacity ? col : col.subarray(0, r), k === 'unknown' ? 'float' : k);
+    }
+    return frame;
   }
-  return frame;
+
+  return { lines, finish };
 }
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));

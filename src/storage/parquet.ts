@@ -128,7 +128,8 @@ async function readOpen(fd: number, label: string, options: ReadCsvOptions): Pro
   if (options.columns) {
     for (const c of options.columns) if (!header.includes(c)) throw new UserError(`${label} has no column "${c}" (columns: ${header.join(', ')})`);
   }
-  const wanted = options.columns ? [timeName, ...options.columns.filter((c) => c !== timeName)] : header;
+  const only = options.only ? new Set(options.only) : null;
+  const wanted = options.columns ? [timeName, ...options.columns.filter((c) => c !== timeName)] : only ? header.filter((c) => c === timeName || only.has(c)) : header;
   const n = Number(meta.num_rows);
   const cols = new Map<string, Float64Array>();
   const kinds = new Map<string, ColumnKind>();

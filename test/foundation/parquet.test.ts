@@ -96,6 +96,17 @@ describe('stage files round trip in both formats', () => {
     expect(f.columnNames()).toEqual(['close', 'high_20']);
     await expect(readTable(file, { columns: ['nope'] })).rejects.toThrow('cols.parquet has no column "nope" (columns: timestamp, open,');
   });
+
+  it('`only` reads just those of the named columns a file has, in either format (train and predict read no other)', async () => {
+    for (const ext of ['parquet', 'csv']) {
+      const file = path.join(dir, `only.${ext}`);
+      const matrix = stageFrames(50).matrix!.frame;
+      writeTable(file, matrix);
+      const f = await readTable(file, { only: ['low_20', 'close', 'not_there'] });
+      expect(f.columnNames(), ext).toEqual(['close', 'low_20']);
+      expect(Array.from(f.get('low_20'))).toEqual(Array.from(matrix.get('low_20')));
+    }
+  });
 });
 
 interface Expected {
