@@ -9,7 +9,9 @@
  * negatives. Two native numeric sorts (positives' scores, negatives' scores) and one merge: no
  * comparator calls, which a year of rows pays for in seconds.
  */
-function scoreGroups(truth: Float64Array, score: Float64Array): { pos: Int32Array; neg: Int32Array; groups: number } {
+type ScoreGroups = { pos: Int32Array; neg: Int32Array; groups: number };
+
+function scoreGroups(truth: Float64Array, score: Float64Array): ScoreGroups {
   let npos = 0;
   for (let i = 0; i < truth.length; i++) if (truth[i]! > 0.5) npos++;
   const ps = new Float64Array(npos);
@@ -55,8 +57,8 @@ function scoreGroups(truth: Float64Array, score: Float64Array): { pos: Int32Arra
 }
 
 /** ROC AUC; 0 when only one class is present (as the original reports it). */
-export function rocAuc(truth: Float64Array, score: Float64Array): number {
-  const { pos: gp, neg: gn, groups } = scoreGroups(truth, score);
+export function rocAuc(truth: Float64Array, score: Float64Array, grouped = scoreGroups(truth, score)): number {
+  const { pos: gp, neg: gn, groups } = grouped;
   let pos = 0;
   for (let g = 0; g < groups; g++) pos += gp[g]!;
   const neg = truth.length - pos;
@@ -73,8 +75,8 @@ export function rocAuc(truth: Float64Array, score: Float64Array): number {
 }
 
 /** Average precision: Σ (Rₖ − Rₖ₋₁)·Pₖ over distinct score thresholds, high to low. */
-export function averagePrecision(truth: Float64Array, score: Float64Array): number {
-  const { pos: gp, neg: gn, groups } = scoreGroups(truth, score);
+export function averagePrecision(truth: Float64Array, score: Float64Array, grouped = scoreGroups(truth, score)): number {
+  const { pos: gp, neg: gn, groups } = grouped;
   let pos = 0;
   for (let g = 0; g < groups; g++) pos += gp[g]!;
   if (!pos) return 0;
@@ -114,7 +116,8 @@ export function classificationScores(truth: Float64Array, score: Float64Array, t
   const precision = tp + fp ? tp / (tp + fp) : 0;
   const recall = tp + fn ? tp / (tp + fn) : 0;
   const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
-  return { auc: rocAuc(truth, score), ap: averagePrecision(truth, score), f1, precision, recall };
+  const grouped = scoreGroups(truth, score); // one sort for both
+  return { auc: rocAuc(truth, score, grouped), ap: averagePrecision(truth, score, grouped), f1, precision, recall };
 }
 
 export interface RegressionScores extends ClassificationScores {

@@ -79,9 +79,20 @@ export function appendPredictionMetrics(file: string, table: Frame, models: Mode
 
 /** The given rows of a frame, as a new frame. */
 export function takeRows(frame: Frame, rows: Int32Array): Frame {
+  // runs of consecutive rows (most of them: only the first rows lack a feature) are block copies
+  const runs: number[] = [];
+  for (let k = 0; k < rows.length; ) {
+    let j = k + 1;
+    while (j < rows.length && rows[j] === rows[j - 1]! + 1) j++;
+    runs.push(rows[k]!, j - k);
+    k = j;
+  }
   const pick = (src: Float64Array) => {
     const out = new Float64Array(rows.length);
-    for (let k = 0; k < rows.length; k++) out[k] = src[rows[k]!]!;
+    for (let r = 0, at = 0; r < runs.length; r += 2) {
+      out.set(src.subarray(runs[r]!, runs[r]! + runs[r + 1]!), at);
+      at += runs[r + 1]!;
+    }
     return out;
   };
   const out = new Frame(pick(frame.time));
