@@ -33,13 +33,12 @@ const TWO53 = 9007199254740992;
 
 /** Reads a whole file, transparently un-gzipping `.gz` files (or any gzip content). */
 export function readFileMaybeGz(file: string): Buffer {
+  const fd = openToRead(file);
   let buf: Buffer;
   try {
-    buf = fs.readFileSync(file);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new UserError(`file ${file} does not exist`);
-    throw e;
+    buf = fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
   if (buf.length > 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
@@ -50,6 +49,16 @@ export function readFileMaybeGz(file: string): Buffer {
     }
   }
   return buf;
+}
+
+/** Opens a file to read; a missing one is a UserError naming it. */
+export function openToRead(file: string): number {
+  try {
+    return fs.openSync(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`file ${file} does not exist`);
+    throw e;
+  }
 }
 
 /** Resolves `name` to an existing file, also trying `name.gz` (sample data ships gzipped). */
@@ -259,13 +268,7 @@ export function pickTimeColumn(header: string[], wanted?: string): number {
  */
 export function readCsv(file: string, options: ReadCsvOptions = {}): Frame {
   const label = path.basename(file);
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`file ${file} does not exist`);
-    throw e;
-  }
+  const fd = openToRead(file);
   try {
     const size = fs.fstatSync(fd).size;
     let chunk = Buffer.allocUnsafe(Math.min(size, CHUNK) || 1);
@@ -571,6 +574,18 @@ class CsvBytes {
     this.digitsOf(x, w);
   }
 
+  /** m·10^-k (m whole, below 2^50; k ≤ 9) with exactly k decimals, after a minus sign when `negative`. */
+  decimal(negative: boolean, m: number, k: number): void {
+    if (negative) this.byte(45);
+    const p = POW10[k]!;
+    const whole = Math.floor(m / p);
+    this.int(whole);
+    if (k) {
+      this.byte(46);
+      this.digitsOf(m - whole * p, k);
+    }
+  }
+
   /** x (an int32 below 10^width) as exactly `width` digits, with leading zeros. */
   digitsOf(x: number, width: number): void {
     const buf = this.buf;
@@ -656,13 +671,7 @@ function putShortest(out: CsvBytes, v: number): void {
       const m = Math.round(a * p);
       if (m >= TWO50) break;
       if (m / p === a) {
-        const whole = Math.floor(m / p);
-        if (v < 0) out.byte(45);
-        out.int(whole);
-        if (k) {
-          out.byte(46);
-          out.digitsOf(m - whole * p, k);
-        }
+        out.decimal(v < 0, m, k);
         return;
       }
     }
@@ -687,14 +696,7 @@ function putDecimals(out: CsvBytes, v: number, decimals: number): void {
     const floor = Math.floor(x);
     const half = x - floor - 0.5;
     if (half > 1e-3 || half < -1e-3) {
-      const m = half > 0 ? floor + 1 : floor;
-      const whole = Math.floor(m / p);
-      if (v < 0) out.byte(45);
-      out.int(whole);
-      if (decimals) {
-        out.byte(46);
-        out.digitsOf(m - whole * p, decimals);
-      }
+      out.decimal(v < 0, half > 0 ? floor + 1 : floor, decimals);
       return;
     }
   }

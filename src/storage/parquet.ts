@@ -19,7 +19,7 @@ import { Frame, type ColumnKind } from '../core/frame.ts';
 import { UserError } from '../core/errors.ts';
 import { epochToMs } from '../core/time.ts';
 import { openAtomic } from './atomic.ts';
-import { pickTimeColumn, type ReadCsvOptions, type WriteCsvOptions } from './csv.ts';
+import { openToRead, pickTimeColumn, type ReadCsvOptions, type WriteCsvOptions } from './csv.ts';
 
 if (os.endianness() !== 'LE') throw new Error('parquet.ts copies column bytes as they are in memory, which needs a little-endian machine');
 
@@ -85,13 +85,7 @@ function plainPage(fd: number, el: SchemaElement, chunk: ColumnChunk, rows: numb
  */
 export async function readParquet(file: string, options: ReadCsvOptions = {}): Promise<Frame> {
   const label = path.basename(file);
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`file ${file} does not exist`);
-    throw e;
-  }
+  const fd = openToRead(file);
   try {
     return await readOpen(fd, label, options);
   } finally {
