@@ -77,7 +77,7 @@ export async function bundledCli() {
     // older bundles, left by earlier sources, once no process can still be starting from them
     for (const old of fs.readdirSync(cacheDir)) {
       const p = path.join(cacheDir, old);
-      if (old !== key && Date.now() - fs.statSync(p).mtimeMs > 600_000) fs.rmSync(p, { recursive: true, force: true });
+      if (old !== key && old !== 'modules' && Date.now() - fs.statSync(p).mtimeMs > 600_000) fs.rmSync(p, { recursive: true, force: true });
     }
     return entry;
   } catch {
