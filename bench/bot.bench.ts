@@ -45,7 +45,7 @@ async function broadcast(subscribers: number, scale: number): Promise<{ messages
     const itb = createBot({ config, store, limits: scaled(TELEGRAM_SEND_LIMITS, scale), concurrency: 32 });
     itb.startOutbox();
     const t0 = performance.now();
-    await itb.publisher.publishScore({ time: Date.UTC(2025, 2, 1, 10, 0), close: 74896.99, score: 0.02 });
+    await itb.publisher.publishScore('output_sets[0]', { time: Date.UTC(2025, 2, 1, 10, 0), close: 74896.99, score: 0.02 });
     const enqueueMs = performance.now() - t0;
     itb.publisher.publishSignal({ side: 'BUY', symbol: 'BTCUSDT', close: 74896.99, score: 0.02 });
     await itb.publisher.outbox.idle();

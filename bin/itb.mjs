@@ -13,3 +13,6 @@ else {
   cli = await import('../src/cli.ts');
 }
 process.exitCode = await cli.main(process.argv.slice(2));
+// The command is done. A service stopped by a signal may have left requests to an unreachable
+// Telegram or exchange open on purpose: they must not keep the process alive.
+setTimeout(() => process.exit(), 500).unref();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from './config/load.ts';
 import { describeError, isUserError, UserError } from './core/errors.ts';
-import { log, registerSecret, setLogLevel } from './log.ts';
+import { log, logLevelEnvProblem, registerSecret, setLogLevel } from './log.ts';
 import { terminalProgress } from './jobs/progress.ts';
 import type { Job, JobContext } from './jobs/context.ts';
 
@@ -101,6 +101,11 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`itb ${parsed.command} needs a config file (usage: ${cmd.usage ?? `itb ${parsed.command} -c CONFIG.jsonc`})`);
     return 2;
   }
+  const levelProblem = logLevelEnvProblem(process.env.LOG_LEVEL);
+  if (levelProblem) {
+    console.error(levelProblem);
+    return 2;
+  }
   const logger = log();
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -113,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
       registerSecret(loaded.config.telegram.token);
       registerSecret(loaded.config.exchange.api_key);
       registerSecret(loaded.config.exchange.api_secret);
-      setLogLevel(process.env.LOG_LEVEL ?? loaded.config.log_level);
+      setLogLevel(loaded.config.log_level);
       ctx = { config: loaded.config, configFile: loaded.file, args: parsed.rest, log: logger, progress: terminalProgress(), signal: controller.signal };
     } else {
       const { buildConfig } = await import('./config/load.ts');

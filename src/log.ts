@@ -42,14 +42,31 @@ function build(level: string): Logger {
   );
 }
 
+/** The levels LOG_LEVEL and log_level take, most severe first (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The level a text names, in any case (`INFO` is `info`); undefined when it names none. */
+export function parseLogLevel(text: string): LogLevel | undefined {
+  const lower = text.trim().toLowerCase();
+  return (LOG_LEVELS as readonly string[]).includes(lower) ? (lower as LogLevel) : undefined;
+}
+
+/** One sentence when the LOG_LEVEL variable is set to something that is not a level; null otherwise. */
+export function logLevelEnvProblem(value: string | undefined): string | null {
+  if (!value || parseLogLevel(value)) return null;
+  return `LOG_LEVEL: "${value}" is not a log level (use one of ${LOG_LEVELS.join(', ')})`;
+}
+
 let root: Logger | undefined;
 
 /** The process-wide logger (stderr; pretty on a terminal, JSON otherwise; secrets redacted). */
 export function log(): Logger {
-  root ??= build(process.env.LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info'));
+  // A LOG_LEVEL that names no level is reported by the CLI (logLevelEnvProblem); it never stops the logger.
+  root ??= build(parseLogLevel(process.env.LOG_LEVEL ?? '') ?? (process.env.VITEST ? 'silent' : 'info'));
   return root;
 }
 
-export function setLogLevel(level: string): void {
+export function setLogLevel(level: LogLevel): void {
   log().level = level;
 }

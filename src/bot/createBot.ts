@@ -21,6 +21,7 @@ import { rolesMiddleware } from './roles.ts';
 import { SendLimiter, type SendLimits } from './sendLimiter.ts';
 import type { BotServices } from './services.ts';
 import { openBotState, type BotStateStore } from './state.ts';
+import type { StateFileReport } from '../storage/jsonStore.ts';
 import { throttleTransformer } from './throttle.ts';
 
 /** The bot's persistent state: subscribers, audit, score bands (lowdb) and the outbox journal. */
@@ -29,8 +30,9 @@ export interface BotStore {
   outbox: Outbox;
 }
 
-export async function openBotStore(folder: string): Promise<BotStore> {
-  return { state: await openBotState(folder), outbox: Outbox.open(folder) };
+/** `report` hears of a damaged bot-state.json (default: a log line). */
+export async function openBotStore(folder: string, report?: StateFileReport): Promise<BotStore> {
+  return { state: await openBotState(folder, report), outbox: Outbox.open(folder) };
 }
 
 export interface BotDeps {

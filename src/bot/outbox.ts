@@ -54,10 +54,11 @@ export interface OutboxStats {
 }
 
 /**
- * A persistent queue of outgoing messages: each is written to an append-only journal before it
- * is sent and marked right after Telegram accepted it, so a crash or restart re-sends exactly
- * what was not yet accepted. (A process killed between Telegram's answer and the mark — a few
- * microseconds — would send that one message again; nothing else can repeat.) A post enqueued
+ * A persistent queue of outgoing messages, delivered at least once: each is written to an
+ * append-only journal before it is sent and marked right after Telegram's answer, so a crash
+ * or restart re-sends what was not yet answered. A message repeats only when Telegram accepted
+ * it but its answer was lost: the request timed out after Telegram took it (the API client
+ * sends it again), or the process was killed between the answer and the mark. A post enqueued
  * with a key (e.g. the score of one bar) is queued once: a service that crashed after queueing
  * a bar's posts but before saving that it processed the bar redoes the bar, and its repeat is
  * recognised. Messages to one chat go out in order; different chats are served concurrently.

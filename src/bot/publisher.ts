@@ -33,7 +33,7 @@ export function inQuietHours(quiet: [number, number] | null, hour: number): bool
 
 /**
  * Posts the service's messages to the channel and to every subscriber by their settings,
- * through the outbox (persisted before sending, throttled, retried, never twice).
+ * through the outbox (persisted before sending, throttled, retried: at least once, see Outbox).
  * Score bands follow the original's send rules; their previous band survives restarts.
  */
 export class Publisher {
@@ -73,29 +73,27 @@ export class Publisher {
   }
 
   /**
-   * Runs every score notifier of the config on a new bar: decides by the original's rules,
-   * and posts the message to the channel and to subscribers whose band setting it meets
-   * (or whose band it just left). Returns what each notifier decided.
+   * Runs one score notifier of the config (by its key, e.g. `output_sets[0]`) on a new bar with
+   * its own score: decides by the original's rules, keeps its previous band, and posts the
+   * message to the channel and to subscribers whose band setting it meets (or whose band it just left).
    */
-  async publishScore(bar: ScoredBar): Promise<ScoreNotification[]> {
-    const results: ScoreNotification[] = [];
-    for (const cfg of this.scoreConfigs) {
-      const prev = this.state.data.scoreBands[cfg.key] ?? null;
-      const n = scoreNotification(
-        { symbol: this.config.symbol, freq: this.config.freq, closeTime: bar.time + this.freqMs, close: bar.close, score: bar.score, score2: bar.score2 },
-        cfg,
-        prev,
-      );
-      results.push(n);
-      if (n.send) {
-        const reach = Math.max(Math.abs(n.bandNo), Math.abs(prev ?? 0));
-        // Keyed by notifier and bar: the same bar redone after a crash is not posted twice.
-        this.outbox.enqueue(this.items('score', n.text, 'Markdown', (s) => s.scores && reach >= s.minBand), { once: `score:${cfg.key}:${bar.time}` });
-      }
-      this.state.data.scoreBands[cfg.key] = n.bandNo;
+  async publishScore(notifier: string, bar: ScoredBar): Promise<ScoreNotification> {
+    const cfg = this.scoreConfigs.find((c) => c.key === notifier);
+    if (!cfg) throw new Error(`no score notifier ${notifier} in the config (known: ${this.scoreConfigs.map((c) => c.key).join(', ') || 'none'})`);
+    const prev = this.state.data.scoreBands[cfg.key] ?? null;
+    const n = scoreNotification(
+      { symbol: this.config.symbol, freq: this.config.freq, closeTime: bar.time + this.freqMs, close: bar.close, score: bar.score, score2: bar.score2 },
+      cfg,
+      prev,
+    );
+    if (n.send) {
+      const reach = Math.max(Math.abs(n.bandNo), Math.abs(prev ?? 0));
+      // Keyed by notifier and bar: the same bar redone after a crash is not posted twice.
+      this.outbox.enqueue(this.items('score', n.text, 'Markdown', (s) => s.scores && reach >= s.minBand), { once: `score:${cfg.key}:${bar.time}` });
     }
-    if (this.scoreConfigs.length) await this.state.write();
-    return results;
+    this.state.data.scoreBands[cfg.key] = n.bandNo;
+    await this.state.write();
+    return n;
   }
 
   publishSignal(ev: SignalEvent): OutboxItem[] {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Low } from 'lowdb';
 import type { Config } from '../config/schema.ts';
 import { symbolFolder } from '../config/load.ts';
-import { openJsonStore } from '../storage/jsonStore.ts';
+import { openJsonStore, type StateFileReport } from '../storage/jsonStore.ts';
 
 /** A chat that receives broadcasts, with what it wants to receive. */
 export interface Subscriber {
@@ -58,6 +58,6 @@ export function botStateFolder(config: Config): string {
   return config.service.state_folder ? path.resolve(config.service.state_folder) : path.join(symbolFolder(config), 'state');
 }
 
-export function openBotState(folder: string): Promise<BotStateStore> {
-  return openJsonStore<BotStateData>(path.join(folder, 'bot-state.json'), emptyBotState());
+export function openBotState(folder: string, report?: StateFileReport): Promise<BotStateStore> {
+  return openJsonStore<BotStateData>(path.join(folder, 'bot-state.json'), emptyBotState(), report);
 }

@@ -1,4 +1,5 @@
 import type { BotContext } from '../bot/context.ts';
+import { formatAmount } from '../core/notify/tradeMessages.ts';
 import { requireService } from '../bot/reply.ts';
 import type { BotCommandDef } from './types.ts';
 
@@ -12,7 +13,8 @@ export const balance: BotCommandDef = {
     const trader = requireService(ctx, 'trader', 'Trading');
     const [b, s] = await Promise.all([trader.balance(), trader.status()]);
     const rows = Object.entries(b).filter(([, v]) => v.free || v.locked);
-    const lines = rows.map(([asset, v]) => `${asset}: ${v.free}${v.locked ? ` (+${v.locked} in orders)` : ''}`);
+    // 8 decimals as the exchange keeps them, without float noise (0.0098901, not 0.009890100000000001).
+    const lines = rows.map(([asset, v]) => `${asset}: ${formatAmount(v.free)}${v.locked ? ` (+${formatAmount(v.locked)} in orders)` : ''}`);
     await ctx.reply([`Balance (${s.mode}):`, ...(lines.length ? lines : ['nothing'])].join('\n'));
   },
 };

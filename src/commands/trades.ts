@@ -1,4 +1,5 @@
 import type { BotContext } from '../bot/context.ts';
+import { formatAmount } from '../core/notify/tradeMessages.ts';
 import { formatUtc, intArg, replyLong, requireService } from '../bot/reply.ts';
 import type { BotCommandDef } from './types.ts';
 
@@ -18,7 +19,8 @@ export const trades: BotCommandDef = {
     }
     const lines = list.map((t) => {
       const profit = t.profitPercent !== undefined ? ` ${t.profitPercent >= 0 ? '+' : ''}${t.profitPercent.toFixed(2)}%` : '';
-      return `${formatUtc(t.time)} ${t.side} @ ${t.price}${t.amount !== undefined ? ` × ${t.amount}` : ''}${profit}${t.mode ? ` (${t.mode})` : ''}`;
+      const tags = [t.mode, t.adjustment ? 'adjustment: taken over from the account' : ''].filter(Boolean).join(', ');
+      return `${formatUtc(t.time)} ${t.side} @ ${t.price}${t.amount !== undefined ? ` × ${formatAmount(t.amount)}` : ''}${profit}${tags ? ` (${tags})` : ''}`;
     });
     await replyLong(ctx, [`Last ${list.length} trades:`, ...lines].join('\n'));
   },

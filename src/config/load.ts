@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
 import { UserError } from '../core/errors.ts';
+import { logLevelEnvProblem } from '../log.ts';
 import { configSchema, dataSourceSchema, knownKeys, type Config } from './schema.ts';
 
 export interface LoadedConfig {
@@ -117,7 +118,11 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
   if (env.EXCHANGE_API_SECRET) section('exchange').api_secret = env.EXCHANGE_API_SECRET;
   if (env.EXCHANGE_API_ROOT) section('exchange').api_root = env.EXCHANGE_API_ROOT;
   if (env.ITB_DATA_FOLDER) raw.data_folder = env.ITB_DATA_FOLDER;
-  if (env.LOG_LEVEL) raw.log_level = env.LOG_LEVEL;
+  if (env.LOG_LEVEL) {
+    const problem = logLevelEnvProblem(env.LOG_LEVEL);
+    if (problem) throw new UserError(problem);
+    raw.log_level = env.LOG_LEVEL;
+  }
 }
 
 /**

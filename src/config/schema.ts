@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOG_LEVELS } from '../log.ts';
 
 /**
  * The config schema: the original ITB keys exactly as its JSONC files write them, plus the
@@ -194,7 +195,7 @@ export const configSchema = z.looseObject({
   trader: traderSchema.default(traderSchema.parse({})),
   replay: replaySchema.default(replaySchema.parse({})),
   service: serviceSchema.default(serviceSchema.parse({})),
-  log_level: str.default('info'),
+  log_level: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(LOG_LEVELS)).default('info'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.ts';
 import { stageFile, symbolFolder } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
 import type { Frame } from '../core/frame.ts';
-import { DAY, HOUR, MINUTE, parseTime } from '../core/time.ts';
+import { DAY, HOUR, MINUTE, parseFreq, parseTime } from '../core/time.ts';
 import { returnCalendar } from '../core/backtest/calendar.ts';
 import { truncateRows } from '../core/backtest/dataWindow.ts';
 import { scanEquity } from '../core/backtest/equity.ts';
@@ -19,6 +19,7 @@ import { resolveDataFile } from '../storage/csv.ts';
 import { readTable } from '../storage/table.ts';
 import type { ProgressEvent } from './progress.ts';
 import { runSection } from '../core/generators/index.ts';
+import { signalCalibration } from '../models/modelSet.ts';
 
 export interface BacktestOptions {
   /** First row: a date ("2025-01-01", "2025-01-01 12:00") or epoch ms. */
@@ -30,6 +31,13 @@ export interface BacktestOptions {
   /** Thresholds over the configured ones: buy_signal_threshold … or the short names buy, sell, buy2, sell2. */
   params?: Record<string, number>;
   direction?: Direction;
+  /** Only bars closed by this time (epoch ms) are used: a replay's clock, so nothing from candles after it. */
+  until?: number;
+  /**
+   * The bars the service scored after signals.csv's last row (its `close` and score columns), from
+   * the time given: they continue signals.csv up to the newest bar.
+   */
+  scoredAfter?: (lastTime: number, columns: string[]) => Frame;
 }
 
 export interface BacktestResult {
@@ -51,7 +59,9 @@ export interface BacktestResult {
  */
 export async function runBacktest(config: Config, options: BacktestOptions = {}): Promise<BacktestResult> {
   const rule = findScoreRule(config.signal_sets, config.simulate_model.signal_generator);
-  const all = await loadSignalFrame(config);
+  let all = await loadSignalFrame(config);
+  if (options.scoredAfter) all = all.appendReplacing(options.scoredAfter(all.length ? all.time[all.length - 1]! : -Infinity, rule.scores));
+  if (options.until !== undefined) all = all.slice(0, all.lowerBound(options.until - parseFreq(config.freq).ms + 1));
   const periodGiven = options.from !== undefined || options.to !== undefined || options.last !== undefined;
   const frame = periodGiven ? selectPeriod(all, options) : simulateWindow(all, config);
   if (frame.length < 2) throw new UserError('the chosen period has fewer than two rows of signals; choose a longer one');
@@ -136,7 +146,7 @@ export async function loadSignalFrame(config: Config): Promise<Frame> {
   const predictions = resolveDataFile(stageFile(config, config.predict_file_name));
   if (fs.existsSync(predictions)) {
     const frame = await readTable(predictions, { timeColumn: config.time_column });
-    await runSection(frame, config, 'signal_sets');
+    await runSection(frame, config, 'signal_sets', { calibration: await signalCalibration(config) });
     return frame;
   }
   throw new UserError(
@@ -169,7 +179,13 @@ function selectPeriod(frame: Frame, options: BacktestOptions): Frame {
     const end = to > 0 ? frame.time[to - 1]! : 0;
     from = frame.lowerBound(end - span);
   }
-  if (options.from !== undefined) from = frame.lowerBound(timeOption(options.from, 'the start'));
+  if (options.from !== undefined) {
+    const start = timeOption(options.from, 'the start');
+    if (options.to !== undefined && start > timeOption(options.to, 'the end')) {
+      throw new UserError(`the period ${options.from}..${options.to} is reversed: it starts after it ends (write ${options.to}..${options.from})`);
+    }
+    from = frame.lowerBound(start);
+  }
   if (options.from === undefined && options.last === undefined && options.to === undefined) return frame;
   return frame.slice(from, Math.max(from, to));
 }
@@ -234,12 +250,13 @@ export async function backtestJob(
   request: BacktestJobRequest,
   progress?: (ev: ProgressEvent) => void,
   signal?: AbortSignal,
+  data: Pick<BacktestOptions, 'until' | 'scoredAfter'> = {},
 ): Promise<{ summary: string; png: Uint8Array; result: BacktestResult }> {
   const args = [
     ...(request.period ? [request.period] : []),
     ...Object.entries(request.params).map(([k, v]) => (k === 'direction' ? v.trim() : `${k}=${v}`)),
   ];
-  const options = parseBacktestArgs(args);
+  const options = { ...parseBacktestArgs(args), ...data };
   progress?.({ stage: 'backtest', done: 0, total: 1, unit: 'runs' });
   const result = await runBacktest(config, options);
   if (signal?.aborted) throw new UserError('the backtest was cancelled');

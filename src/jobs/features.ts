@@ -4,7 +4,7 @@ import { stageFile, symbolFolder } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
 import type { Frame } from '../core/frame.ts';
-import { configDirOf, runGeneratorSet, type SetSection } from '../core/generators/index.ts';
+import { configDirOf, runGeneratorSet, type RunOptions, type SetSection } from '../core/generators/index.ts';
 import { appendText } from '../storage/atomic.ts';
 import { resolveDataFile } from '../storage/csv.ts';
 import { readTable, STAGE_OUTPUT, writeTable } from '../storage/table.ts';
@@ -40,7 +40,7 @@ export function cleanColumns(frame: Frame, names: string[]): Map<string, number>
 }
 
 /** Runs one config section's generators in order with progress; returns the new columns. */
-export async function runSectionWithProgress(ctx: JobContext, frame: Frame, section: SetSection): Promise<string[]> {
+export async function runSectionWithProgress(ctx: JobContext, frame: Frame, section: SetSection, options: Pick<RunOptions, 'calibration'> = {}): Promise<string[]> {
   const defs = ctx.config[section];
   if (!defs.length) throw new UserError(`${section} is empty in the config: there is nothing to compute`);
   const all: string[] = [];
@@ -48,7 +48,7 @@ export async function runSectionWithProgress(ctx: JobContext, frame: Frame, sect
   for (let i = 0; i < defs.length; i++) {
     if (ctx.signal?.aborted) throw new UserError(`${section}: stopped before ${section}[${i}]`);
     const t0 = performance.now();
-    const names = await runGeneratorSet(frame, defs[i]!, ctx.config, { where: `${section}[${i}]`, configDir });
+    const names = await runGeneratorSet(frame, defs[i]!, ctx.config, { ...options, where: `${section}[${i}]`, configDir });
     all.push(...names.filter((n) => !all.includes(n)));
     ctx.progress({ stage: section.replace('_sets', 's'), done: i + 1, total: defs.length, unit: 'sets', detail: `${defs[i]!.generator}: ${names.length} column(s) in ${Math.round(performance.now() - t0)} ms` });
   }

@@ -11,9 +11,11 @@ import type { Config } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
 import { Frame } from '../core/frame.ts';
 import { KLINE_COLUMNS } from '../core/klines.ts';
+import { checkCandles } from '../core/candleChecks.ts';
 import { sortedByTime, unionByTime } from '../core/merge.ts';
-import { epochToMs, formatTime } from '../core/time.ts';
+import { epochToMs, formatTime, parseFreq, type Freq } from '../core/time.ts';
 import { parseCsv, readCsv, readFileMaybeGz, resolveDataFile, writeCsv } from '../storage/csv.ts';
+import { rowLineNumbers } from '../storage/csvLines.ts';
 import type { JobContext } from './context.ts';
 
 const USAGE = 'itb import -c CONFIG FILE… [--folder NAME]';
@@ -37,14 +39,18 @@ const ALIASES: Record<string, (typeof KLINE_COLUMNS)[number]> = {
 
 const REQUIRED = ['open', 'high', 'low', 'close', 'volume'];
 
-/** Reads one candle file of any supported layout into a frame with the klines.csv columns. */
-export function readCandleFile(file: string): Frame {
+/**
+ * Reads one candle file of any supported layout into a frame with the klines.csv columns, sorted
+ * by time, checked (checkCandles: prices, conflicting rows, spacing against `freq`, each named by
+ * file and line).
+ */
+export function readCandleFile(file: string, freq?: Freq): Frame {
   const label = path.basename(file);
   const buf = readFileMaybeGz(file);
   if (buf[0] === 0x50 && buf[1] === 0x4b) throw new UserError(`${label} is a zip archive; unzip it and import the CSV inside`);
   const firstCell = buf.toString('latin1', 0, Math.min(buf.length, 64)).split(/[,\r\n]/)[0]!.trim();
   const headerless = /^\d+$/.test(firstCell);
-  const raw = sortedByTime(headerless ? parseCsv(buf, label, { header: DUMP_COLUMNS }) : parseCsv(buf, label));
+  const raw = headerless ? parseCsv(buf, label, { header: DUMP_COLUMNS }) : parseCsv(buf, label);
   const out = new Frame(raw.time);
   for (const name of raw.columnNames()) {
     const lower = name.toLowerCase();
@@ -55,8 +61,10 @@ export function readCandleFile(file: string): Frame {
   if (missing.length) throw new UserError(`${label} has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''} (columns: ${raw.columnNames().join(', ')})`);
   // Binance writes µs in its dumps since 2025: close times come to ms like open times do.
   if (out.has('close_time')) out.set('close_time', out.get('close_time').map((v) => (Number.isNaN(v) ? v : epochToMs(v))), 'int');
-  for (const c of KLINE_COLUMNS) if (!out.has(c)) out.set(c, new Float64Array(out.length).fill(c === 'ignore' ? 0 : NaN));
-  return out.select([...KLINE_COLUMNS]);
+  let lines: Int32Array | undefined;
+  const checked = checkCandles(out, { label, freq, lineOf: (row) => (lines ??= rowLineNumbers(buf, !headerless))[row]! });
+  for (const c of KLINE_COLUMNS) if (!checked.has(c)) checked.set(c, new Float64Array(checked.length).fill(c === 'ignore' ? 0 : NaN));
+  return checked.select([...KLINE_COLUMNS]);
 }
 
 interface ImportArgs {
@@ -86,9 +94,10 @@ export function importCandles(config: Config, files: string[], folder: string, l
   const target = resolveDataFile(path.join(path.resolve(config.data_folder), folder, 'klines.csv'));
   let frame = fs.existsSync(target) ? sortedByTime(readCsv(target, { timeColumn: config.time_column })) : new Frame(new Float64Array(0));
   const before = frame.length;
+  const freq = parseFreq(config.freq);
   let imported = 0;
   for (const f of files) {
-    const got = readCandleFile(f);
+    const got = readCandleFile(f, freq);
     imported += got.length;
     frame = unionByTime(frame, got);
     log?.info(`${path.basename(f)}: ${got.length} candles, ${got.length ? `${formatTime(got.time[0]!)} … ${formatTime(got.time[got.length - 1]!)}` : 'none'}`);

@@ -8,10 +8,12 @@ import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { stageFile } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
-import { mergeDataSources, sortedByTime, type MergeResult, type MergeSource } from '../core/merge.ts';
+import { checkCandles } from '../core/candleChecks.ts';
+import { mergeDataSources, type MergeResult, type MergeSource } from '../core/merge.ts';
 import { formatTime, parseFreq } from '../core/time.ts';
-import { resolveDataFile } from '../storage/csv.ts';
-import { readTable, STAGE_OUTPUT, writeTable } from '../storage/table.ts';
+import { readFileMaybeGz, resolveDataFile } from '../storage/csv.ts';
+import { rowLineNumbers } from '../storage/csvLines.ts';
+import { isParquetFile, readTable, STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 
 /** The file of a data source: data_folder/<folder>/<file or folder>, `.csv` when it has no extension; CSV, CSV.gz or parquet. */
@@ -26,16 +28,25 @@ export function sourceFile(config: Config, index: number): string {
   return file;
 }
 
-/** Reads every data source, with the row window applied to each as the original does. */
+/**
+ * Reads every data source, checked (checkCandles: prices, conflicting rows, spacing against
+ * freq, each named by file and line, or row of a parquet file), with the row window applied to
+ * each as the original does.
+ */
 export async function loadSources(config: Config): Promise<MergeSource[]> {
   if (!config.data_sources.length) throw new UserError('data_sources is empty: there is nothing to merge');
+  const freq = parseFreq(config.freq);
   return Promise.all(config.data_sources.map(async (ds, i) => {
     const file = resolveDataFile(sourceFile(config, i));
     if (!fs.existsSync(file)) {
       throw new UserError(`data_sources[${i}]: ${file} does not exist (run itb download or itb import first)`);
     }
-    const frame = applyRowWindow(sortedByTime(await readTable(file, { timeColumn: config.time_column })), config);
-    return { label: `data_sources[${i}] (${ds.folder}/${path.basename(file)})`, frame, prefix: ds.column_prefix ?? '' };
+    const label = `data_sources[${i}] (${ds.folder}/${path.basename(file)})`;
+    const parquet = isParquetFile(file);
+    let lines: Int32Array | undefined;
+    const lineOf = parquet ? (row: number) => row + 1 : (row: number) => (lines ??= rowLineNumbers(readFileMaybeGz(file), true))[row]!;
+    const frame = applyRowWindow(checkCandles(await readTable(file, { timeColumn: config.time_column }), { label, lineOf, freq, unit: parquet ? 'row' : 'line' }), config);
+    return { label, frame, prefix: ds.column_prefix ?? '' };
   }));
 }
 

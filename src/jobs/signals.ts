@@ -1,5 +1,6 @@
 import { stageFile } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
+import { signalCalibration } from '../models/modelSet.ts';
 import { STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 import { readStageInput, runSectionWithProgress, warnMissing } from './features.ts';
@@ -13,7 +14,7 @@ export async function run(ctx: JobContext): Promise<number> {
   const { config } = ctx;
   const frame = applyRowWindow(await readStageInput(config, 'predict_file_name'), config);
   if (!frame.length) throw new UserError(`${config.predict_file_name} has no rows`);
-  const names = await runSectionWithProgress(ctx, frame, 'signal_sets');
+  const names = await runSectionWithProgress(ctx, frame, 'signal_sets', { calibration: await signalCalibration(config) });
   warnMissing(ctx, frame, names, 'signal');
   const keep = ['open', 'high', 'low', 'close', ...config.labels].filter((c) => frame.has(c) && !names.includes(c));
   const out = stageFile(config, config.signal_file_name);

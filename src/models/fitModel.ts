@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AlgorithmDef } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
+import { calibrationOf } from '../core/signals/calibration.ts';
 import { algorithm, defaultScaling } from './algorithms.ts';
 import { classificationScores, regressionScores } from './metrics.ts';
 import { applyScaler, fitScaler } from './scaler.ts';
@@ -23,6 +24,19 @@ export interface FitJob {
 }
 
 const METRIC_SAMPLE = 20_000;
+
+/**
+ * A classifier needs both classes among its training rows: a label that is always 0 (or always 1)
+ * there is refused in one sentence before anything is fitted or saved.
+ */
+export function refuseSingleClass(job: FitJob): void {
+  if (job.def.params?.is_regression === true || !job.rows.length) return;
+  const first = job.y[job.rows[0]!]!;
+  for (const r of job.rows) if (job.y[r] !== first) return;
+  throw new UserError(
+    `model ${job.scoreColumn}: label ${job.label} is ${first} in all ${job.rows.length} training rows, so a classifier cannot learn from it; the stored models are kept (train on a longer period, or choose a label that happens in it)`,
+  );
+}
 
 /** Scales, fits and checks one model; the predictions of the artifact are those of its stored weights. */
 export async function fitModel(job: FitJob, progress: (p: FitProgress) => void): Promise<ModelArtifact> {
@@ -70,6 +84,8 @@ export async function fitModel(job: FitJob, progress: (p: FitProgress) => void):
 
   let mean = 0;
   for (let k = 0; k < n; k++) mean += y[k]!;
+  // The scores of every training row, from the stored weights: what a score means for this model.
+  const calibration = calibrationOf(predictor.predict(X, n), mean / n);
   return {
     scoreColumn: job.scoreColumn,
     label: job.label,
@@ -87,6 +103,7 @@ export async function fitModel(job: FitJob, progress: (p: FitProgress) => void):
       labelMean: mean / n,
       seconds: (Date.now() - started) / 1000,
       metrics,
+      calibration,
     },
   };
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AlgorithmDef } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
+import type { ScoreCalibration } from '../core/signals/calibration.ts';
 import { formatTime } from '../core/time.ts';
 import { writeFileAtomic } from '../storage/atomic.ts';
 import { algorithm } from './algorithms.ts';
@@ -12,7 +13,8 @@ import type { ModelArtifact, Predictor } from './types.ts';
 /**
  * Model files (docs/model-format.md): `<score column>.json`, a manifest, beside the weight
  * files `<score column>.<suffix>` it lists with their sha256. Weights are written first and
- * the manifest last, each atomically, so a reader never pairs a manifest with other weights.
+ * the manifest last, each atomically, so a reader never pairs a manifest with other weights;
+ * a whole set is switched in at once (modelSetFolder.ts).
  */
 
 export const MODEL_FORMAT = 'itb-ts-model';
@@ -32,10 +34,14 @@ export interface ModelManifest {
   scaler: Scaler | null;
   training: { rows: number; start: string; end: string; fingerprint: string; label_mean: number; seconds: number };
   metrics: Record<string, number>;
+  /** Base rate and score quantiles on the training rows (absent in models of earlier versions). */
+  calibration?: ScoreCalibration;
   fit: Record<string, unknown>;
   libraries: Record<string, string>;
   weights: Array<{ file: string; sha256: string; bytes: number }>;
   created_at: string;
+  /** The training that wrote this model's set (model-set.json); absent in folders of earlier versions. */
+  training_id?: string;
 }
 
 export interface LoadedModel {
@@ -52,7 +58,7 @@ export function manifestFile(folder: string, scoreColumn: string): string {
   return path.join(folder, `${scoreColumn}.json`);
 }
 
-export function manifestOf(a: ModelArtifact, createdAt = new Date()): ModelManifest {
+export function manifestOf(a: ModelArtifact, trainingId?: string, createdAt = new Date()): ModelManifest {
   return {
     format: MODEL_FORMAT,
     format_version: MODEL_FORMAT_VERSION,
@@ -74,25 +80,27 @@ export function manifestOf(a: ModelArtifact, createdAt = new Date()): ModelManif
       seconds: a.training.seconds,
     },
     metrics: a.training.metrics,
+    calibration: a.training.calibration,
     fit: a.fit.info,
     libraries: { node: process.versions.node, ...a.libraries },
     weights: Object.entries(a.fit.weights).map(([suffix, data]) => ({ file: `${a.scoreColumn}.${suffix}`, sha256: sha256(data), bytes: data.byteLength })),
     created_at: createdAt.toISOString(),
+    ...(trainingId ? { training_id: trainingId } : {}),
   };
 }
 
-/** Writes a model's weights and then its manifest. */
-export function saveModel(folder: string, a: ModelArtifact): ModelManifest {
+/** Writes a model's weights and then its manifest (into a set's staging folder: modelSetFolder.ts). */
+export function saveModel(folder: string, a: ModelArtifact, trainingId: string): ModelManifest {
   fs.mkdirSync(folder, { recursive: true });
-  const manifest = manifestOf(a);
+  const manifest = manifestOf(a, trainingId);
   for (const [suffix, data] of Object.entries(a.fit.weights)) writeFileAtomic(path.join(folder, `${a.scoreColumn}.${suffix}`), data);
   writeFileAtomic(manifestFile(folder, a.scoreColumn), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }
 
 /** Turns an artifact (fresh from training) into a model ready to predict, exactly as loading its files would. */
-export async function modelFromArtifact(a: ModelArtifact): Promise<LoadedModel> {
-  const manifest = manifestOf(a);
+export async function modelFromArtifact(a: ModelArtifact, trainingId?: string): Promise<LoadedModel> {
+  const manifest = manifestOf(a, trainingId);
   const predictor = await (await algorithm(a.def.algo)).load(a.fit.weights, a.features.length, a.isRegression);
   return { manifest, scoreColumn: a.scoreColumn, features: a.features, scaler: a.scaler, predictor };
 }

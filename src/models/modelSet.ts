@@ -1,7 +1,9 @@
 import type { Config } from '../config/schema.ts';
 import { modelFolder } from '../config/load.ts';
 import { Frame } from '../core/frame.ts';
+import type { CalibrationSource } from '../core/signals/calibration.ts';
 import { loadModel, type LoadedModel } from './modelFiles.ts';
+import { checkOneTraining, settleModelFolder } from './modelSetFolder.ts';
 import { resolveTrainSets, scoreColumnName } from './trainSets.ts';
 
 const CHUNK_ROWS = 65_536;
@@ -32,6 +34,9 @@ export class ModelSet {
   model(scoreColumn: string): LoadedModel | undefined {
     return this.models.find((m) => m.scoreColumn === scoreColumn);
   }
+
+  /** The training calibration of a score column's model (for the signal generators' `calibrate`). */
+  readonly calibration: CalibrationSource = (scoreColumn) => this.model(scoreColumn)?.manifest.calibration;
 
   /** Scores of rows [start, end) of `frame` (all rows by default) as a frame of score columns. */
   predictFrame(frame: Frame, rows: { start?: number; end?: number } = {}): Frame {
@@ -89,8 +94,12 @@ function scoreRows(m: LoadedModel, frame: Frame, start: number, end: number): Fl
   return out;
 }
 
-/** Loads every label × algorithm model of the config's train sets from its model folder. */
+/**
+ * Loads every label × algorithm model of the config's train sets from its model folder (after
+ * finishing or cleaning up what a stopped training left), all of one training.
+ */
 export async function loadModelSet(config: Config, folder: string = modelFolder(config)): Promise<ModelSet> {
+  settleModelFolder(folder);
   const models: LoadedModel[] = [];
   for (const set of resolveTrainSets(config)) {
     for (const label of set.labels) {
@@ -99,5 +108,23 @@ export async function loadModelSet(config: Config, folder: string = modelFolder(
       }
     }
   }
+  checkOneTraining(folder, models.map((m) => m.manifest));
   return new ModelSet(models);
+}
+
+/** True when a signal_sets entry reads scores through the models' calibration (`calibrate`). */
+export function signalsUseCalibration(config: Config): boolean {
+  return config.signal_sets.some((d) => {
+    const c = (d.config ?? {}) as Record<string, unknown>;
+    return c.calibrate !== undefined && c.calibrate !== null && c.calibrate !== 'none';
+  });
+}
+
+/**
+ * The calibration source of offline signal runs (`itb signals`, backtests): the models of the
+ * config's model folder, loaded only when a signal set asks for calibration. After a
+ * walk-forward run with several steps they are the last step's models.
+ */
+export async function signalCalibration(config: Config): Promise<CalibrationSource | undefined> {
+  return signalsUseCalibration(config) ? (await loadModelSet(config)).calibration : undefined;
 }

@@ -5,8 +5,9 @@ import { modelFolder } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
 import type { Frame } from '../core/frame.ts';
 import type { ProgressReporter } from '../jobs/progress.ts';
-import type { FitJob } from './fitModel.ts';
-import { modelFromArtifact, saveModel, type LoadedModel } from './modelFiles.ts';
+import { refuseSingleClass, type FitJob } from './fitModel.ts';
+import { modelFromArtifact, type LoadedModel } from './modelFiles.ts';
+import { newTrainingId, saveModelSet } from './modelSetFolder.ts';
 import { ModelSet } from './modelSet.ts';
 import { algorithmRows, completeRows, featureMatrix, resolveTrainSets, scoreColumnName } from './trainSets.ts';
 import type { WorkerMessage } from './trainWorker.ts';
@@ -16,7 +17,7 @@ import { xgboost } from './xgboost.ts';
 export interface TrainAllOptions {
   progress?: ProgressReporter;
   signal?: AbortSignal;
-  /** Write the model files (default true) into `folder` (default the config's model folder). */
+  /** Write the models (default true) as one set into `folder` (default the config's model folder), switched in whole. */
   save?: boolean;
   folder?: string;
   /** Models trained at the same time, each in its own worker thread (default: one per core, at most 4). */
@@ -49,13 +50,12 @@ export async function trainAll(config: Config, matrix: Frame, options: TrainAllO
       }
     }
   }
+  for (const job of jobs) refuseSingleClass(job);
   const artifacts = await runJobs(jobs, options);
-  const folder = options.folder ?? modelFolder(config);
+  const trainingId = newTrainingId();
+  if (options.save !== false) saveModelSet(options.folder ?? modelFolder(config), artifacts, trainingId);
   const models: LoadedModel[] = [];
-  for (const a of artifacts) {
-    if (options.save !== false) saveModel(folder, a);
-    models.push(await modelFromArtifact(a));
-  }
+  for (const a of artifacts) models.push(await modelFromArtifact(a, trainingId));
   return new ModelSet(models);
 }
 

@@ -1,4 +1,5 @@
 import type { AlgorithmDef } from '../config/schema.ts';
+import type { ScoreCalibration } from '../core/signals/calibration.ts';
 import type { Scaler } from './scaler.ts';
 
 export type AlgoKind = AlgorithmDef['algo'];
@@ -62,6 +63,8 @@ export interface TrainingFacts {
   seconds: number;
   /** In-sample metrics of the fitted model. */
   metrics: Record<string, number>;
+  /** The base rate and the distribution of the model's scores on its training rows (signals' `calibrate`). */
+  calibration: ScoreCalibration;
 }
 
 export const textEncoder = new TextEncoder();

@@ -5,6 +5,40 @@ function tempPathFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
 }
 
+/** A temporary file of writeFileAtomic / openAtomic, with the pid of the process that wrote it. */
+const TEMP_NAME = /^\..+\.(\d+)\.\d+\.tmp$/;
+
+/** Whether a process with this pid exists on this host. */
+export function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files in `folder` that processes which no longer run left behind (killed
+ * between creating and renaming them); returns their names. Files of running processes stay.
+ */
+export function removeStrayTemps(folder: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(TEMP_NAME.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processRunning(pid)) continue;
+    fs.rmSync(path.join(folder, name), { force: true, recursive: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 /** Writes a whole file so that readers see either the old or the new content, never a part. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { UserError } from '../../src/core/errors.ts';
+import { Frame } from '../../src/core/frame.ts';
 import { formatTime } from '../../src/core/time.ts';
 import { silentProgress } from '../../src/jobs/progress.ts';
 import { backtestJob, parseBacktestArgs, parseSpan, runBacktest } from '../../src/jobs/backtest.ts';
@@ -108,6 +109,28 @@ describe('runBacktest (the bot’s /backtest)', () => {
     expect(parseBacktestArgs(['2025-03-01'])).toEqual({ from: '2025-03-01' });
     expect(parseSpan('3m')).toBe(90 * 86_400_000);
     expect(parseSpan('90min')).toBe(90 * 60_000);
+  });
+
+  it('uses only bars closed by the clock (a replay’s), continued by the bars the service scored after signals.csv', async () => {
+    const clock = Date.UTC(2025, 10, 20, 12, 0);
+    const r = await runBacktest(config(), { last: '7d', until: clock });
+    expect(formatTime(r.metrics.end)).toBe('2025-11-20 11:59:00');
+    // The service scored ten bars after signals.csv's last row (2025-11-30 23:59); the clock has shown six of them.
+    const asked: Array<[string, string[]]> = [];
+    const scored = (after: number, columns: string[]) => {
+      asked.push([formatTime(after), columns]);
+      const time = Array.from({ length: 10 }, (_, i) => after + (i + 1) * 60_000);
+      return new Frame(time).set('close', time.map(() => 90_000)).set('trade_score', time.map((_, i) => (i % 2 ? -0.5 : 0.5)));
+    };
+    const served = await runBacktest(config(), { last: '1d', until: Date.UTC(2025, 11, 1, 0, 6), scoredAfter: scored });
+    expect(asked).toEqual([['2025-11-30 23:59:00', ['trade_score']]]);
+    expect(formatTime(served.metrics.end)).toBe('2025-12-01 00:05:00');
+  });
+
+  it('says a reversed period is reversed', async () => {
+    const reversed = 'the period 2025-11-20..2025-11-10 is reversed: it starts after it ends (write 2025-11-10..2025-11-20)';
+    await expect(runBacktest(config(), { from: '2025-11-20', to: '2025-11-10' })).rejects.toThrow(reversed);
+    await expect(backtestJob(config(), { period: '2025-11-20..2025-11-10', params: {} })).rejects.toThrow(reversed);
   });
 
   it('uses simulate_model’s data window when no period is given', async () => {

@@ -62,8 +62,8 @@ describe('a broadcast to 2,000 subscribers', () => {
     const t0 = performance.now();
     let itb: ItbBot = createBot({ ...deps, store });
     itb.startOutbox();
-    const results = await itb.publisher.publishScore({ time: Date.UTC(2025, 2, 1, 10, 0), close: 74896.99, score: 0.02 });
-    expect(results[0]).toMatchObject({ bandNo: 3, send: true });
+    const results = await itb.publisher.publishScore('output_sets[0]', { time: Date.UTC(2025, 2, 1, 10, 0), close: 74896.99, score: 0.02 });
+    expect(results).toMatchObject({ bandNo: 3, send: true });
     itb.publisher.publishSignal({ side: 'BUY', symbol: 'BTCUSDT', close: 74896.99, score: 0.02 });
     const queued = itb.publisher.outbox.pending;
     expect(queued).toBe(1 + 1 + (SUBSCRIBERS - 50) + SUBSCRIBERS);
@@ -79,8 +79,8 @@ describe('a broadcast to 2,000 subscribers', () => {
     itb = createBot({ ...deps, store: reopened });
     itb.startOutbox();
     // Same band, close minute 10:02+1 is odd: the persisted band means no repeat message.
-    const again = await itb.publisher.publishScore({ time: Date.UTC(2025, 2, 1, 10, 2), close: 74900, score: 0.021 });
-    expect(again[0]).toMatchObject({ bandNo: 3, send: false });
+    const again = await itb.publisher.publishScore('output_sets[0]', { time: Date.UTC(2025, 2, 1, 10, 2), close: 74900, score: 0.021 });
+    expect(again).toMatchObject({ bandNo: 3, send: false });
     await itb.publisher.outbox.idle();
     const seconds = (performance.now() - t0) / 1000;
     await itb.stop();

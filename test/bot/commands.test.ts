@@ -45,9 +45,12 @@ function fakeServices(calls: string[]) {
         trader.mode = m;
         return `Trading mode is now ${m}.`;
       },
-      balance: async () => ({ USDT: { free: 1000.5 }, BTC: { free: 0.01, locked: 0.002 }, ETH: { free: 0 } }),
+      balance: async () => ({ USDT: { free: 1000.5 }, BTC: { free: 0.01, locked: 0.002 }, ETH: { free: 0 }, BNB: { free: 0.1 + 0.2 } }),
       profit: async () => ({ trades: 4, wins: 3, losses: 1, profitQuote: 42.5, profitPercent: 4.25, quoteAsset: 'USDT', maxDrawdownPercent: 1.5 }),
-      trades: async (n) => Array.from({ length: Math.min(n, 3) }, (_, i) => ({ time: Date.UTC(2025, 2, 1, i), side: i % 2 ? 'SELL' as const : 'BUY' as const, price: 80000 + i, profitPercent: i % 2 ? 1.5 : undefined })),
+      trades: async (n) => [
+        ...Array.from({ length: Math.min(n, 3) }, (_, i) => ({ time: Date.UTC(2025, 2, 1, i), side: i % 2 ? 'SELL' as const : 'BUY' as const, price: 80000 + i, profitPercent: i % 2 ? 1.5 : undefined })),
+        ...(n > 3 ? [{ time: Date.UTC(2025, 2, 1, 5), side: 'BUY' as const, price: 80100, amount: 0.001 + 0.002, mode: 'live' as const, adjustment: true }] : []),
+      ],
       cancelAll: async () => {
         calls.push('cancelAll');
         const n = trader.openOrders;
@@ -269,9 +272,12 @@ describe('admin commands', () => {
   });
 
   it('/balance, /profit, /trades', async () => {
-    expect(textOf(await h.ask(ADMIN, '/balance'))).toBe('Balance (off):\nUSDT: 1000.5\nBTC: 0.01 (+0.002 in orders)');
+    // amounts as the exchange keeps them (8 decimals), without float noise (0.1 + 0.2)
+    expect(textOf(await h.ask(ADMIN, '/balance'))).toBe('Balance (off):\nUSDT: 1000.5\nBTC: 0.01 (+0.002 in orders)\nBNB: 0.3');
     expect(textOf(await h.ask(ADMIN, '/profit'))).toBe('Closed trades: 4 (3 won, 1 lost, win rate 75.0%)\nProfit: 42.50 USDT (4.25%)\nMax drawdown: 1.50%');
     expect(textOf(await h.ask(ADMIN, '/trades 2'))).toBe('Last 2 trades:\n2025-03-01 00:00 UTC BUY @ 80000\n2025-03-01 01:00 UTC SELL @ 80001 +1.50%');
+    // a position taken over at reconciliation is marked, its amount without float noise
+    expect(textOf(await h.ask(ADMIN, '/trades 4')).split('\n').at(-1)).toBe('2025-03-01 05:00 UTC BUY @ 80100 × 0.003 (live, adjustment: taken over from the account)');
   });
 
   it('/config shows the config without any secret', async () => {

@@ -36,19 +36,19 @@ describe('publisher: diagram, trades, long texts', () => {
 
   it("posts a bar's score once even when the bar is redone after a crash that lost the saved band", async () => {
     const bar = { time: Date.UTC(2025, 2, 1, 11, 0), close: 74896.99, score: 0.02 };
-    const first = await h.itb.publisher.publishScore(bar);
-    expect(first[0]!.send).toBe(true);
+    const first = await h.itb.publisher.publishScore('output_sets[0]', bar);
+    expect(first.send).toBe(true);
     await h.itb.publisher.outbox.idle();
     const posts = () => h.fake.chat('-100777').filter((m) => m.text?.includes('Indicator: +0.02')).length;
     expect(posts()).toBe(1);
     // The crash: the bot state was not written (the band is unknown again), the bar is redone.
     h.itb.runtime.state.data.scoreBands = {};
-    const redone = await h.itb.publisher.publishScore(bar);
-    expect(redone[0]!.send).toBe(true);
+    const redone = await h.itb.publisher.publishScore('output_sets[0]', bar);
+    expect(redone.send).toBe(true);
     await h.itb.publisher.outbox.idle();
     expect(posts()).toBe(1);
     // The next bar is a new post (its band is known again, and it changed).
-    await h.itb.publisher.publishScore({ ...bar, time: bar.time + 60_000, score: -0.02 });
+    await h.itb.publisher.publishScore('output_sets[0]', { ...bar, time: bar.time + 60_000, score: -0.02 });
     await h.itb.publisher.outbox.idle();
     expect(h.fake.chat('-100777').filter((m) => m.text?.includes('Indicator: -0.02')).length).toBe(1);
     // A keyed text (the trade message of a bar) likewise.

@@ -36,7 +36,7 @@ describe('terminal chat transport', () => {
     await chat.type('/chart 3');
     await chat.type('/train');
     await itb.runtime.jobs.settled();
-    await itb.publisher.publishScore({ time: Date.UTC(2025, 2, 1, 10, 0), close: 74896.99, score: 0.02 });
+    await itb.publisher.publishScore('output_sets[0]', { time: Date.UTC(2025, 2, 1, 10, 0), close: 74896.99, score: 0.02 });
     await itb.publisher.outbox.idle();
     input.end();
     await chat.closed;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
 import type { Config, GeneratorDef } from '../../src/config/schema.ts';
 import type { Frame } from '../../src/core/frame.ts';
 import { computeFeatures } from '../../src/core/generators/index.ts';
@@ -51,6 +52,11 @@ describe('no look-ahead: changing rows after t never changes a feature at a row 
   it('the 1min sample feature sets', async () => {
     const c = sampleConfig('config-sample-1min.jsonc');
     await expectNoLookAhead(data, c, c.feature_sets, cuts);
+  });
+
+  it('the signals-1min sample feature sets (chained: the range column feeds its day-long means)', async () => {
+    const c = loadConfig('src/config/samples/signals-1min.jsonc', {}).config;
+    await expectNoLookAhead(data, c, c.feature_sets, [1500, 3000, 4321]);
   });
 
   it('every TA-Lib function', async () => {

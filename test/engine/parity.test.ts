@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
 import type { Config, GeneratorDef } from '../../src/config/schema.ts';
 import type { Frame } from '../../src/core/frame.ts';
 import { computeFeatures, createFeatureStream, createSignalStream, preloadConfigGenerators, runGeneratorSet } from '../../src/core/generators/index.ts';
+import { calibrationOf } from '../../src/core/signals/calibration.ts';
 import { maxRelDiff, realHours, realMinutes, sampleConfig } from './helpers.ts';
 import { itbstatsAll, legacySets, relativeSets, talibAll } from './sets.ts';
 
@@ -48,6 +50,12 @@ describe('streaming equals batch on real data (last 2,000 candles pushed one by 
     const cols = await expectStreamEqualsBatch(realMinutes().tail(30_000), sampleConfig('config-sample-1min.jsonc'), sampleConfig('config-sample-1min.jsonc').feature_sets);
     expect(cols).toContain('close_STDDEV_60');
     expect(cols).toContain('close_add');
+  });
+
+  it('signals-1min feature sets (log of mean trades, a NATR column feeding an SMA, windows up to a day)', async () => {
+    const c = loadConfig('src/config/samples/signals-1min.jsonc', {}).config;
+    const cols = await expectStreamEqualsBatch(realMinutes().tail(12_000), c, c.feature_sets);
+    expect(cols).toEqual(expect.arrayContaining([...c.train_features, 'range_1']));
   });
 
   it('config-sample-1h feature sets (windows up to 672) on 1h candles', async () => {
@@ -112,7 +120,7 @@ describe('streaming equals batch on real data (last 2,000 candles pushed one by 
     expect(stream.frame().get('close_SMA_5')[stream.frame().length - 1]).toBe(batch.get('close_SMA_5')[data.length - 1]);
   });
 
-  it('signal sets: smoothen (rolling and EWM), combine, threshold rules', async () => {
+  it('signal sets: smoothen (rolling and EWM), combine (raw and calibrated), threshold rules', async () => {
     const c = sampleConfig('config-sample-1min.jsonc');
     const data = realMinutes().tail(6000);
     // Score-like columns from real prices (bounded, noisy, with a few gaps).
@@ -130,18 +138,25 @@ describe('streaming equals batch on real data (last 2,000 candles pushed one by 
       { generator: 'smoothen', config: { columns: ['high_20_lc', 'low_20_lc'], names: 'mean_ewm', window: 7.5 } },
       ...c.signal_sets,
       { generator: 'combine', config: { columns: ['up_smooth', 'low_20_lc'], names: 'rel_score', combine: 'relative' } },
+      { generator: 'combine', config: { columns: ['high_20_lc', 'low_20_lc'], names: 'pct_score', combine: 'difference', calibrate: 'percentile' } },
+      { generator: 'combine', config: { columns: ['high_20_lc', 'low_20_lc'], names: 'base_score', combine: 'difference', calibrate: 'base_rate' } },
       { generator: 'threshold_rule2', config: { columns: ['trade_score', 'rel_score'], names: ['buy2', 'sell2'], parameters: { buy_signal_threshold: 0.01, buy_signal_threshold_2: 0.0, sell_signal_threshold: -0.01, sell_signal_threshold_2: 0.0 } } },
     ];
     const cfg = { ...c, signal_sets: signalSets };
+    // Calibrations as training would store them: from the first half of the scores.
+    const half = data.length >> 1;
+    const calibrations = { high_20_lc: calibrationOf(up.subarray(0, half), 0.013), low_20_lc: calibrationOf(down.subarray(0, half), 0.019) };
+    const calibration = (col: string) => calibrations[col as keyof typeof calibrations];
     const batch = data.slice(0);
-    for (const [i, d] of signalSets.entries()) await runGeneratorSet(batch, d, cfg, { where: `signal_sets[${i}]` });
+    for (const [i, d] of signalSets.entries()) await runGeneratorSet(batch, d, cfg, { where: `signal_sets[${i}]`, calibration });
     const n = data.length;
-    const stream = createSignalStream(cfg);
+    const stream = createSignalStream(cfg, cfg.signal_sets, { calibration });
     stream.init(data.slice(0, n - STREAMED));
     for (let i = n - STREAMED; i < n; i++) {
       const row = stream.push(data.time[i]!, { close: close[i]!, high_20_lc: up[i]!, low_20_lc: down[i]! });
       for (const col of stream.columns) expect(maxRelDiff([row[col]!], [batch.get(col)[i]!]).max, `${col} row ${i}`).toBeLessThanOrEqual(1e-9);
     }
     expect(batch.get('buy_signal_column').some((v) => v === 1)).toBe(true);
+    expect(new Set(batch.get('pct_score').subarray(n - STREAMED)).size).toBeGreaterThan(STREAMED / 2);
   });
 });

@@ -35,6 +35,8 @@ export interface FakeRoute {
 
 export interface FakeFault {
   path?: string | RegExp;
+  /** Only requests of this method (e.g. 'POST'); any method when absent. */
+  method?: string;
   status?: number;
   headers?: Record<string, string>;
   body?: unknown;
@@ -42,7 +44,11 @@ export interface FakeFault {
   delayMs?: number;
   /** How many matching requests it answers (default 1). */
   times?: number;
-  /** Run the real handler first, then answer with the fault (e.g. order accepted, reply lost). */
+  /**
+   * Run the real handler first, then answer with the fault (e.g. order accepted, reply lost).
+   * Without it, a `delayMs` alone holds the request and then handles it: a request that reaches
+   * the exchange late (executed after the client gave up on it).
+   */
   afterHandling?: boolean;
 }
 
@@ -58,6 +64,8 @@ export interface FakeBinance {
   /** Faults are consumed in order by matching requests. */
   injectFault(f: FakeFault): void;
   addRoute(r: FakeRoute): void;
+  /** Resolves once no request is being handled (held requests included). */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -168,6 +176,8 @@ export async function startFakeBinance(opts: { candles?: Record<string, Candle[]
   const faults: Array<FakeFault & { left: number }> = [];
   const requests: FakeRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  let active = 0;
+  const idle: (() => void)[] = [];
   let fixedNow: number | undefined = opts.now;
   const now = () => fixedNow ?? Date.now();
 
@@ -263,8 +273,10 @@ export async function startFakeBinance(opts: { candles?: Record<string, Candle[]
     return undefined;
   };
 
-  const takeFault = (path: string): FakeFault | undefined => {
-    const i = faults.findIndex((f) => f.path === undefined || (typeof f.path === 'string' ? f.path === path : f.path.test(path)));
+  const takeFault = (method: string, path: string): FakeFault | undefined => {
+    const i = faults.findIndex(
+      (f) => (f.method === undefined || f.method === method) && (f.path === undefined || (typeof f.path === 'string' ? f.path === path : f.path.test(path))),
+    );
     if (i < 0) return undefined;
     const f = faults[i]!;
     if (--f.left <= 0) faults.splice(i, 1);
@@ -302,7 +314,8 @@ export async function startFakeBinance(opts: { candles?: Record<string, Candle[]
           receivedAt: Date.now(),
         };
         requests.push(request);
-        const fault = takeFault(request.path);
+        const fault = takeFault(request.method, request.path);
+        active++;
         try {
           if (fault && !fault.afterHandling) {
             if (fault.delayMs) await sleep(fault.delayMs);
@@ -320,6 +333,8 @@ export async function startFakeBinance(opts: { candles?: Record<string, Candle[]
           send(res, reply);
         } catch (e) {
           send(res, { status: 500, body: { code: -1000, msg: `fake failed: ${(e as Error).message}` } });
+        } finally {
+          if (--active === 0) for (const resolve of idle.splice(0)) resolve();
         }
       })();
     });
@@ -340,6 +355,9 @@ export async function startFakeBinance(opts: { candles?: Record<string, Candle[]
     },
     addRoute(r) {
       routes.unshift(r);
+    },
+    settled() {
+      return active === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
     },
     close() {
       for (const t of timers) clearTimeout(t);

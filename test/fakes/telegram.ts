@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
  * A loopback fake of the Telegram Bot API (https://core.telegram.org/bots/api) for tests:
  * long-polling getUpdates with offset/timeout, sendMessage, editMessageText, sendPhoto
  * (multipart), answerCallbackQuery, setMyCommands, getMe, and injected failures (429 with
- * retry_after, 403 blocked, 5xx, timeouts). It records every send attempt with its arrival
- * time so tests can measure the rates a bot really produced.
+ * retry_after, 403 blocked, 5xx, timeouts before delivery, and a send delivered whose answer
+ * never comes or comes too late). It records every send attempt with its arrival time so tests
+ * can measure the rates a bot really produced.
  */
 
 export interface FakeUser {
@@ -35,10 +36,16 @@ export interface SendAttempt {
   method: string;
   chat_id: string;
   time: number;
-  outcome: 'ok' | '429' | '403' | '5xx' | 'timeout' | '400';
+  /** `accepted-unanswered`: delivered (it is in `messages`), but the bot got no answer in time. */
+  outcome: 'ok' | '429' | '403' | '5xx' | 'timeout' | '400' | 'accepted-unanswered';
 }
 
-export type FailureKind = '429' | '403' | '5xx' | 'timeout';
+/**
+ * `timeout`: the request hangs and nothing is delivered. `accept-then-hang`: the message is
+ * delivered (recorded like any other) and the answer never comes, or comes after `answerAfterMs`
+ * (set it longer than the client's timeout): the case where the bot cannot know it was sent.
+ */
+export type FailureKind = '429' | '403' | '5xx' | 'timeout' | 'accept-then-hang';
 
 interface Injection {
   kind: FailureKind;
@@ -46,6 +53,10 @@ interface Injection {
   method?: string;
   chatId?: string;
   retryAfter?: number;
+  /** Matching sends let through before this injection applies (default 0). */
+  after?: number;
+  /** accept-then-hang: answer after this many ms instead of never. */
+  answerAfterMs?: number;
 }
 
 const SEND_METHODS = new Set(['sendMessage', 'sendPhoto', 'editMessageText', 'sendDocument', 'editMessageReplyMarkup', 'sendChatAction']);
@@ -67,11 +78,16 @@ export interface FakeTelegram {
   userSays(user: FakeUser, text: string): number;
   /** Queues a callback query for a button of a message the bot sent. */
   pressButton(user: FakeUser, message: FakeMessage, data: string): string;
-  inject(injection: Injection): void;
+  inject(injection: Omit<Injection, 'chatId'> & { chatId?: string | number }): void;
   /** Every sendMessage to this chat answers 403 "bot was blocked by the user" from now on. */
   block(chatId: number | string): void;
   /** A fraction of sends answer 429 with this retry_after (deterministic sequence). */
   randomTooManyRequests(fraction: number, retryAfter: number): void;
+  /**
+   * While on, every request hangs without an answer (sends are recorded as timeouts), as an
+   * unreachable server. With `from`, it turns so at the first request of that method (which hangs too).
+   */
+  setUnreachable(on: boolean, options?: { from?: string }): void;
   /** Messages in one chat, oldest first. */
   chat(chatId: number | string): FakeMessage[];
   /** Resolves when a message in the chat satisfies the predicate (checked also after edits). */
@@ -153,6 +169,8 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
   const blocked = new Set<string>();
   const watchers = new Set<() => void>();
   let random429: { fraction: number; retryAfter: number; acc: number } | null = null;
+  let unreachable = false;
+  let unreachableFrom: string | null = null;
   const start = performance.now();
 
   const notify = () => {
@@ -169,6 +187,10 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
     const i = injections.findIndex((x) => x.count > 0 && (!x.method || x.method === method) && (!x.chatId || x.chatId === chatId));
     if (i < 0) return undefined;
     const inj = injections[i]!;
+    if (inj.after) {
+      inj.after--;
+      return undefined;
+    }
     inj.count--;
     if (inj.count <= 0) injections.splice(i, 1);
     return inj;
@@ -199,8 +221,10 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
     return params;
   }
 
-  type Reply = { status: number; body: Record<string, unknown> } | 'hang';
-  const ok = (result: unknown): Reply => ({ status: 200, body: { ok: true, result } });
+  type Answer = { status: number; body: Record<string, unknown> };
+  /** `late`: the answer is held back for `ms` (forever when undefined). */
+  type Reply = Answer | 'hang' | { late: Answer; ms?: number };
+  const ok = (result: unknown): Answer => ({ status: 200, body: { ok: true, result } });
   const fail = (status: number, description: string, parameters?: Record<string, unknown>): Reply => ({
     status,
     body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) },
@@ -262,6 +286,10 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
       }
     }
     const chatNum = /^-?\d+$/.test(chatId) ? Number(chatId) : chatId;
+    if (inj?.kind === 'accept-then-hang') {
+      const answer = delivered(method, p, chatId, chatNum, time, 'accepted-unanswered');
+      return { late: answer, ms: inj.answerAfterMs };
+    }
     if (method === 'sendChatAction') {
       record('ok');
       return ok(true);
@@ -286,6 +314,15 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
       notify();
       return ok({ message_id: m.message_id, chat: { id: chatNum, type: 'private' }, date: Math.floor(Date.now() / 1000), text: m.text });
     }
+    return delivered(method, p, chatId, chatNum, time, 'ok');
+  }
+
+  /** Records a new message as delivered and returns Telegram's answer for it. */
+  function delivered(method: string, p: Record<string, unknown>, chatId: string, chatNum: number | string, time: number, outcome: SendAttempt['outcome']): Answer {
+    const text = typeof p.text === 'string' ? p.text : undefined;
+    const caption = typeof p.caption === 'string' ? p.caption : undefined;
+    const parseMode = typeof p.parse_mode === 'string' ? p.parse_mode : undefined;
+    const shown = text ?? caption;
     const attached = typeof p.photo === 'string' && p.photo.startsWith('attach://') ? p[p.photo.slice('attach://'.length)] : p.photo;
     const photo = attached as { fileBytes?: number } | string | undefined;
     const m: FakeMessage = {
@@ -301,7 +338,7 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
       time,
     };
     messages.push(m);
-    record('ok');
+    attempts.push({ method, chat_id: chatId, time, outcome });
     notify();
     const chatType = typeof chatNum === 'number' && chatNum > 0 ? 'private' : 'channel';
     return ok({ message_id: m.message_id, chat: { id: chatNum, type: chatType }, date: Math.floor(Date.now() / 1000), text, caption });
@@ -309,6 +346,15 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
 
   async function handle(method: string, p: Record<string, unknown>, req: http.IncomingMessage): Promise<Reply> {
     calls.set(method, (calls.get(method) ?? 0) + 1);
+    if (unreachableFrom === method) {
+      unreachable = true;
+      unreachableFrom = null;
+    }
+    if (unreachable) {
+      if (SEND_METHODS.has(method)) attempts.push({ method, chat_id: String(p.chat_id ?? ''), time: performance.now() - start, outcome: 'timeout' });
+      notify();
+      return 'hang';
+    }
     if (SEND_METHODS.has(method)) return handleSend(method, p);
     switch (method) {
       case 'getMe':
@@ -369,8 +415,14 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
         reply = fail(400, `Bad Request: ${(e as Error).message}`);
       }
       if (reply === 'hang') return; // the client's timeout ends it
-      if (res.destroyed) return;
-      res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
+      const answer = (a: Answer) => {
+        if (!res.destroyed) res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
+      };
+      if ('late' in reply) {
+        if (reply.ms !== undefined) setTimeout(() => answer(reply.late), reply.ms);
+        return;
+      }
+      answer(reply);
     })();
   });
   server.on('connection', (s) => {
@@ -452,6 +504,10 @@ export async function startFakeTelegram(options: { token?: string } = {}): Promi
     },
     randomTooManyRequests(fraction, retryAfter) {
       random429 = fraction > 0 ? { fraction, retryAfter, acc: 0 } : null;
+    },
+    setUnreachable(on, options = {}) {
+      unreachable = on && !options.from;
+      unreachableFrom = on ? (options.from ?? null) : null;
     },
     chat,
     async waitForMessage(chatId, pred, timeoutMs = 10_000) {

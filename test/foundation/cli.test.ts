@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,6 +59,12 @@ describe('the itb CLI for candles', () => {
       vi.unstubAllEnvs();
     }
     expect(readCsv(path.join(root, 'data', 'ETHUSDT', 'klines.csv')).length).toBe(30);
+  });
+
+  it('LOG_LEVEL=verbose is one sentence and exit code 2, not a stack trace', async () => {
+    const cfg = configFile('level.jsonc', { data_sources: [{ folder: 'BTCUSDT', file: 'klines' }] });
+    const child = spawnSync(process.execPath, ['bin/itb.mjs', 'merge', '-c', cfg], { env: { ...process.env, LOG_LEVEL: 'verbose' }, encoding: 'utf8' });
+    expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 2, stderr: 'LOG_LEVEL: "verbose" is not a log level (use one of fatal, error, warn, info, debug, trace, silent)\n' });
   });
 
   it('a user error is one line on stderr and a non-zero exit', async () => {

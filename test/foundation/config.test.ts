@@ -217,6 +217,14 @@ describe('environment overrides', () => {
     expect(config.exchange.api_secret).toBe('');
   });
 
+  it('a log level that is not one is named, in the file or in LOG_LEVEL', () => {
+    expect(userErrorOf(() => buildConfig({ log_level: 'verbose' }, { env: {} }))).toBe(
+      'config: key log_level: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "verbose"',
+    );
+    expect(userErrorOf(() => buildConfig({}, { env: { LOG_LEVEL: 'verbose' } }))).toBe('LOG_LEVEL: "verbose" is not a log level (use one of fatal, error, warn, info, debug, trace, silent)');
+    expect(buildConfig({ log_level: 'WARN' }, { env: {} }).config.log_level).toBe('warn');
+  });
+
   it('a non-numeric admin id is a clear error', () => {
     const msg = userErrorOf(() => buildConfig({}, { env: { TELEGRAM_ADMINS: '123,@bob' } }));
     expect(msg).toBe('TELEGRAM_ADMINS: "@bob" is not a numeric Telegram user id');

@@ -33,7 +33,7 @@ function context(raw: Record<string, unknown>): Logged {
   return { lines, ctx: { config, configFile: '', args: [], log: log as unknown as JobContext['log'], progress: () => {} } };
 }
 
-/** BTC: 00:00 … 00:06 without 00:03. ETH: 00:01 … 00:05 without 00:02, plus an off-raster row at 00:02:30. */
+/** BTC: 00:00 … 00:06 without 00:03. ETH: 00:01 … 00:05 without 00:02. */
 function twoSources(): string {
   const data = path.join(root, `case${++caseNo}`);
   put(
@@ -56,7 +56,6 @@ function twoSources(): string {
     [
       'timestamp,close,eth_volume',
       '2024-03-01 00:01:00,100,5',
-      '2024-03-01 00:02:30,999,999',
       '2024-03-01 00:03:00,104,7',
       '2024-03-01 00:04:00,106,8',
       '2024-03-01 00:05:00,108,9',

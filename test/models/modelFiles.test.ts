@@ -44,6 +44,26 @@ describe('model files', () => {
     expect(fs.readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('hold the calibration: the base rate and the quantiles of the scores on the training rows', async () => {
+    const m = JSON.parse(fs.readFileSync(path.join(folder, 'y_lc.json'), 'utf8'));
+    const y = frame.get('y');
+    const positives = y.reduce((s, v) => s + v, 0);
+    expect(m.calibration.base_rate).toBe(positives / y.length);
+    expect(m.training.label_mean).toBe(m.calibration.base_rate);
+    // The training scores of the loaded model, sorted: the table's ends and middle are theirs.
+    const models = await loadModelSet(config);
+    const scores = models.predictFrame(frame).get('y_lc').slice().sort();
+    const q: number[] = m.calibration.quantiles;
+    expect(q).toHaveLength(1001);
+    expect(q[0]).toBe(scores[0]);
+    expect(q[1000]).toBe(scores[1499]);
+    expect(q[500]).toBeCloseTo((scores[749]! + scores[750]!) / 2, 12);
+    expect(q.every((v, i) => i === 0 || v >= q[i - 1]!)).toBe(true);
+    // A converged logistic regression with an intercept scores its training rows at their base rate on average.
+    expect(m.calibration.mean_score).toBeCloseTo(m.calibration.base_rate, 4);
+    expect(models.calibration('y_lc')).toEqual(m.calibration);
+  });
+
   it('the same rows give the same fingerprint; other rows another', async () => {
     const fp = (f: string) => JSON.parse(fs.readFileSync(path.join(f, 'y_lc.json'), 'utf8')).training.fingerprint;
     const again = path.join(dir, 'again');

@@ -5,7 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../src/jobs/progress.ts';
 import { trainAll } from '../../src/models/trainAll.ts';
 import { algorithmRows, resolveTrainSets } from '../../src/models/trainSets.ts';
+import { readmePromises } from '../readmePromises.ts';
 import { syntheticFrame, testConfig } from './synthetic.ts';
+
+/** The README's promise about a label with one class, word for word. */
+const SINGLE_CLASS_PROMISE = '`itb train` refuses a classifier label with a single class in its training rows in one sentence, before fitting anything: the stored models stay as they were.';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-training-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +53,21 @@ describe('training', () => {
     await expect(training).rejects.toThrow('training was cancelled');
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(fs.existsSync(path.join(folder, 'y_nn.json'))).toBe(false);
+  });
+
+  it('refuses a label with a single class before fitting, and the good models stay', async () => {
+    const folder = path.join(dir, 'single-class');
+    const config = testConfig(dir, { algorithms: [{ name: 'lc', algo: 'lc', params: { is_scale: true }, train: {} }], model_folder: folder });
+    await trainAll(config, frame);
+    const stored = () => Object.fromEntries(fs.readdirSync(folder).map((f) => [f, fs.readFileSync(path.join(folder, f), 'utf8')]));
+    const good = stored();
+    expect((JSON.parse(good['y_lc.json']!) as { metrics: { auc: number } }).metrics.auc).toBeGreaterThan(0.7);
+    const never = frame.slice(0).set('y', new Float64Array(frame.length), 'int');
+    await expect(trainAll(config, never)).rejects.toThrow(
+      'model y_lc: label y is 0 in all 2000 training rows, so a classifier cannot learn from it; the stored models are kept (train on a longer period, or choose a label that happens in it)',
+    );
+    expect(stored()).toEqual(good);
+    expect(readmePromises()).toContain(SINGLE_CLASS_PROMISE);
   });
 
   it('prepares each algorithm’s rows: every_nth_row, then the last `length`', () => {

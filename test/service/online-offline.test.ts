@@ -10,7 +10,7 @@ import { scoreNotificationConfigs } from '../../src/core/notify/scoreBand.ts';
 import { scoreNotification } from '../../src/core/notify/scoreMessage.ts';
 import { formatTime, parseTime, DAY, MINUTE } from '../../src/core/time.ts';
 import { trainAll } from '../../src/models/trainAll.ts';
-import { readCsv } from '../../src/storage/csv.ts';
+import { readCsv, writeCsv } from '../../src/storage/csv.ts';
 import { log } from '../../src/log.ts';
 import { silentProgress } from '../../src/jobs/progress.ts';
 import { runService } from '../../src/jobs/service/run.ts';
@@ -70,8 +70,9 @@ beforeAll(async () => {
   batch = klines.slice(0);
   await runSection(batch, config, 'feature_sets');
   const { loadModelSet } = await import('../../src/models/modelSet.ts');
-  batch.assign((await loadModelSet(config)).predictFrame(batch));
-  await runSection(batch, config, 'signal_sets');
+  const models = await loadModelSet(config);
+  batch.assign(models.predictFrame(batch));
+  await runSection(batch, config, 'signal_sets', { calibration: models.calibration });
 }, 120_000);
 
 afterAll(async () => {
@@ -95,7 +96,17 @@ describe('online = offline', () => {
         await telegram.waitForMessage(user.id, (m) => /subscribed/i.test(m.text ?? ''));
       }),
     ).toBe(0);
-    expect(await serveUntil(MIDDAY, DAY_START + DAY)).toBe(0);
+    // /backtest at midday: signals.csv (the days before the replay) continued by the bars served so far, up to the clock.
+    const admin = { id: 7, first_name: 'Admin' };
+    let report = '';
+    expect(
+      await serveUntil(MIDDAY, DAY_START + DAY, async () => {
+        writeCsv(path.join(dir, 'BTCUSDT', 'signals.csv'), batch.slice(0, batch.lowerBound(DAY_START)).select(['close', 'trade_score']));
+        telegram.userSays(admin, '/backtest 1d');
+        report = (await telegram.waitForMessage(admin.id, (m) => /✅ Backtest/.test(m.text ?? ''), 30_000)).text!;
+      }),
+    ).toBe(0);
+    expect(report).toMatch(/Backtest BTCUSDT · long · 2025-11-27 11:59 → 2025-11-28 11:59 /);
 
     // Scores, bar by bar.
     const history = fs.readFileSync(path.join(dir, 'BTCUSDT', 'state', 'scores.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -140,6 +151,14 @@ describe('online = offline', () => {
     // The 30 bars were processed again, and the history already had them.
     expect(history).toHaveLength(1440);
     expect(new Set(history.map((l) => (JSON.parse(l) as { time: string }).time)).size).toBe(1440);
-    expect(telegram.chat(CHANNEL).map((m) => m.text)).toEqual(channelBefore);
+    // Nothing is posted twice. The first redone bar, whose previous band was lost, announces its
+    // band (as a first bar does) only when the first run had posted nothing for it.
+    const [notify] = scoreNotificationConfigs(config as never);
+    const i = batch.lowerBound(DAY_START + DAY - 30 * MINUTE);
+    const message = (k: number, prev: number | null) =>
+      scoreNotification({ symbol: 'BTCUSDT', freq: '1min', closeTime: batch.time[k]! + MINUTE, close: batch.get('close')[k]!, score: batch.get('trade_score')[k]! }, notify!, prev);
+    const postedFirstTime = message(i, message(i - 1, null).bandNo).send;
+    const announced = message(i, null);
+    expect(telegram.chat(CHANNEL).map((m) => m.text)).toEqual(postedFirstTime || !announced.send ? channelBefore : [...channelBefore, announced.text]);
   }, 120_000);
 });

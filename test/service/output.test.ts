@@ -89,6 +89,45 @@ describe('itb output: output_sets on the last row of signals.csv', () => {
     }
   });
 
+  it('judges each of two score notifiers on its own score column and keeps each one its own band', async () => {
+    const telegram = await startFakeTelegram();
+    try {
+      const second = {
+        generator: 'score_notification_model',
+        config: {
+          score_column_names: ['other_score'],
+          notify_band_up: true,
+          notify_band_dn: true,
+          positive_bands: [{ edge: 0.5, sign: '⬆', text: 'HIGH' }],
+          negative_bands: [{ edge: -0.5, sign: '⬇', text: 'LOW' }],
+        },
+      };
+      const { ctx } = setup([0.0], { output_sets: [second], telegram: { token: telegram.token, api_root: telegram.apiRoot, channel: '@two' } });
+      /** signals.csv with both score columns, its last row at `last`. */
+      const write = (rows: Array<[number, number]>, last: number) =>
+        writeCsv(
+          path.join(dir, 'BTCUSDT', 'signals.csv'),
+          frameFromRows(rows.map(([a, b], i) => ({ timestamp: last - (rows.length - 1 - i) * MINUTE, open: 74000, high: 75000, low: 73000, close: 74896.5, volume: 10, trade_score: a, other_score: b }))),
+        );
+      write([[0.0, 0.2], [-0.02, 0.7]], T);
+      expect(await run(ctx)).toBe(0);
+      expect(telegram.chat('@two').map((m) => m.text)).toEqual([
+        '*〈〈〈📉 ₿ 74,896 Indicator: -0.02 ↑   SELL ZONE 1min*',
+        '⬆ ₿ 74,896 Indicator: +0.70 ↑   HIGH 1min',
+      ]);
+      const bands = () => (JSON.parse(fs.readFileSync(path.join(dir, 'BTCUSDT', 'state', 'bot-state.json'), 'utf8')) as { scoreBands: Record<string, number> }).scoreBands;
+      expect(bands()).toEqual({ 'output_sets[0]': -1, 'output_sets[1]': 1 });
+      // Two bars on: the first stays in its band (close minute 10:17 is off its 2-minute frequency:
+      // no post), the second leaves its band (a post, going down).
+      write([[-0.02, 0.7], [-0.021, 0.1]], T + 2 * MINUTE);
+      expect(await run(ctx)).toBe(0);
+      expect(telegram.chat('@two').map((m) => m.text).slice(2)).toEqual(['₿ 74,896 Indicator: +0.10 ↓   1min']);
+      expect(bands()).toEqual({ 'output_sets[0]': -1, 'output_sets[1]': 0 });
+    } finally {
+      await telegram.close();
+    }
+  });
+
   it('hands the buy signal of the last row to the paper trader (a fresh row: stale data is never traded)', async () => {
     const lastClosed = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
     const { ctx } = setup([0.0, 0.02], { output_sets: [{ generator: 'trader_simulation', config: {} }], trader: { mode: 'paper' } }, 1, lastClosed);

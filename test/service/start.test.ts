@@ -1,12 +1,17 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseStartArgs } from '../../src/jobs/start.ts';
+import { readmePromises } from '../readmePromises.ts';
 
 const run = promisify(execFile);
+
+/** The README's promise about /backtest in a replay, word for word (this file and online-offline.test.ts prove it). */
+const BACKTEST_PROMISE =
+  '`/backtest` in a running service reads signals.csv continued by the bars the service scored since, and only bars closed by its clock: in a replay (`npm start`, `venue: "replay"`) nothing from a candle the replay has not shown yet. `npm start` scores the candles before its replay again at every start, so no signals.csv left by an earlier run is used.';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-start-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -48,7 +53,14 @@ describe('npm start, the embedded default', () => {
     const transactions = path.join(dir, 'BTCUSDT', 'transactions.txt');
     fs.writeFileSync(traderState, JSON.stringify({ mode: 'paper', lastBarTime: Date.UTC(2100, 0, 1) }));
     fs.writeFileSync(transactions, '2100-01-01 00:00:00,1.000000,0.000000,BUY\n');
-    const r = await start(['--fast', '--bars', '5', '--chat'], '/status\n/score\n/backtest\n');
+    // signals.csv as an earlier run might leave it: stale (up to 2025-11-20) and from candles after this replay (December).
+    const hours = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i * 3_600_000);
+    const planted = [...hours(Date.UTC(2025, 10, 1), 20 * 24), ...hours(Date.UTC(2025, 11, 1), 31 * 24)];
+    fs.writeFileSync(
+      path.join(dir, 'BTCUSDT', 'signals.csv'),
+      ['timestamp,close,trade_score,buy_signal_column,sell_signal_column', ...planted.map((t, i) => `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')},${90000 + i},${i % 2 ? -1 : 1},${i % 2 ? 0 : 1},${i % 2}`)].join('\n') + '\n',
+    );
+    const r = await start(['--fast', '--bars', '5', '--chat'], '/status\n/score\n/backtest 7d\n');
     const wallet = JSON.parse(fs.readFileSync(traderState, 'utf8')) as { lastBarTime: number | null };
     expect(wallet.lastBarTime ?? 0).toBeLessThanOrEqual(Date.UTC(2025, 10, 30, 23, 59));
     expect(fs.existsSync(transactions) ? fs.readFileSync(transactions, 'utf8') : '').not.toContain('2100');
@@ -58,7 +70,26 @@ describe('npm start, the embedded default', () => {
     expect(r.stdout).toMatch(/^bot> BTCUSDT · 1min/m);
     expect(r.stdout).toMatch(/^ {4}venue replay \(replay\)$/m);
     expect(r.stdout).toMatch(/^bot> .*₿ \d{2},\d{3} Indicator: [+-]\d\.\d\d/m);
-    expect(r.stdout).toMatch(/✅ Backtest BTCUSDT finished/);
+    expect(r.stdout).toMatch(/✅ Backtest BTCUSDT over 7d finished/);
+    // /backtest reads this replay's signals: the week up to the bars the replay has shown, nothing later, nothing left over.
+    expect(r.stdout).toMatch(/Backtest BTCUSDT · long · 2025-11-23 23:5\d → 2025-11-30 23:5\d /);
+    expect(r.stdout).not.toContain('2025-12-');
+    expect(readmePromises()).toContain(BACKTEST_PROMISE);
+  });
+
+  it('trains again when its model set is incomplete (a training that was stopped), and clears what the stopped process left', async () => {
+    const models = path.join(dir, 'BTCUSDT', 'MODELS');
+    fs.rmSync(path.join(models, 'low_20_lc.json'));
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    fs.mkdirSync(`${models}.staging-${dead}`);
+    fs.writeFileSync(path.join(`${models}.staging-${dead}`, 'high_20_lc.json'), '{"half": ');
+    fs.writeFileSync(path.join(models, `.high_20_lc.json.${dead}.1700000000000.tmp`), '{"half": ');
+    const r = await start(['--fast', '--bars', '5']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/the stored models cannot be used \(no model low_20_lc in .*MODELS \(expected low_20_lc\.json\)[^)]*\), so they are trained again: training on/);
+    expect(fs.readdirSync(models)).toEqual(expect.arrayContaining(['high_20_lc.json', 'low_20_lc.json', 'model-set.json']));
+    expect(fs.readdirSync(models).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(fs.existsSync(`${models}.staging-${dead}`)).toBe(false);
   });
 
   it('refuses options it does not know, in one sentence', () => {

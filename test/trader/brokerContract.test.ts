@@ -18,12 +18,15 @@ describe.each<[string, Make]>([
     await h.closeBar(bar(0, 100_000, 100_100, 99_900, 100_000));
     return h;
   };
+  // A buy's fee: quote on top of the price (paper), or base off the quantity bought (Binance).
+  const received = (qty: number) => (h!.buyFeeInBase ? qty * (1 - FEE) : qty);
+  const paid = (quote: number) => (h!.buyFeeInBase ? quote : quote * (1 + FEE));
 
   it('a limit buy rests until a bar reaches its price, then fills there and moves the funds', async () => {
     const { broker, closeBar } = await start();
     const placed = await broker.placeOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'limit', price: 99_500, quantity: 0.001, clientOrderId: 'itb-t-1' });
     expect(placed).toMatchObject({ status: 'open', filled: 0, clientOrderId: 'itb-t-1' });
-    expect((await broker.balances()).USDT!.free).toBeCloseTo(1000 - 99.5 * (1 + FEE), 6);
+    expect((await broker.balances()).USDT!.free).toBeCloseTo(1000 - paid(99.5), 6);
 
     await closeBar(bar(1, 100_000, 100_200, 99_800, 100_100));
     expect((await broker.fetchOrder('BTCUSDT', 'itb-t-1'))!.status).toBe('open');
@@ -33,8 +36,8 @@ describe.each<[string, Make]>([
     expect(done).toMatchObject({ status: 'filled', filled: 0.001 });
     expect(done.cost).toBeCloseTo(99.5, 8);
     const b = await broker.balances();
-    expect(b.BTC!.free).toBeCloseTo(0.001, 10);
-    expect(b.USDT!.free).toBeCloseTo(1000 - 99.5 * (1 + FEE), 6);
+    expect(b.BTC!.free).toBeCloseTo(received(0.001), 12);
+    expect(b.USDT!.free).toBeCloseTo(1000 - paid(99.5), 6);
     expect(b.USDT!.locked).toBeCloseTo(0, 8);
     expect(await broker.openOrders('BTCUSDT')).toHaveLength(0);
   });
@@ -65,7 +68,7 @@ describe.each<[string, Make]>([
     const b = await broker.placeOrder(req);
     expect(b.id).toBe(a.id);
     expect(await broker.openOrders('BTCUSDT')).toHaveLength(1);
-    expect((await broker.balances()).USDT!.locked).toBeCloseTo(99 * (1 + FEE), 6);
+    expect((await broker.balances()).USDT!.locked).toBeCloseTo(paid(99), 6);
   });
 
   it('rejects an order below the minimum notional, off the lot step, or beyond the balance, and changes nothing', async () => {
@@ -89,9 +92,9 @@ describe.each<[string, Make]>([
     expect(cancelled.status).toBe('canceled');
     expect(cancelled.filled).toBeCloseTo(0.0004, 10);
     const b = await broker.balances();
-    expect(b.BTC!.free).toBeCloseTo(0.0004, 10);
+    expect(b.BTC!.free).toBeCloseTo(received(0.0004), 12);
     expect(b.USDT!.locked).toBeCloseTo(0, 8);
-    expect(b.USDT!.free).toBeCloseTo(1000 - 0.0004 * 99_500 * (1 + FEE), 6);
+    expect(b.USDT!.free).toBeCloseTo(1000 - paid(0.0004 * 99_500), 6);
   });
 
   it('an open order is found again by a restarted broker, by its client id', async () => {

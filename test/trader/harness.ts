@@ -23,6 +23,13 @@ export function bar(i: number, o: number, h: number, l: number, c: number, volum
 export interface BrokerHarness {
   kind: 'paper' | 'live';
   broker: Broker;
+  /**
+   * Where a buy's fee is taken: the paper wallet charges quote; the fake, as Binance without BNB,
+   * takes it from the base asset bought, so a buy of q delivers q × (1 − FEE).
+   */
+  buyFeeInBase: boolean;
+  /** Moves the exchange's clock and the client's on by `ms` at once, as if that much time had passed (live only). */
+  passTime(ms: number): void;
   /** The clock both sides read: a second after the last closed bar. */
   now(): number;
   /** A bar closes: the paper wallet observes it; the fake serves it and its clock passes its close. */
@@ -42,6 +49,8 @@ export async function paperHarness(balances: Record<string, number>): Promise<Br
   return {
     kind: 'paper',
     broker,
+    buyFeeInBase: false,
+    passTime: () => {},
     now: () => now,
     async closeBar(c) {
       now = c.time + MIN + 1000;
@@ -59,7 +68,7 @@ export function liveConfig(url: string, timeoutMs = 2000) {
   ).config;
 }
 
-export async function liveHarness(balances: Record<string, number>, opts: { timeoutMs?: number } = {}): Promise<BrokerHarness> {
+export async function liveHarness(balances: Record<string, number>, opts: { timeoutMs?: number; recvWindowMs?: number } = {}): Promise<BrokerHarness> {
   let now = T0;
   const fake = await startFakeBinance({ now });
   const book = attachOrderEndpoints(fake, { balances, fee: FEE, apiKey: 'test-key-123456' });
@@ -67,9 +76,12 @@ export async function liveHarness(balances: Record<string, number>, opts: { time
   const candles: Candle[] = [];
   const config = liveConfig(fake.url, opts.timeoutMs);
   const brokers: LiveBroker[] = [];
+  let skew = 0;
   const make = () => {
     const exchange = createExchange(config);
     exchange.enableRateLimit = false; // the loopback fake has no rate limit; keeps the suite fast
+    if (opts.recvWindowMs) exchange.options.recvWindow = opts.recvWindowMs;
+    exchange.options.timeDifference = -skew; // a reopened client keeps the clock the others have
     const b = new LiveBroker(exchange, { retries: 2, baseMs: 10 });
     brokers.push(b);
     return b;
@@ -78,6 +90,12 @@ export async function liveHarness(balances: Record<string, number>, opts: { time
   return {
     kind: 'live',
     broker,
+    buyFeeInBase: true,
+    passTime(ms) {
+      skew += ms;
+      book.passTime(ms);
+      for (const b of brokers) b.exchange.options.timeDifference = -skew;
+    },
     fake,
     book,
     now: () => now,

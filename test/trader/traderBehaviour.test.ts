@@ -1,10 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { traderControl } from '../../src/core/trader/control.ts';
 import { initialTraderState } from '../../src/core/trader/trader.ts';
+import { openPosition } from '../../src/core/trader/tradeStats.ts';
+import { readmePromises } from '../readmePromises.ts';
 import { FEE, MIN, bar, liveHarness, paperHarness, type BrokerHarness } from './harness.ts';
 import { traderOn } from './traderSetup.ts';
 
 type Make = (balances: Record<string, number>) => Promise<BrokerHarness>;
+const POSTS_PROMISE =
+  "Trade posts report the fills of the trader that runs, paper or live, with its amounts: a losing round trip is posted with what the wallet lost, not the per-1-BTC leg of a simulation.";
+const money = (x: number) => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 describe.each<[string, Make]>([
   ['paper', paperHarness],
@@ -17,7 +22,7 @@ describe.each<[string, Make]>([
   });
   const open = async (balances: Record<string, number> = { USDT: 1000 }) => (h = await make(balances));
 
-  it('buys on a buy signal with a limit under the close, sells on a sell signal, and reports the trade', async () => {
+  it('buys on a buy signal with a limit under the close, sells on a sell signal, and posts its own fills', async () => {
     const rig = traderOn(await open());
     await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
     const order = rig.trader.book.order!;
@@ -27,20 +32,55 @@ describe.each<[string, Make]>([
 
     const filled = await rig.step(bar(1, 99_950, 100_000, 99_850, 99_900));
     expect(rig.trader.book.status).toBe('BOUGHT');
-    expect(filled.messages[0]).toBe('⚡💰 *BOUGHT:  Profit: 0.00% 0.0000₮*');
+    const afterBuy = await rig.trader.balances();
+    // The post says what the wallet paid and got: the paper wallet takes the fee in USDT, Binance in BTC.
+    expect(filled.messages).toEqual([
+      h!.buyFeeInBase
+        ? '⚡💰 *BOUGHT 0.0099 BTC at 99,900.00 USDT* · live\nPaid 989.01 USDT · fee 0.0000099 BTC · received 0.0098901 BTC'
+        : '⚡💰 *BOUGHT 0.0099 BTC at 99,900.00 USDT* · paper\nPaid 990.00 USDT · fee 0.99 USDT',
+    ]);
+    expect(money(1000 - afterBuy.USDT!.free)).toBe(h!.buyFeeInBase ? '989.01' : '990.00');
+    expect(afterBuy.BTC!.free).toBeCloseTo(h!.buyFeeInBase ? 0.0098901 : 0.0099, 12);
 
+    // The sell uses what is really there, down to the lot step.
     await rig.step(bar(2, 100_900, 101_050, 100_850, 101_000), { sell: true });
-    expect(rig.trader.book.order).toMatchObject({ side: 'sell', price: 101_101, quantity: 0.0099 });
+    const sellQty = h!.buyFeeInBase ? 0.00989 : 0.0099;
+    expect(rig.trader.book.order).toMatchObject({ side: 'sell', price: 101_101, quantity: sellQty });
     const sold = await rig.step(bar(3, 101_050, 101_200, 101_000, 101_150));
     expect(rig.trader.book.status).toBe('SOLD');
-    expect(sold.messages[0]).toBe('⚡💰 *SOLD:  Profit: 1.20% 1201.0000₮*');
-    expect(sold.messages[1]).toMatch(/^↗ \*LONG transactions stats \(4 weeks\)\*\n🔸sum=1\.20% 🔸count=1\n/);
-
     const stats = rig.trader.stats();
-    const expected = 0.0099 * 101_101 * (1 - FEE) - 0.0099 * 99_900 * (1 + FEE);
     expect(stats).toMatchObject({ trades: 1, wins: 1, losses: 0 });
-    expect(stats.realised).toBeCloseTo(expected, 6);
-    expect((await rig.trader.balances()).USDT!.free).toBeCloseTo(1000 + expected, 6);
+    const afterSell = await rig.trader.balances();
+    const got = afterSell.USDT!.free - afterBuy.USDT!.free;
+    expect(sold.messages[0]).toBe(
+      `⚡💰 *SOLD ${sellQty} BTC at 101,101.00 USDT* · ${h!.kind}\nGot ${money(got)} USDT · fee ${money(sellQty * 101_101 * FEE)} USDT\nProfit: +${money(stats.realised)} USDT (+1.00%)`,
+    );
+    expect(sold.messages[1]).toMatch(/^↗ \*LONG transactions stats \(4 weeks\)\*\n🔸sum=1\.00% 🔸count=1\n/);
+
+    // The realised profit is what the wallet gained, less the cost of the dust under one lot step kept.
+    const dust = afterSell.BTC?.free ?? 0;
+    expect(stats.position).toBeCloseTo(dust, 12);
+    expect(dust).toBeLessThan(0.00001);
+    expect(afterSell.USDT!.free - 1000).toBeCloseTo(stats.realised - openPosition(rig.trader.book.ledger).entryCost, 6);
+    if (!h!.buyFeeInBase) expect(stats.realised).toBeCloseTo(0.0099 * 101_101 * (1 - FEE) - 0.0099 * 99_900 * (1 + FEE), 6);
+  });
+
+  it('posts a losing round trip with the loss of the wallet, not the per-1-BTC leg of a simulation', async () => {
+    const rig = traderOn(await open());
+    await rig.step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    await rig.step(bar(1, 99_950, 100_000, 99_850, 99_900));
+    await rig.step(bar(2, 97_100, 97_200, 96_900, 97_000), { sell: true });
+    const sold = await rig.step(bar(3, 97_050, 97_200, 97_000, 97_150));
+    expect(rig.trader.book.status).toBe('SOLD');
+    const { realised } = rig.trader.stats();
+    const lost = 1000 - (await rig.trader.balances()).USDT!.free;
+    // about 30 USDT of a 1,000 USDT wallet (the per-unit leg would say 2,803)
+    expect(lost).toBeGreaterThan(25);
+    expect(lost).toBeLessThan(35);
+    expect(-realised).toBeCloseTo(lost - openPosition(rig.trader.book.ledger).entryCost, 6);
+    expect(sold.messages[0]).toMatch(new RegExp(`\\nProfit: −${money(-realised)} USDT \\(−\\d\\.\\d\\d%\\)$`));
+    expect(sold.messages.join('\n')).not.toMatch(/2,80\d|2803/);
+    expect(readmePromises()).toContain(POSTS_PROMISE);
   });
 
   it('cancels an order that did not fill within one bar and is ready to buy again', async () => {
@@ -87,9 +127,11 @@ describe.each<[string, Make]>([
     const tick = await rig.step(bar(1, 99_950, 100_000, 99_850, 99_900, 0.004));
     expect(tick.notes.join('\n')).toMatch(/partly: 0\.004 of 0\.0099, then canceled/);
     expect(rig.trader.book.status).toBe('BOUGHT');
-    expect(rig.trader.stats().position).toBeCloseTo(0.004, 10);
+    expect(tick.messages[0]).toMatch(/\nPartly filled: 0\.004 of 0\.0099 BTC, the rest cancelled$/);
+    const held = h!.buyFeeInBase ? 0.004 * (1 - FEE) : 0.004;
+    expect(rig.trader.stats().position).toBeCloseTo(held, 12);
     await rig.step(bar(2, 100_900, 101_050, 100_850, 101_000), { sell: true });
-    expect(rig.trader.book.order).toMatchObject({ side: 'sell', quantity: 0.004 });
+    expect(rig.trader.book.order).toMatchObject({ side: 'sell', quantity: h!.buyFeeInBase ? 0.00399 : 0.004 });
   });
 
   it('writes its state when the book changes, not on quiet bars', async () => {
@@ -160,6 +202,6 @@ describe.each<[string, Make]>([
     expect(lost.trader.book.status).toBe('BOUGHT');
     expect(await h!.broker.openOrders('BTCUSDT')).toHaveLength(0);
     expect((await h!.broker.fetchOrder('BTCUSDT', id))!.status).toBe('filled');
-    expect(lost.trader.stats().position).toBeCloseTo(0.0099, 10);
+    expect(lost.trader.stats().position).toBeCloseTo(h!.buyFeeInBase ? 0.0099 * (1 - FEE) : 0.0099, 12);
   });
 });

@@ -50,7 +50,8 @@ export function traderOn(
   const trader = new Trader({
     symbol: 'BTCUSDT',
     freq: parseFreq('1min'),
-    settings: traderSettings(opts.settings),
+    // The config allows the harness's mode, so the stored mode stands at start-up.
+    settings: traderSettings({ mode: h.kind, ...opts.settings }),
     paper: h.kind === 'paper' ? (broker as PaperBroker) : idlePaper,
     live: h.kind === 'live' ? broker : undefined,
     store,

@@ -33,7 +33,7 @@ async function tradedFolder(): Promise<{ dir: string; configFile: string }> {
   await step(second.trader, bar(1, 99_950, 100_000, 99_850, 99_900));
   await step(second.trader, bar(2, 100_900, 101_050, 100_850, 101_000), { sell: true });
   const sold = await step(second.trader, bar(3, 101_050, 101_200, 101_000, 101_150));
-  expect(sold.messages[0]).toMatch(/^⚡💰 \*SOLD: {2}Profit: 1\.20%/);
+  expect(sold.messages[0]).toMatch(/^⚡💰 \*SOLD 0\.0099 BTC at 101,101\.00 USDT\* · paper\n/);
   expect(second.trader.book.status).toBe('SOLD');
   expect(fs.readFileSync(path.join(dir, 'BTCUSDT', 'transactions.txt'), 'utf8').trim().split('\n')).toHaveLength(3);
   const profit = await second.control.profit();

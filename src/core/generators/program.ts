@@ -2,6 +2,7 @@ import type { Config } from '../../config/schema.ts';
 import type { ColumnKind, Frame } from '../frame.ts';
 import type { KernelFactory } from '../features/kernel.ts';
 import type { InputFill } from '../features/fill.ts';
+import type { CalibrationSource } from '../signals/calibration.ts';
 import type { ConfigReader } from './configReader.ts';
 
 /** One output column of a kernel program: which inputs feed it and its state machine. */
@@ -49,6 +50,8 @@ export interface CompileContext {
   where: string;
   /** Folder of the config file (custom generator modules resolve against it). */
   configDir?: string;
+  /** The models' training calibrations, for signal generators with `calibrate` (score columns → calibration). */
+  calibration?: CalibrationSource;
 }
 
 export type GeneratorCompiler = (cfg: ConfigReader, ctx: CompileContext) => Program | Promise<Program>;

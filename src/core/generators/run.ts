@@ -3,6 +3,7 @@ import { UserError } from '../errors.ts';
 import { Frame } from '../frame.ts';
 import { fillColumn } from '../features/fill.ts';
 import { runKernel, type Kernel } from '../features/kernel.ts';
+import type { CalibrationSource } from '../signals/calibration.ts';
 import type { KernelProgram, Program } from './program.ts';
 import { compileGenerator, compileGeneratorSync } from './registry.ts';
 
@@ -11,6 +12,8 @@ export interface RunOptions {
   where?: string;
   /** Folder of the config file; custom generator modules are resolved against it first. */
   configDir?: string;
+  /** The models' training calibrations (signal generators with `calibrate`). */
+  calibration?: CalibrationSource;
 }
 
 /**
@@ -109,7 +112,7 @@ export async function applyProgram(frame: Frame, def: GeneratorDef, program: Pro
  */
 export async function runGeneratorSet(frame: Frame, def: GeneratorDef, config: Config, options: RunOptions = {}): Promise<string[]> {
   const where = options.where ?? 'generator';
-  const program = await compileGenerator(def, { config, where, configDir: options.configDir });
+  const program = await compileGenerator(def, { config, where, configDir: options.configDir, calibration: options.calibration });
   return applyProgram(frame, def, program, where);
 }
 
@@ -130,7 +133,7 @@ export function runSectionSync(frame: Frame, config: Config, section: SetSection
   const all: string[] = [];
   config[section].forEach((def, i) => {
     const where = `${section}[${i}]`;
-    const program = compileGeneratorSync(def, { config, where, configDir: options.configDir });
+    const program = compileGeneratorSync(def, { config, where, configDir: options.configDir, calibration: options.calibration });
     const view = prefixView(frame, def.column_prefix);
     if (program.type === 'kernels') {
       checkInputs(program, view, where);

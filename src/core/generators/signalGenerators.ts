@@ -1,8 +1,9 @@
-import { CombineScores } from '../signals/combine.ts';
+import { CALIBRATION_METHODS, calibrateScore } from '../signals/calibration.ts';
+import { CombineScores, type ScoreTransform } from '../signals/combine.ts';
 import { Smoothen } from '../signals/smoothen.ts';
 import { ThresholdSignal } from '../signals/thresholdRule.ts';
 import type { ConfigReader } from './configReader.ts';
-import type { KernelProgram } from './program.ts';
+import type { CompileContext, KernelProgram } from './program.ts';
 
 /** The single output name of smoothen / combine: `names` must be one string. */
 function singleName(cfg: ConfigReader): string {
@@ -35,19 +36,41 @@ export function compileSmoothen(cfg: ConfigReader): KernelProgram {
   };
 }
 
-export function compileCombine(cfg: ConfigReader): KernelProgram {
+/**
+ * `calibrate` of combine: each score read through its model's training calibration
+ * (core/signals/calibration.ts). The calibration is looked up on every row, so a service that
+ * swaps in retrained models uses their calibration from the next bar on.
+ */
+function readCalibration(cfg: ConfigReader, ctx: CompileContext, columns: string[], mode: string): readonly [ScoreTransform, ScoreTransform] | undefined {
+  const method = cfg.oneOf('calibrate', CALIBRATION_METHODS, 'none');
+  if (method === 'none') return undefined;
+  if (method === 'base_rate' && mode === 'relative') cfg.fail('calibrate', '"base_rate" gives negative values, which "relative" cannot combine; use "combine": "difference" or "calibrate": "percentile"');
+  const source = ctx.calibration;
+  if (!source) cfg.fail('calibrate', `"${method}" reads the models' training calibration, which this command has no models for`);
+  for (const c of columns) {
+    if (!source(c)) cfg.fail('calibrate', `column "${c}" has no training calibration: it is not the score of a model trained by this version (retrain with \`itb train\`)`);
+  }
+  const transform = (column: string): ScoreTransform => (p) => {
+    const c = source(column);
+    return c ? calibrateScore(method, p, c) : NaN;
+  };
+  return [transform(columns[0]!), transform(columns[1]!)];
+}
+
+export function compileCombine(cfg: ConfigReader, ctx: CompileContext): KernelProgram {
   const columns = cfg.columns();
   if (columns.length !== 2 || !Array.isArray(cfg.get('columns'))) cfg.fail('columns', 'expected a list of two score columns: [up, down]');
   const name = singleName(cfg);
   const mode = cfg.has('combine') ? (cfg.string('combine') as 'difference' | 'relative' | 'no_combine') : 'no_combine';
   const coefficient = cfg.has('coefficient') ? cfg.number('coefficient') : 0;
   const constant = cfg.has('constant') ? cfg.number('constant') : 0;
+  const transforms = readCalibration(cfg, ctx, columns, mode);
   return {
     type: 'kernels',
     inputs: columns,
     inputsKey: 'columns',
     fill: 'none',
-    outputs: [{ name, inputs: [0, 1], make: () => new CombineScores(mode, coefficient, constant) }],
+    outputs: [{ name, inputs: [0, 1], make: () => new CombineScores(mode, coefficient, constant, transforms) }],
   };
 }
 

@@ -2,6 +2,7 @@ import type { Config, GeneratorDef } from '../../config/schema.ts';
 import { UserError } from '../errors.ts';
 import type { Frame } from '../frame.ts';
 import type { Kernel } from '../features/kernel.ts';
+import type { CalibrationSource } from '../signals/calibration.ts';
 import type { KernelProgram, Program } from './program.ts';
 import { compileGeneratorSync } from './registry.ts';
 import { RowStore } from './rowStore.ts';
@@ -16,6 +17,8 @@ export interface StreamOptions {
   configDir?: string;
   /** The config section the definitions come from, for messages. */
   section?: string;
+  /** The models' training calibrations (signal generators with `calibrate`). */
+  calibration?: CalibrationSource;
 }
 
 /**
@@ -77,7 +80,7 @@ class Stream implements GeneratorStream {
     this.store = new RowStore(Math.max(options.keep ?? Math.max(1000, 2 * config.features_horizon), this.customWindow));
     this.sets = defs.map((def, i) => {
       const where = `${section}[${i}]`;
-      const program = compileGeneratorSync(def, { config, where, configDir: options.configDir });
+      const program = compileGeneratorSync(def, { config, where, configDir: options.configDir, calibration: options.calibration });
       if (program.type === 'frame') {
         if (!program.streamable) throw new UserError(`${where}: the generator "${def.generator}" looks at future rows and cannot run on a live stream`);
         return { type: 'frame', def, program, where, outputNames: null } satisfies FrameSet;

@@ -1,3 +1,4 @@
+import { formatAmount } from '../notify/tradeMessages.ts';
 import type { ProfitSummary, TradeRecord, TraderControl, TraderStatus, TradingMode } from './controlTypes.ts';
 import type { Trader } from './trader.ts';
 
@@ -27,7 +28,7 @@ export function traderControl(trader: Trader, opts: { base: string; quote: strin
         mode: trader.mode,
         state: trader.mode === 'off' ? undefined : book.status,
         openOrders: book.order ? 1 : 0,
-        position: s.position > 0 ? `${round(s.position, 8)} ${opts.base}` : undefined,
+        position: s.position > 0 && formatAmount(s.position) !== '0' ? `${formatAmount(s.position)} ${opts.base}` : undefined,
         notes,
       };
     },
@@ -63,12 +64,10 @@ export function traderControl(trader: Trader, opts: { base: string; quote: strin
         profit: e.profit,
         profitPercent: e.profitPercent,
         mode,
+        ...(e.adjustment ? { adjustment: true } : {}),
       }));
     },
     cancelAll: () => trader.cancelAll(),
   };
 }
 
-function round(x: number, digits: number): number {
-  return Number(x.toFixed(digits));
-}

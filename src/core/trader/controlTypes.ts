@@ -19,6 +19,8 @@ export interface TradeRecord {
   profit?: number;
   profitPercent?: number;
   mode?: TradingMode;
+  /** Not a trade: a difference with the account taken over at reconciliation. */
+  adjustment?: boolean;
 }
 
 export interface ProfitSummary {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../../config/schema.ts';
 import { symbolFolder } from '../../config/load.ts';
-import { openJsonStore } from '../../storage/jsonStore.ts';
+import { openJsonStore, type StateFileReport } from '../../storage/jsonStore.ts';
 import { registerSecret, type Logger } from '../../log.ts';
 import { createExchange } from '../exchange/ccxt.ts';
 import { LiveBroker } from '../exchange/ccxtBroker.ts';
@@ -28,6 +28,10 @@ export interface OpenTraderOptions {
   log?: Logger;
   /** A live broker to use instead of one on ccxt (tests). */
   live?: Broker;
+  /** Hears of a damaged trader.json (default: a log line). */
+  stateReport?: StateFileReport;
+  /** Where the trader's messages for the admins go (the notifier logs them); the log when absent. */
+  tellAdmins?: (text: string) => void | Promise<void>;
 }
 
 /**
@@ -39,7 +43,7 @@ export async function openTrader(config: Config, opts: OpenTraderOptions) {
   const { base, quote } = splitSymbol(config.symbol, config.base_asset, config.quote_asset);
   const s = config.trader;
   const startEquity = s.initial_balances[quote] ?? 0;
-  const db = await openJsonStore<TraderState>(files.state, initialTraderState(startEquity));
+  const db = await openJsonStore<TraderState>(files.state, initialTraderState(startEquity), opts.stateReport);
   db.data.paperWallet ??= emptyPaperWallet(s.initial_balances);
   // The trader writes the state file (wallet included) whenever the wallet's revision moves.
   const wallet = { get data() { return db.data.paperWallet!; }, write: async () => {} };
@@ -59,6 +63,7 @@ export async function openTrader(config: Config, opts: OpenTraderOptions) {
     store: { get data() { return db.data; }, write: () => db.write() },
     clock: opts.clock,
     log: opts.log,
+    tellAdmins: opts.tellAdmins,
     transactions: new TransactionLog(files.transactions),
   });
   return { trader, control: traderControl(trader, { base, quote }), files };

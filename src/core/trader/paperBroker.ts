@@ -137,6 +137,10 @@ export class PaperBroker implements Broker {
     return this.store.data.orders.filter((o) => o.symbol === symbol && o.status === 'open').map(publicOrder);
   }
 
+  async recentOrders(symbol: string, since: number): Promise<Order[]> {
+    return this.store.data.orders.filter((o) => o.symbol === symbol && o.time >= since).map(publicOrder);
+  }
+
   /** A bar closed: fill resting orders placed before it opened, and remember its close. A bar seen before changes nothing. */
   async observeBar(symbol: string, bar: Candle): Promise<Order[]> {
     const touched: Order[] = [];

@@ -43,7 +43,7 @@ export function formatTraderReport(r: TraderReportInput): string {
     lines.push('Recent trades:');
     for (const e of r.recent) {
       const profit = e.profit === undefined ? '' : `  ${signed(e.profit)} ${r.quote} (${pct(e.profitPercent ?? NaN)})`;
-      lines.push(`  ${formatTime(e.time).slice(0, 16)}  ${e.side === 'buy' ? 'BUY ' : 'SELL'}  ${money(e.quantity, 8)} @ ${money(e.price)}${profit}`);
+      lines.push(`  ${formatTime(e.time).slice(0, 16)}  ${e.side === 'buy' ? 'BUY ' : 'SELL'}  ${money(e.quantity, 8)} @ ${money(e.price)}${profit}${e.adjustment ? '  (adjustment: taken over from the account)' : ''}`);
     }
   } else lines.push('No trades yet.');
   return lines.join('\n');

@@ -10,9 +10,16 @@ export interface Execution {
   quantity: number;
   /** Quote amount executed, before fees. */
   cost: number;
-  /** Fees in quote currency. */
+  /** Fees in quote currency (a fee taken in the base asset counted at the fill price). */
   fee: number;
+  /** The part of the fee taken in the base asset, in base units: a buy added that much less to the position. */
+  feeBase?: number;
   clientOrderId: string;
+  /**
+   * Not a trade: the difference between the account and the books found at reconciliation (a
+   * manual trade, a transfer), taken over at the last close. Moves the position, realises nothing.
+   */
+  adjustment?: boolean;
   /** Set on sells: profit of the quantity sold against its average entry, net of both sides' fees. */
   profit?: number;
   /** That profit relative to the entry cost, in percent. */
@@ -57,14 +64,18 @@ export function withRealisedProfit(ledger: readonly Execution[], sell: Execution
   return { ...sell, profit, profitPercent: entry > 0 ? (100 * profit) / entry : 0 };
 }
 
-/** Base held and what it cost (average-cost accounting over the ledger). */
+/**
+ * Base held and what it cost (average-cost accounting over the ledger). A buy whose fee was taken
+ * in the base asset adds its quantity net of that fee, at the quote it actually paid.
+ */
 export function openPosition(ledger: readonly Execution[]): { position: number; entryCost: number } {
   let position = 0;
   let entryCost = 0;
   for (const e of ledger) {
     if (e.side === 'buy') {
-      position += e.quantity;
-      entryCost += e.cost + e.fee;
+      const feeBase = e.feeBase ?? 0;
+      position += e.quantity - feeBase;
+      entryCost += e.cost + e.fee - feeBase * e.price;
     } else if (position > 0) {
       const qty = Math.min(e.quantity, position);
       entryCost -= (entryCost / position) * qty;

@@ -1,11 +1,12 @@
 import type { Config } from '../../config/schema.ts';
 import { UserError, describeError } from '../errors.ts';
-import type { Freq } from '../time.ts';
+import { describeProfits, formatAmount, formatFillMessage, formatTransactionStats } from '../notify/tradeMessages.ts';
+import { DAY, type Freq } from '../time.ts';
 import type { Logger } from '../../log.ts';
 import { OrderRejectedError, type Balances, type Broker, type Order, type OrderSide } from './broker.ts';
 import { clientOrderIdFor, floorToStep, isOurClientOrderId, roundToTick, ruleViolation } from './marketRules.ts';
 import type { PaperBroker, PaperWallet } from './paperBroker.ts';
-import { realisedOnDay, tradeStats, withRealisedProfit, type Execution, type TradeStats } from './tradeStats.ts';
+import { openPosition, realisedOnDay, tradeStats, withRealisedProfit, type Execution, type TradeStats } from './tradeStats.ts';
 import type { TransactionLog } from './transactionLog.ts';
 
 export type TraderMode = 'off' | 'paper' | 'live';
@@ -47,7 +48,7 @@ export interface TraderState {
   mode: TraderMode;
   /** The paper wallet, kept in the same file so one atomic write covers the book and the wallet. */
   paperWallet?: PaperWallet;
-  /** True once an admin (or a config file on first start) chose the mode; config no longer overrides it. */
+  /** True once a mode was stored (first start or an admin's /trade); start-up then weighs it against the config (startMode). */
   modeChosen: boolean;
   books: { paper: TraderBook; live: TraderBook };
   lastClose: number;
@@ -74,8 +75,38 @@ export interface TraderOptions {
   store: TraderStateStore;
   clock: () => number;
   log?: Logger;
-  /** The original's transactions.txt: fills are logged there and announced in its format. */
+  /** The original's transactions.txt: fills are logged there in its layout. */
   transactions?: TransactionLog;
+  /** Tells the admins something they must know (the mode at start-up, books that differ from the account). */
+  tellAdmins?: (text: string) => void | Promise<void>;
+}
+
+/** How far back start-up reconciliation looks for fills of our orders the books lack. */
+const RECONCILE_LOOKBACK_MS = 7 * DAY;
+/** How far back the stats after a sell post look (the original's 4 weeks). */
+const STATS_WINDOW_MS = 28 * DAY;
+
+const RANK: Record<TraderMode, number> = { off: 0, paper: 1, live: 2 };
+
+/**
+ * The mode to start in, from the config's `trader.mode` and the stored one (undefined on the first
+ * start), and what to tell the admins when they differ. The config's `off` always wins (the
+ * operator's kill switch); otherwise the more cautious of the two: a stored `off` stays off, and
+ * live resumes only when the config still says `live` (the admin confirmed it before the restart);
+ * with the config at `paper`, going live again needs /trade live and its confirmation. The first
+ * start never goes live: an admin's /trade live does.
+ */
+export function startMode(configured: TraderMode, stored: TraderMode | undefined): { mode: TraderMode; notice?: string } {
+  if (stored === undefined) {
+    if (configured !== 'live') return { mode: configured };
+    return { mode: 'paper', notice: 'trader.mode is "live" in the config: trading starts in paper; an admin switches to live with /trade live' };
+  }
+  if (configured === stored) return { mode: stored };
+  if (configured === 'off') return { mode: 'off', notice: `trader.mode is "off" in the config (the kill switch): trading is off; it was ${stored} before the restart` };
+  const mode = RANK[configured] < RANK[stored] ? configured : stored;
+  if (stored === 'live') return { mode, notice: `trader.mode is "${configured}" in the config: live trading did not resume, trading is ${mode}; /trade live (with its confirmation) turns it on again` };
+  if (stored === 'off') return { mode, notice: `trading stays off as an admin left it (/trade off); the config says "${configured}": /trade ${configured === 'live' ? 'paper or /trade live' : configured} resumes it` };
+  return { mode, notice: `trader.mode is "live" in the config, trading stays ${mode} as an admin left it: /trade live switches to live` };
 }
 
 /**
@@ -88,18 +119,22 @@ export class Trader {
   private readonly reconciled = { paper: false, live: false };
   private chain: Promise<unknown> = Promise.resolve();
   private lastNote_ = '';
+  /** What start() tells the admins about the mode it started in. */
+  private readonly modeNotices: string[] = [];
+  /** The stored mode whose open orders start() cancels because the config's `off` overrode it. */
+  private forcedOffFrom: 'paper' | 'live' | undefined;
 
   constructor(private readonly opts: TraderOptions) {
     const st = opts.store.data;
-    if (!st.modeChosen) {
-      // Live money needs an admin's /trade live, never just a config value.
-      st.mode = opts.settings.mode === 'live' ? 'paper' : opts.settings.mode;
-      st.modeChosen = true;
-      if (opts.settings.mode === 'live') opts.log?.warn('trader.mode "live" in the config starts in paper mode: an admin switches to live with /trade live');
-    }
+    const stored = st.modeChosen ? st.mode : undefined;
+    const { mode, notice } = startMode(opts.settings.mode, stored);
+    if (notice) this.modeNotices.push(notice);
+    if (mode === 'off' && stored && stored !== 'off') this.forcedOffFrom = stored;
+    st.mode = mode;
+    st.modeChosen = true;
     if (st.mode === 'live' && !opts.live) {
       st.mode = 'paper';
-      opts.log?.warn('live trading was on, but no exchange keys are configured: continuing in paper mode');
+      this.modeNotices.push('live trading was on, but no exchange keys are configured: continuing in paper mode');
     }
   }
 
@@ -116,11 +151,27 @@ export class Trader {
     return this.opts.store.data.books[this.mode === 'live' ? 'live' : 'paper'];
   }
 
-  /** Reconciles the active book with its broker (open orders, balances) before the first tick. */
+  /**
+   * Before the first tick: tells the admins how the start-up mode differs from the config, cancels
+   * the open orders of a mode the config's `off` overrode, and reconciles the active book with its
+   * broker (open orders, fills, the position). Resolves to notes for the log.
+   */
   start(): Promise<string[]> {
     return this.serial(async () => {
-      if (this.mode === 'off') return [];
       const out: TraderTick = { messages: [], notes: [] };
+      for (const notice of this.modeNotices.splice(0)) await this.tell(notice);
+      const from = this.forcedOffFrom;
+      this.forcedOffFrom = undefined;
+      if (from) {
+        try {
+          const n = await this.cancelOpen(from, out);
+          if (n) await this.tell(`${n} open ${from} order${n > 1 ? 's' : ''} cancelled because trading is off`);
+        } catch (e) {
+          await this.tell(`trading is off, but the open ${from} orders could not be cancelled: ${describeError(e)}`);
+        }
+      }
+      await this.opts.store.write();
+      if (this.mode === 'off') return out.notes;
       await this.reconcile(this.mode, out);
       return out.notes;
     });
@@ -175,6 +226,7 @@ export class Trader {
     st.lastClose = bar.close;
     st.lastBarTime = bar.time;
     const book = st.books[mode];
+    priceAdjustment(book, bar.close);
 
     if (book.order) {
       try {
@@ -214,11 +266,16 @@ export class Trader {
    */
   private async settleOrder(broker: Broker, book: TraderBook, out: TraderTick): Promise<boolean> {
     const current = book.order!;
-    let o = await broker.fetchOrder(this.opts.symbol, current.clientOrderId);
+    let o = await this.lookUp(broker, current);
+    if (o === 'unknown') {
+      this.note(out, `${current.side} order ${current.clientOrderId} got no clear answer and is not on the exchange yet; it is never sent again, and no new order is placed until it is certain it cannot execute`);
+      return false;
+    }
     if (!o) {
-      // The placement never reached the exchange (e.g. a timeout before it was sent).
+      // The request never executed (refused, never sent, or Binance's recvWindow has passed).
       book.order = undefined;
       book.status = await this.deriveStatus(broker);
+      if (current.validUntil !== undefined) this.note(out, `${current.side} order ${current.clientOrderId} never reached the exchange and can no longer execute: its signal is skipped`);
       return true;
     }
     if (o.status === 'open') o = await broker.cancelOrder(this.opts.symbol, o.clientOrderId);
@@ -226,35 +283,56 @@ export class Trader {
       book.order = o;
       return false;
     }
-    await this.bookExecution(book, o, out);
+    await this.bookExecution(broker, book, o, out);
     book.status = await this.deriveStatus(broker);
     return true;
   }
 
-  /** Records a closed order's executed part in the ledger and the transaction log. */
-  private async bookExecution(book: TraderBook, o: Order, out: TraderTick): Promise<void> {
+  /**
+   * The order's state on the exchange. An order whose placement got no clear answer (no exchange
+   * id yet, a stamp's validUntil) is 'unknown' while it may still execute, undefined once it never can.
+   */
+  private async lookUp(broker: Broker, order: Order): Promise<Order | undefined | 'unknown'> {
+    if (!order.id && order.validUntil !== undefined && broker.fetchUnconfirmed) {
+      const found = await broker.fetchUnconfirmed(this.opts.symbol, order.clientOrderId, order.validUntil);
+      return found === 'gone' ? undefined : found;
+    }
+    return broker.fetchOrder(this.opts.symbol, order.clientOrderId);
+  }
+
+  /** Records a closed order's executed part in the ledger and the transaction log, and posts it. */
+  private async bookExecution(broker: Broker, book: TraderBook, o: Order, out: TraderTick, time = this.opts.clock()): Promise<Execution | undefined> {
     if (book.order?.clientOrderId === o.clientOrderId) book.order = undefined;
     if (!(o.filled > 0)) {
       out.notes.push(`${o.side} order ${o.clientOrderId} ${o.status} without a fill`);
-      return;
+      return undefined;
     }
     const base: Execution = {
-      time: this.opts.clock(),
+      time,
       side: o.side,
       price: o.cost / o.filled,
       quantity: o.filled,
       cost: o.cost,
       fee: o.fee,
+      ...(o.feeBase ? { feeBase: o.feeBase } : {}),
       clientOrderId: o.clientOrderId,
     };
-    if (book.ledger.some((e) => e.clientOrderId === o.clientOrderId)) return;
+    if (book.ledger.some((e) => e.clientOrderId === o.clientOrderId)) return undefined;
     const exec = o.side === 'sell' ? withRealisedProfit(book.ledger, base) : base;
     book.ledger.push(exec);
-    out.notes.push(
-      `${o.side === 'buy' ? 'bought' : 'sold'} ${exec.quantity} at ${exec.price.toFixed(2)}${o.status === 'filled' ? '' : ` (partly: ${o.filled} of ${o.quantity}, then ${o.status})`}`,
+    const partly = o.status !== 'filled';
+    out.notes.push(`${o.side === 'buy' ? 'bought' : 'sold'} ${exec.quantity} at ${exec.price.toFixed(2)}${partly ? ` (partly: ${o.filled} of ${o.quantity}, then ${o.status})` : ''}`);
+    // transactions.txt keeps the original's layout; the posts carry this trader's own amounts.
+    this.opts.transactions?.record(o.side === 'buy' ? 'BUY' : 'SELL', exec.price, exec.time);
+    const rules = await broker.rules(this.opts.symbol);
+    out.messages.push(
+      formatFillMessage({ ...exec, mode: broker.kind, base: rules.base, quote: rules.quote, ...(partly ? { ordered: o.quantity } : {}) }),
     );
-    const log = this.opts.transactions;
-    if (log && log.record(o.side === 'buy' ? 'BUY' : 'SELL', exec.price, exec.time)) out.messages.push(...log.messages(exec.time));
+    if (exec.profitPercent !== undefined) {
+      const recent = book.ledger.filter((e) => e.profitPercent !== undefined && e.time > exec.time - STATS_WINDOW_MS).map((e) => e.profitPercent!);
+      out.messages.push(formatTransactionStats('SELL', describeProfits(recent)));
+    }
+    return exec;
   }
 
   private async place(broker: Broker, book: TraderBook, side: OrderSide, bar: TraderBar, out: TraderTick): Promise<void> {
@@ -279,13 +357,29 @@ export class Trader {
       return;
     }
     const clientOrderId = clientOrderIdFor(this.opts.symbol, bar.time, side);
-    // A live order's intent is saved before the request, so a crash mid-request is found at
-    // restart (a paper order cannot be half placed: start-up reconciliation adopts it).
-    book.order = { clientOrderId, id: '', symbol: this.opts.symbol, side, type: s.order_type, price: limit ? price : NaN, quantity, filled: 0, cost: 0, fee: 0, status: 'open', time: this.opts.clock() };
+    // A live order's intent is saved before the request, with the stamp that bounds when the
+    // request can execute, so a crash mid-request is found at restart (a paper order cannot be
+    // half placed: start-up reconciliation adopts it).
+    const stamp = broker.orderStamp?.();
+    book.order = {
+      clientOrderId,
+      id: '',
+      symbol: this.opts.symbol,
+      side,
+      type: s.order_type,
+      price: limit ? price : NaN,
+      quantity,
+      filled: 0,
+      cost: 0,
+      fee: 0,
+      status: 'open',
+      time: this.opts.clock(),
+      ...(stamp ? { validUntil: stamp.validUntil } : {}),
+    };
     book.status = side === 'buy' ? 'BUYING' : 'SELLING';
     if (broker.kind === 'live') await this.opts.store.write();
     try {
-      book.order = await broker.placeOrder({ symbol: this.opts.symbol, side, type: s.order_type, price: limit ? price : undefined, quantity, clientOrderId });
+      book.order = await broker.placeOrder({ symbol: this.opts.symbol, side, type: s.order_type, price: limit ? price : undefined, quantity, clientOrderId, timestamp: stamp?.timestamp });
       out.notes.push(`${side} order ${clientOrderId}: ${quantity} ${rules.base}${limit ? ` at ${price}` : ' at market'}`);
     } catch (e) {
       if (e instanceof OrderRejectedError) {
@@ -293,22 +387,28 @@ export class Trader {
         book.status = side === 'buy' ? 'SOLD' : 'BOUGHT';
         this.note(out, `${side} order rejected: ${e.message}`);
       } else {
-        this.note(out, `${side} order ${clientOrderId} is unconfirmed, checking it next bar: ${describeError(e)}`);
+        // Never sent again: the next bars look it up until it is found or certain never to execute.
+        this.note(out, `${side} order ${clientOrderId} got no clear answer; it is not sent again and is looked up each bar: ${describeError(e)}`);
       }
     }
   }
 
-  /** Open orders and balances from the broker decide the book's state; our stray orders are cancelled. */
+  /**
+   * Open orders, fills and balances from the broker decide the book's state; our stray orders are
+   * cancelled, fills of ours the ledger lacks are booked, and a position the books do not hold is
+   * taken over and told to the admins (checkPosition).
+   */
   private async reconcile(mode: 'paper' | 'live', out: TraderTick): Promise<void> {
     const broker = this.broker(mode);
     const book = this.opts.store.data.books[mode];
     await broker.init();
     const open = (await broker.openOrders(this.opts.symbol)).filter((o) => isOurClientOrderId(o.clientOrderId));
     if (book.order) {
-      const known = open.find((o) => o.clientOrderId === book.order!.clientOrderId) ?? (await broker.fetchOrder(this.opts.symbol, book.order.clientOrderId));
+      const known = open.find((o) => o.clientOrderId === book.order!.clientOrderId) ?? (await this.lookUp(broker, book.order));
       if (!known) book.order = undefined;
+      else if (known === 'unknown') out.notes.push(`order ${book.order.clientOrderId} got no clear answer before the restart; it is looked up until it is certain it cannot execute`);
       else if (known.status === 'open') book.order = known;
-      else await this.bookExecution(book, known, out);
+      else await this.bookExecution(broker, book, known, out);
     }
     for (const o of open) {
       if (o.clientOrderId === book.order?.clientOrderId) continue;
@@ -317,7 +417,7 @@ export class Trader {
         out.notes.push(`adopted open ${o.side} order ${o.clientOrderId} found on the exchange`);
         continue;
       }
-      await this.bookExecution(book, await broker.cancelOrder(this.opts.symbol, o.clientOrderId), out);
+      await this.bookExecution(broker, book, await broker.cancelOrder(this.opts.symbol, o.clientOrderId), out);
       out.notes.push(`cancelled a second open order ${o.clientOrderId}`);
     }
     if (book.order) book.status = book.order.side === 'buy' ? 'BUYING' : 'SELLING';
@@ -326,8 +426,66 @@ export class Trader {
       const rules = await broker.rules(this.opts.symbol);
       book.startEquity = (await broker.balances())[rules.quote]?.free ?? book.startEquity;
     }
+    await this.checkPosition(mode, broker, book, out);
     this.reconciled[mode] = true;
     await this.opts.store.write();
+  }
+
+  /**
+   * The books against the account. Fills of our orders from the last week that the ledger lacks
+   * (filled while the service was down, a lost state file) are booked with the exchange's prices
+   * and fees. What still differs by more than a lot step (a manual trade, a transfer) is taken over
+   * as the exchange shows it: an adjustment in the ledger at the last close, so the books, the
+   * reports and the next sell agree with the account. The admins get one message with the numbers.
+   */
+  private async checkPosition(mode: 'paper' | 'live', broker: Broker, book: TraderBook, out: TraderTick): Promise<void> {
+    const symbol = this.opts.symbol;
+    const rules = await broker.rules(symbol);
+    const booked: Execution[] = [];
+    const known = new Set(book.ledger.map((e) => e.clientOrderId));
+    for (const o of await broker.recentOrders(symbol, this.opts.clock() - RECONCILE_LOOKBACK_MS)) {
+      if (!isOurClientOrderId(o.clientOrderId) || known.has(o.clientOrderId) || o.status === 'open' || !(o.filled > 0)) continue;
+      const full = (await broker.fetchOrder(symbol, o.clientOrderId)) ?? o;
+      const exec = await this.bookExecution(broker, book, full, out, full.time);
+      if (exec) booked.push(exec);
+    }
+    const bal = (await broker.balances())[rules.base] ?? { free: 0, locked: 0 };
+    const account = bal.free + bal.locked;
+    // An open order's fills so far are in the account, not yet in the ledger (with their fees: refetched).
+    const open = book.order && book.order.filled > 0 ? ((await broker.fetchOrder(symbol, book.order.clientOrderId)) ?? book.order) : undefined;
+    const pending = open ? (open.side === 'buy' ? open.filled - (open.feeBase ?? 0) : -open.filled) : 0;
+    const books = openPosition(book.ledger).position + pending;
+    const diff = account - books;
+    const differs = Math.abs(diff) > Math.max(rules.stepSize, 1e-12);
+    if (!booked.length && !differs) return;
+
+    const n = (x: number) => formatAmount(x);
+    const parts = [`⚠️ ${symbol} ${mode}: the books did not match the account.`];
+    if (booked.length) {
+      const list = booked.map((e) => `${e.clientOrderId} ${e.side === 'buy' ? 'bought' : 'sold'} ${n(e.quantity)} ${rules.base} at ${e.price.toFixed(2)}`).join('; ');
+      parts.push(`Fills of our orders the books lacked, now booked with the exchange's prices and fees: ${list}.`);
+    }
+    if (differs) {
+      const price = this.opts.store.data.lastClose;
+      const qty = Math.abs(diff);
+      book.ledger.push({
+        time: this.opts.clock(),
+        side: diff > 0 ? 'buy' : 'sell',
+        price,
+        quantity: qty,
+        cost: qty * price,
+        fee: 0,
+        clientOrderId: `adjust-${this.opts.clock()}`,
+        adjustment: true,
+      });
+      parts.push(
+        `The account holds ${n(account)} ${rules.base}, the books ${n(books)} ${rules.base}: ${diff > 0 ? '+' : '−'}${n(qty)} ${rules.base} (more than the lot step ${rules.stepSize}), e.g. a manual trade or a transfer.`,
+        `The trader takes over the exchange's figure as an adjustment at ${Number.isFinite(price) ? `the last close ${price.toFixed(2)}` : 'the next close'} (no profit booked) and goes on trading from it; /trade off stops it.`,
+      );
+    }
+    const text = parts.join(' ');
+    out.notes.push(text);
+    await this.tell(text);
   }
 
   /** BOUGHT when the free base is a sellable amount (at least one lot and the minimum notional), else SOLD. */
@@ -338,6 +496,16 @@ export class Trader {
     if (qty <= 0 || qty < rules.minQty) return 'SOLD';
     const price = this.opts.store.data.lastClose;
     return Number.isFinite(price) && qty * price < rules.minNotional ? 'SOLD' : 'BOUGHT';
+  }
+
+  /** To the admins (whose notifier logs it too), or to the log when there is none. */
+  private async tell(text: string): Promise<void> {
+    if (!this.opts.tellAdmins) return void this.opts.log?.warn(text);
+    try {
+      await this.opts.tellAdmins(text);
+    } catch (e) {
+      this.opts.log?.error(`could not tell the admins "${text}": ${describeError(e)}`);
+    }
   }
 
   private broker(mode: 'paper' | 'live'): Broker {
@@ -379,13 +547,18 @@ export class Trader {
         }
       }
       let cancelled = 0;
-      if (st.mode !== 'off' && st.mode !== mode) cancelled = await this.cancelOpen(st.mode, out);
+      let unresolved: Order | undefined;
+      if (st.mode !== 'off' && st.mode !== mode) {
+        cancelled = await this.cancelOpen(st.mode, out);
+        unresolved = st.books[st.mode].order;
+      }
       const before = st.mode;
       st.mode = mode;
       st.modeChosen = true;
       await this.opts.store.write();
       const parts = [mode === before ? `Trading is already ${mode}` : `Trading is now ${mode}`];
       if (cancelled) parts.push(`${cancelled} open order${cancelled > 1 ? 's' : ''} cancelled`);
+      if (unresolved) parts.push(`order ${unresolved.clientOrderId} got no clear answer and may still execute: it stays in the ${before} books and is looked up when ${before} trading resumes`);
       if (mode === 'off' && before !== 'off') parts.push('positions are kept as they are');
       return `${parts.join('; ')}.`;
     });
@@ -402,15 +575,21 @@ export class Trader {
     const ids = new Set((await broker.openOrders(this.opts.symbol)).filter((o) => isOurClientOrderId(o.clientOrderId)).map((o) => o.clientOrderId));
     if (book.order) ids.add(book.order.clientOrderId);
     let n = 0;
+    let unconfirmed: Order | undefined;
     for (const id of ids) {
-      const known = await broker.fetchOrder(this.opts.symbol, id);
+      const known = book.order?.clientOrderId === id ? await this.lookUp(broker, book.order) : await broker.fetchOrder(this.opts.symbol, id);
+      if (known === 'unknown') {
+        // Not on the exchange yet and it may still execute: kept, so it is looked up when trading resumes.
+        unconfirmed = book.order;
+        continue;
+      }
       if (!known) continue;
       const o = known.status === 'open' ? await broker.cancelOrder(this.opts.symbol, id) : known;
       if (known.status === 'open') n++;
-      await this.bookExecution(book, o, out);
+      await this.bookExecution(broker, book, o, out);
     }
-    book.order = undefined;
-    book.status = await this.deriveStatus(broker);
+    book.order = unconfirmed;
+    book.status = unconfirmed ? (unconfirmed.side === 'buy' ? 'BUYING' : 'SELLING') : await this.deriveStatus(broker);
     await this.opts.store.write();
     return n;
   }
@@ -428,4 +607,12 @@ export class Trader {
   executions(n: number): Execution[] {
     return this.book.ledger.slice(-Math.max(0, n)).reverse();
   }
+}
+
+/** An adjustment taken over before any price was known is priced at the first close seen. */
+function priceAdjustment(book: TraderBook, close: number): void {
+  const last = book.ledger.at(-1);
+  if (!last?.adjustment || Number.isFinite(last.price)) return;
+  last.price = close;
+  last.cost = last.quantity * close;
 }

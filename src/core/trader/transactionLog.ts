@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { appendText } from '../../storage/atomic.ts';
-import { describeProfits, formatTransactionMessage, formatTransactionStats, type TransactionEvent } from '../notify/tradeMessages.ts';
-import { DAY } from '../time.ts';
 
 /** One line of the original's `transactions.txt`: `timestamp,price,profit,status`. */
 export interface Transaction {
@@ -15,7 +13,6 @@ export interface Transaction {
 }
 
 const SEED = '2020-01-01 00:00:00,0.0,0.0,SELL\n';
-const FOUR_WEEKS = 28 * DAY;
 
 function formatStamp(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
@@ -29,8 +26,9 @@ function parseStamp(text: string): number {
 
 /**
  * The original's trade log (§7.5): alternating BUY/SELL transactions in
- * `data_folder/<symbol>/transactions.txt`, the profit of each leg, and the two notification
- * texts that follow a transaction (the leg's profit and the 4-week stats of its direction).
+ * `data_folder/<symbol>/transactions.txt` with the profit of each leg per unit of the base asset.
+ * Kept for tools that read the file; the channel posts report the trader's own fills instead
+ * (per-unit legs of a 1 BTC simulation are not what a wallet gained or lost).
  */
 export class TransactionLog {
   constructor(readonly file: string) {}
@@ -69,27 +67,5 @@ export class TransactionLog {
     const t: Transaction = { time, price, profit, status };
     appendText(this.file, `${formatStamp(time)},${price.toFixed(6)},${profit.toFixed(6)},${status}\n`);
     return t;
-  }
-
-  /**
-   * The two notification texts after the newest transaction: the leg's profit (percent of the
-   * previous price) and the stats of the same direction over the 4 weeks before `now`.
-   */
-  messages(now: number): string[] {
-    const all = this.read();
-    if (all.length < 2) return [];
-    let first = all.findIndex((t) => t.time >= now - FOUR_WEEKS);
-    if (first < 0) first = all.length;
-    const from = Math.max(first - 1, 0);
-    const legs: (TransactionEvent & { time: number })[] = [];
-    for (let i = from + 1; i < all.length; i++) {
-      const prevPrice = all[i - 1]!.price;
-      const t = all[i]!;
-      legs.push({ status: t.status, profit: t.profit, profitPercent: prevPrice ? (100 * t.profit) / prevPrice : 0, time: t.time });
-    }
-    const latest = legs.at(-1);
-    if (!latest) return [];
-    const same = legs.filter((l) => l.status === latest.status).map((l) => l.profitPercent);
-    return [formatTransactionMessage(latest), formatTransactionStats(latest.status, describeProfits(same))];
   }
 }

@@ -25,7 +25,7 @@ export function botChannel(bot: ItbBot): ChannelPublisher {
   return {
     publish: async (text, options) => void p.publishText(text, { markdown: true, key: options?.key }),
     publishPhoto: async (png, caption, options) => void p.publishDiagram(png, caption, { key: options?.key }),
-    publishScore: async (bar) => void (await p.publishScore(bar)),
+    publishScore: async (notifier, bar) => void (await p.publishScore(notifier, bar)),
   };
 }
 

@@ -59,8 +59,9 @@ export interface ChannelPublisher {
   publishPhoto(png: Uint8Array, caption: string, options?: { key?: string }): Promise<void>;
   /**
    * Present when the publisher applies the score band rules itself (the bot's, which also keeps
-   * the previous band and serves each subscriber's band setting); otherwise the score output
-   * decides with core/notify and posts the text.
+   * the previous band and serves each subscriber's band setting): `notifier` is the output's key
+   * (`output_sets[i]`) and the bar carries that output's own score columns. Otherwise the score
+   * output decides with core/notify and posts the text.
    */
-  publishScore?(bar: { time: number; close: number; score: number; score2?: number }): Promise<void>;
+  publishScore?(notifier: string, bar: { time: number; close: number; score: number; score2?: number }): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { botStateFolder } from '../../bot/state.ts';
 import { startTerminalChat, type TerminalChat } from '../../bot/terminal.ts';
 import { UserError, describeError } from '../../core/errors.ts';
 import { openTrader } from '../../core/trader/openTrader.ts';
+import type { StateFileReport } from '../../storage/jsonStore.ts';
 import type { Trader } from '../../core/trader/trader.ts';
 import type { JobContext } from '../context.ts';
 import { serviceBotServices } from './botServices.ts';
@@ -18,6 +19,7 @@ import { TraderOutput, parseTraderOutputConfig } from './outputs/traderOutput.ts
 import { botChannel, type OutputParts } from './parts.ts';
 import type { AdminNotifier, ChannelPublisher } from './ports.ts';
 import type { Retrainer } from './retrain.ts';
+import { readScoredBars } from './scoredBars.ts';
 import type { ServiceHandle } from './service.ts';
 
 /** Everything around the cycle in a running service: channel, admins, trader, charts, the bot. */
@@ -33,6 +35,8 @@ export interface ProcessParts extends OutputParts {
   drain(ms: number): Promise<void>;
   /** Resolves when the long jobs started from the chat (/backtest, /train, …) have ended. */
   jobsSettled(): Promise<void>;
+  /** Messages in the outbox not yet delivered (queued or in flight). */
+  unsent(): number;
 }
 
 export type TerminalChatMode = 'off' | 'interactive' | 'piped';
@@ -49,6 +53,8 @@ export interface ProcessPartsOptions {
   botLimits?: SendLimits;
   /** The service's recent log lines (/logs). */
   logs?: (n: number) => string[];
+  /** Hears of a damaged state file (bot-state.json, trader.json). */
+  stateReport?: StateFileReport;
 }
 
 /**
@@ -58,14 +64,15 @@ export interface ProcessPartsOptions {
  */
 export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions): Promise<ProcessParts> {
   const { config, log } = ctx;
-  const { trader, control } = await openTrader(config, { clock: o.clock, log });
+  // The trader tells the admins from start() on (in attach), when `admins` below exists.
+  const { trader, control } = await openTrader(config, { clock: o.clock, log, stateReport: o.stateReport, tellAdmins: (text) => admins.notifyAdmins(text) });
   const services: BotServices = {};
   let bot: ItbBot | null = null;
   let chat: TerminalChat | null = null;
   const useBot = !!config.telegram.token || o.mode === 'start';
   if (useBot) {
     const botConfig = config.telegram.token || config.telegram.channel !== '' ? config : { ...config, telegram: { ...config.telegram, channel: 'channel' } };
-    bot = createBot({ config: botConfig, store: await openBotStore(botStateFolder(config)), services, log, limits: o.botLimits });
+    bot = createBot({ config: botConfig, store: await openBotStore(botStateFolder(config), o.stateReport), services, log, limits: o.botLimits });
   }
   const publisher: ChannelPublisher = bot ? botChannel(bot) : new ConsolePublisher(path.join(o.folder, 'charts'));
   // The person at the terminal chat is an admin: they see what admins are told.
@@ -106,9 +113,14 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
           trader: control,
           logs: o.logs,
           reload,
+          // signals.csv continued by the bars this service scored, cut at its clock: a replay's
+          // /backtest never sees a candle the replay has not shown yet.
           backtest: async (request, progress, signal) => {
             const { backtestJob } = await import('../backtest.ts');
-            const r = await backtestJob(config, request, progress, signal);
+            const r = await backtestJob(config, request, progress, signal, {
+              until: o.clock(),
+              scoredAfter: (after, columns) => readScoredBars(o.folder, columns, after),
+            });
             return { summary: r.summary, png: r.png };
           },
           download:
@@ -145,6 +157,7 @@ export async function openProcessParts(ctx: JobContext, o: ProcessPartsOptions):
     async jobsSettled() {
       await bot?.runtime.jobs.settled();
     },
+    unsent: () => bot?.publisher.outbox.pending ?? 0,
     async close() {
       chat?.close();
       await bot?.stop().catch((e: unknown) => log.error(`stopping the bot: ${describeError(e)}`));

@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import schedule from 'node-schedule';
-import { modelFolder } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { UserError, describeError } from '../../core/errors.ts';
 import { loadModelSet, type ModelSet } from '../../models/modelSet.ts';
@@ -34,44 +32,24 @@ export interface RetrainResult {
 /**
  * Retrains every model of the config on the newest `service.retrain_length` rows (or
  * `train_length`): the batch stages download (live venues) → merge → features → labels → train
- * run as `itb` would run them, the train stage writing into a fresh folder (fits in worker
- * threads), which replaces the models folder only once every model is trained. Ticks go on meanwhile.
+ * run as `itb` would run them. The train stage writes the new set beside the models folder and
+ * switches it in whole once every model is trained (a failure or a kill leaves the set in use).
+ * Ticks go on meanwhile.
  */
 export async function retrainModels(ctx: JobContext): Promise<RetrainResult> {
   const t0 = Date.now();
-  const target = modelFolder(ctx.config);
-  const fresh = `${target}.next-${process.pid}`;
   const length = ctx.config.service.retrain_length || ctx.config.train_length;
-  const config: Config = { ...ctx.config, train: true, train_length: length, model_folder: fresh };
+  const config: Config = { ...ctx.config, train: true, train_length: length };
   const stages = config.venue === 'replay' ? ['merge', 'features', 'labels', 'train'] : ['download', 'merge', 'features', 'labels', 'train'];
-  fs.rmSync(fresh, { recursive: true, force: true });
-  try {
-    for (const stage of stages) {
-      if (ctx.signal?.aborted) throw new UserError('retraining was cancelled');
-      const mod = (await import(`../${stage}.ts`)) as { run: Job };
-      const code = await mod.run({ ...ctx, config });
-      if (typeof code === 'number' && code !== 0) throw new UserError(`retraining: itb ${stage} failed (exit code ${code})`);
-    }
-    replaceFolder(fresh, target);
-  } finally {
-    fs.rmSync(fresh, { recursive: true, force: true });
+  for (const stage of stages) {
+    if (ctx.signal?.aborted) throw new UserError('retraining was cancelled');
+    const mod = (await import(`../${stage}.ts`)) as { run: Job };
+    const code = await mod.run({ ...ctx, config });
+    if (typeof code === 'number' && code !== 0) throw new UserError(`retraining: itb ${stage} failed (exit code ${code})`);
   }
   const models = await loadModelSet(ctx.config);
   const rows = Math.max(0, ...models.models.map((m) => m.manifest.training.rows));
   return { models, rows, seconds: (Date.now() - t0) / 1000 };
-}
-
-/** Swaps a folder in by renames: readers see the old or the new set, and the old one is kept once as `.previous`. */
-function replaceFolder(fresh: string, target: string): void {
-  const previous = `${target}.previous`;
-  fs.rmSync(previous, { recursive: true, force: true });
-  if (fs.existsSync(target)) fs.renameSync(target, previous);
-  try {
-    fs.renameSync(fresh, target);
-  } catch (e) {
-    if (fs.existsSync(previous)) fs.renameSync(previous, target);
-    throw e;
-  }
 }
 
 export interface RetrainSchedulerDeps {

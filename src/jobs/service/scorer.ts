@@ -2,6 +2,7 @@ import type { Config } from '../../config/schema.ts';
 import type { Candle } from '../../core/exchange/types.ts';
 import { UserError } from '../../core/errors.ts';
 import type { Frame } from '../../core/frame.ts';
+import type { CalibrationSource } from '../../core/signals/calibration.ts';
 import { createFeatureStream, createSignalStream, type GeneratorStream } from '../../core/generators/index.ts';
 import type { ModelSet } from '../../models/modelSet.ts';
 import type { BarScorer, ScoredBar } from './ports.ts';
@@ -34,6 +35,8 @@ export class StreamingScorer implements BarScorer {
   private signals: GeneratorStream | null = null;
   private models: ModelSet;
   private signalColumns: string[] = [];
+  /** The current models' calibrations: after swapModels() the signals read the new ones. */
+  private readonly calibration: CalibrationSource = (column) => this.models.calibration(column);
 
   constructor(
     private readonly config: Config,
@@ -43,7 +46,7 @@ export class StreamingScorer implements BarScorer {
   ) {
     this.models = models;
     // Known before init() so that the recent-bars buffer keeps them (compiling is cheap).
-    this.signalColumns = createSignalStream(config, config.signal_sets, { configDir }).columns;
+    this.signalColumns = createSignalStream(config, config.signal_sets, { configDir, calibration: this.calibration }).columns;
   }
 
   get outputColumns(): string[] {
@@ -61,7 +64,7 @@ export class StreamingScorer implements BarScorer {
     }
     const scored = withFeatures.select(PRICE_COLUMNS.filter((c) => withFeatures.has(c)));
     scored.assign(this.models.predictFrame(withFeatures));
-    this.signals = createSignalStream(this.config, this.config.signal_sets, { configDir: this.configDir });
+    this.signals = createSignalStream(this.config, this.config.signal_sets, { configDir: this.configDir, calibration: this.calibration });
     const withSignals = this.signals.init(scored);
     this.signalColumns = this.signals.columns;
     return withSignals.select(this.outputColumns);

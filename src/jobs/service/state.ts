@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Low } from 'lowdb';
 import type { Config } from '../../config/schema.ts';
 import { symbolFolder } from '../../config/load.ts';
-import { openJsonStore } from '../../storage/jsonStore.ts';
+import { openJsonStore, type StateFileReport } from '../../storage/jsonStore.ts';
 import { formatTime, parseTime } from '../../core/time.ts';
 
 /** A stretch of bars the source did not deliver. */
@@ -74,9 +74,10 @@ export class ServiceState {
     readonly historyFile: string,
   ) {}
 
-  static async open(folder: string): Promise<ServiceState> {
+  /** `report` hears of a damaged service.json (default: a log line). */
+  static async open(folder: string, report?: StateFileReport): Promise<ServiceState> {
     fs.mkdirSync(folder, { recursive: true });
-    const db = await openJsonStore<ServiceStateData>(path.join(folder, 'service.json'), DEFAULTS);
+    const db = await openJsonStore<ServiceStateData>(path.join(folder, 'service.json'), DEFAULTS, report);
     return new ServiceState(db, path.join(folder, 'scores.jsonl'));
   }
 

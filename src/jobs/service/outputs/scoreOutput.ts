@@ -37,7 +37,7 @@ export class ScoreNotificationOutput implements BarOutput {
     const raw2 = second === undefined ? undefined : bar.scored.values[second];
     const score2 = raw2 !== undefined && Number.isFinite(raw2) ? raw2 : undefined;
     if (this.publisher.publishScore) {
-      await this.publisher.publishScore({ time: bar.candle.time, close: bar.candle.close, score, score2 });
+      await this.publisher.publishScore(this.cfg.key, { time: bar.candle.time, close: bar.candle.close, score, score2 });
       return;
     }
     const prev = slot.get<number>() ?? null;
