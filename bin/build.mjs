@@ -2,6 +2,7 @@
 // loader hooks see every module, node_modules included). Instead, esbuild bundles src/cli.ts (the
 // job modules as lazy chunks, packages left to node_modules) into node_modules/.cache/itb-ts/, and
 // bundles again by itself whenever a file under src/ is newer, so `npm install` is the only step.
+// Worker threads (training, grid search) start from the same bundle, for the same reason.
 // `import.meta.url` keeps the source file's URL in the bundle, so paths relative to a source file
 // (the project root, fonts, worker entries) are the same as under tsx. ITB_TSX=1 skips the bundle.
 import fs from 'node:fs';
@@ -47,18 +48,30 @@ const sourceMeta = {
   },
 };
 
+/** The bundle's entries: the CLI and the worker threads' modules (each started by a .mjs beside it). */
+const ENTRIES = {
+  cli: 'src/cli.ts',
+  gridWorker: 'src/core/backtest/gridWorker.ts',
+  trainWorker: 'src/models/trainWorker.ts',
+};
+
 /** The bundle's entry file for the current sources (built when missing), or null to run through tsx. */
 export async function bundledCli() {
+  return bundledEntry('cli');
+}
+
+/** One of ENTRIES in the bundle of the current sources (built when missing), or null to run through tsx. */
+export async function bundledEntry(name) {
   if (process.env.ITB_TSX === '1') return null;
   try {
     const key = sourceKey();
     const dir = path.join(cacheDir, key);
-    const entry = path.join(dir, 'cli.js');
+    const entry = path.join(dir, `${name}.js`);
     if (fs.existsSync(entry)) return entry;
     const esbuild = await import('esbuild');
     const tmp = `${dir}.${process.pid}.tmp`;
     await esbuild.build({
-      entryPoints: [path.join(root, 'src', 'cli.ts')],
+      entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([k, f]) => [k, path.join(root, f)])),
       bundle: true,
       splitting: true,
       format: 'esm',

@@ -16,6 +16,7 @@ const run = promisify(execFile);
 
 interface Build {
   bundledCli(): Promise<string | null>;
+  bundledEntry(name: string): Promise<string | null>;
   bundledModule(file: string): Promise<string | null>;
 }
 const build = (): Promise<Build> => import(path.join(ROOT, 'bin/build.mjs')) as Promise<Build>;
@@ -27,6 +28,18 @@ describe('the itb command runs a bundle of src/ kept in step with the sources', 
     expect(first).toMatch(/node_modules\/\.cache\/itb-ts\/[0-9a-f]{16}\/cli\.js$/);
     expect(fs.existsSync(first!)).toBe(true);
     expect(await bundledCli()).toBe(first);
+  });
+
+  it('the worker threads (training, grid search) start from the same bundle', async () => {
+    const { bundledCli, bundledEntry } = await build();
+    const dir = path.dirname((await bundledCli())!);
+    for (const name of ['trainWorker', 'gridWorker']) {
+      expect(await bundledEntry(name)).toBe(path.join(dir, `${name}.js`));
+      expect(fs.existsSync(path.join(dir, `${name}.js`))).toBe(true);
+    }
+    for (const boot of ['src/models/trainWorkerBoot.mjs', 'src/core/backtest/gridWorker.mjs']) {
+      expect(fs.readFileSync(path.join(ROOT, boot), 'utf8')).toMatch(/await bundledEntry\('(train|grid)Worker'\)/);
+    }
   });
 
   it("a user's TypeScript module is bundled again when it changes", async () => {
