@@ -144,3 +144,12 @@ export async function bundledModule(file) {
     return null;
   }
 }
+
+/** Imports one of ENTRIES from the bundle, or `source` (its TypeScript file's URL) through tsx. */
+export async function importEntry(name, source) {
+  const bundled = await bundledEntry(name);
+  if (bundled) return import(pathToFileURL(bundled).href);
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import(source);
+}

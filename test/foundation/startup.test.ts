@@ -38,7 +38,7 @@ describe('the itb command runs a bundle of src/ kept in step with the sources', 
       expect(fs.existsSync(path.join(dir, `${name}.js`))).toBe(true);
     }
     for (const boot of ['src/models/trainWorkerBoot.mjs', 'src/core/backtest/gridWorker.mjs']) {
-      expect(fs.readFileSync(path.join(ROOT, boot), 'utf8')).toMatch(/await bundledEntry\('(train|grid)Worker'\)/);
+      expect(fs.readFileSync(path.join(ROOT, boot), 'utf8')).toMatch(/await importEntry\('(train|grid)Worker'/);
     }
   });
 
