@@ -44,6 +44,10 @@ const OUTSIDE_SRC: Record<string, string> = {
   // The original's sample configs name this generator; it is pure (core and config types only)
   // and registered as a built-in so the synchronous stream needs no module loading.
   'core/generators/registry.ts -> examples/common/my_feature_example.ts': 'the bundled custom generator',
+  // A worker thread's boot file (plain .mjs, the thread's entry, not a module of the layer) starts
+  // from the CLI's bundle when there is one: bin/build.mjs says where it is.
+  'core/backtest/gridWorker.mjs -> bin/build.mjs': 'the grid-search worker starts from the bundle',
+  'models/trainWorkerBoot.mjs -> bin/build.mjs': 'the training worker starts from the bundle',
 };
 
 interface ImportRef {
