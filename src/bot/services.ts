@@ -24,6 +24,12 @@ export interface BotServices {
   reload?(): Promise<string>;
   /** The last `n` log lines, oldest first. */
   logs?(n: number): Promise<string[]>;
+  /**
+   * A process of several symbols: each symbol's own members (/score, /chart, /status, /train,
+   * /backtest, /trade …), in the process's order. The members above are then the process's:
+   * `download` (every symbol), `reload`, `logs`, `now`.
+   */
+  symbols?: ReadonlyMap<string, BotServices>;
 }
 
 export interface LatestScore {
