@@ -10,6 +10,7 @@ import { botStateFolder } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { normalizeSymbol } from '../config/symbols.ts';
 import { moveToSymbols } from '../bot/subscriptions.ts';
+import { symbolTag } from '../bot/symbols.ts';
 import { UserError, describeError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import type { StateFileReport } from '../storage/jsonStore.ts';
@@ -52,10 +53,6 @@ export function channelOf(bot: Config, symbolConfig: Config): string | number {
   return mapped(symbolConfig.telegram.channels) ?? mapped(bot.telegram.channels) ?? (symbolConfig.telegram.channel !== '' ? symbolConfig.telegram.channel : bot.telegram.channel);
 }
 
-/** What names a symbol in its posts when a bot posts several: a hashtag (Telegram lets a reader tap it to see that symbol's posts). */
-export function symbolTag(symbol: string): string {
-  return `#${symbol} `;
-}
 
 export type TerminalChatMode = 'off' | 'interactive' | 'piped';
 

@@ -35,6 +35,7 @@ export interface ServiceBotDeps {
 export function serviceBotServices(deps: ServiceBotDeps): BotServices {
   const { config, signaler } = deps;
   const services: BotServices = {
+    config,
     ...(deps.now ? { now: deps.now } : {}),
     async latestScore(): Promise<LatestScore | null> {
       const h = signaler.health();

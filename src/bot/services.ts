@@ -1,3 +1,4 @@
+import type { Config } from '../config/schema.ts';
 import type { TraderControl, TradingMode } from '../core/trader/controlTypes.ts';
 import type { ProgressReporter } from '../shared/progress.ts';
 
@@ -7,6 +8,8 @@ import type { ProgressReporter } from '../shared/progress.ts';
  * answers that it "is not available in this process yet". The bot formats; services compute.
  */
 export interface BotServices {
+  /** The config of the symbol these services are of (a process of several symbols: each its own). */
+  config?: Config;
   /** The service's clock, epoch ms (simulated in replay); ages of candles are told against it. */
   now?(): number;
   /** The newest scored bar, or null before the first prediction. */

@@ -1,6 +1,7 @@
 import type { BotContext } from '../bot/context.ts';
 import { formatAmount } from '../core/notify/tradeMessages.ts';
 import { requireService } from '../bot/reply.ts';
+import { withSymbolArg } from '../bot/symbols.ts';
 import type { BotCommandDef } from '../bot/command.ts';
 
 export const balance: BotCommandDef = {
@@ -9,8 +10,9 @@ export const balance: BotCommandDef = {
   summary: 'Balances of the trading account',
   usage: '/balance',
   help: 'Shows the free and locked balance of each asset of the trading wallet (paper or live).',
-  async run(ctx: BotContext) {
-    const trader = requireService(ctx, 'trader', 'Trading');
+  several: { usage: '/balance SYMBOL', help: 'A bot of several symbols: the trader of the symbol named.' },
+  async run(ctx: BotContext, args) {
+    const trader = requireService(ctx, 'trader', 'Trading', withSymbolArg(ctx.itb, args, balance).services);
     const [b, s] = await Promise.all([trader.balance(), trader.status()]);
     const rows = Object.entries(b).filter(([, v]) => v.free || v.locked);
     // 8 decimals as the exchange keeps them, without float noise (0.0098901, not 0.009890100000000001).

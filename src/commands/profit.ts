@@ -1,5 +1,6 @@
 import type { BotContext } from '../bot/context.ts';
 import { formatUtc, requireService } from '../bot/reply.ts';
+import { withSymbolArg } from '../bot/symbols.ts';
 import type { BotCommandDef } from '../bot/command.ts';
 
 export const profit: BotCommandDef = {
@@ -8,8 +9,9 @@ export const profit: BotCommandDef = {
   summary: 'Profit of the closed trades',
   usage: '/profit',
   help: 'Shows the profit of closed trades: total, win/loss counts, win rate and max drawdown.',
-  async run(ctx: BotContext) {
-    const trader = requireService(ctx, 'trader', 'Trading');
+  several: { usage: '/profit SYMBOL', help: 'A bot of several symbols: the trader of the symbol named.' },
+  async run(ctx: BotContext, args) {
+    const trader = requireService(ctx, 'trader', 'Trading', withSymbolArg(ctx.itb, args, profit).services);
     const p = await trader.profit();
     if (!p.trades) {
       await ctx.reply('No closed trades yet.');

@@ -1,6 +1,8 @@
 import { UserError } from '../shared/errors.ts';
 import type { BotContext, BotRuntime } from '../bot/context.ts';
 import { requireService } from '../bot/reply.ts';
+import { withSymbolArg } from '../bot/symbols.ts';
+import type { Config } from '../config/schema.ts';
 import type { BotCommandDef } from '../bot/command.ts';
 
 const USAGE = '/trade on|off|paper|live|status';
@@ -16,8 +18,10 @@ export const trade: BotCommandDef = {
   summary: 'Trading: on, off, paper, live, status',
   usage: USAGE,
   help: '"on" or "paper" trades with the simulated wallet; "live" places real orders (needs exchange keys and your confirmation); "off" stops trading (asks first when orders are open); "status" shows the mode and open orders.',
-  async run(ctx: BotContext, args) {
-    const trader = requireService(ctx, 'trader', 'Trading');
+  several: { usage: '/trade SYMBOL on|off|paper|live|status', help: 'A bot of several symbols: the trader of the symbol named first.' },
+  async run(ctx: BotContext, allArgs) {
+    const { services, config, args } = withSymbolArg(ctx.itb, allArgs, trade);
+    const trader = requireService(ctx, 'trader', 'Trading', services);
     const what = (args[0] ?? 'status').toLowerCase();
     switch (what) {
       case 'status': {
@@ -58,7 +62,7 @@ export const trade: BotCommandDef = {
           return;
         }
         await ctx.itb.confirmations.ask(ctx, {
-          question: liveQuestion(ctx.itb),
+          question: liveQuestion(ctx.itb, config),
           command: '/trade live',
           yesLabel: '✅ Go live',
           noLabel: '✖ Cancel',
@@ -72,7 +76,7 @@ export const trade: BotCommandDef = {
 };
 
 /** What the admin confirms before real orders are placed. */
-function liveQuestion(runtime: BotRuntime): string {
-  const { exchange, symbol, trader } = runtime.config;
+function liveQuestion(runtime: BotRuntime, symbolConfig: Config = runtime.config): string {
+  const { exchange, symbol, trader } = symbolConfig;
   return `⚠ Switch to LIVE trading: real orders on ${exchange.id} for ${symbol}, using ${trader.percentage_used_for_trade}% of the free balance per trade?`;
 }
