@@ -24,14 +24,15 @@ export const subscribe: BotCommandDef = {
   async run(ctx: BotContext, args) {
     const rt = ctx.itb;
     const named = namesSymbol(rt, args[0]);
-    const { symbol, services } = symbolServices(rt, named ? args[0] : undefined, subscribe);
+    // Every symbol (a band alone) reads the bands of the bot's own config.
+    const { symbol, services } = named || !severalSymbols(rt) ? symbolServices(rt, named ? args[0] : undefined, subscribe) : { symbol: undefined, services: rt.services };
     const band = parseBandArg(named ? args[1] : args[0], Math.max(maxBand(configOf(rt, services)), 0));
     if (!severalSymbols(rt)) {
       const sub = await addSubscriber(rt.state, ctx, band);
       await ctx.reply(`Subscribed. You will receive:\n${describeSubscriber(sub)}\n\n/settings changes this; /unsubscribe stops it.`);
       return;
     }
-    const sub = await addSubscriber(rt.state, ctx, band, named ? symbol : ALL_SYMBOLS);
+    const sub = await addSubscriber(rt.state, ctx, band, symbol ?? ALL_SYMBOLS);
     const what = named ? symbol : 'every symbol';
     const stop = named ? `/unsubscribe ${symbol} stops it` : '/unsubscribe stops it';
     await ctx.reply(`Subscribed to ${what}. You will receive:\n${describeSubscriber(sub)}\n\n/settings changes this; ${stop}.`);
