@@ -22,12 +22,14 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
-import { expandSymbols } from '../src/config/symbols.ts';
+import { expandSymbols, type SymbolConfig } from '../src/config/symbols.ts';
+import { runForSymbols } from '../src/app/symbols.ts';
+import type { JobContext } from '../src/jobs/context.ts';
 import type { Candle, CandleSource } from '../src/core/exchange/types.ts';
 import { MINUTE, type Freq } from '../src/core/time.ts';
 import { runService, type RunningService } from '../src/app/service.ts';
 import { CcxtCandleSource, createExchange } from '../src/exchange/ccxt.ts';
-import { RequestBudget } from '../src/exchange/requestBudget.ts';
+import { RequestBudget, sharedBudget } from '../src/exchange/requestBudget.ts';
 import type { SimulatedClock } from '../src/jobs/service/scheduler.ts';
 import { log } from '../src/shared/log.ts';
 import { silentProgress } from '../src/shared/progress.ts';
@@ -97,12 +99,42 @@ async function startFakes(n: number, from: number, bars: number): Promise<{ bina
   };
 }
 
-/** Models of the embedded config, trained once (in the fakes' process, see symbolsFakes.ts). */
-function trainModels(dir: string): string {
-  const folder = path.join(dir, 'MODELS-trained');
+/** Models of the embedded config and their matrix, made once (in the fakes' process, see symbolsFakes.ts). */
+function trainModels(dir: string): { models: string; matrix: string } {
+  const folder = path.join(dir, 'trained');
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/run-ts.mjs'), path.join(ROOT, 'bench/symbolsFakes.ts'), 'models', folder], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`training the bench's models failed (exit ${r.status})`);
-  return folder;
+  return { models: path.join(folder, 'MODELS'), matrix: folder };
+}
+
+const quiet = (): JobContext => ({ config: {} as Config, configFile: '', args: [], log: log(), progress: silentProgress });
+
+/** `itb download` of every symbol (4 at a time, one request budget): wall seconds and the weight spent. */
+async function downloadAll(symbols: SymbolConfig[], exchangeUrl: string): Promise<{ seconds: number; weight: number; requests: number; progressStages: number }> {
+  const ex = symbols[0]!.config.exchange;
+  const budget = sharedBudget(`${ex.id}|${ex.market_type}|${exchangeUrl}`, { weightPerMinute: ex.weight_per_minute, concurrency: ex.concurrent_requests });
+  const before = { ...budget.stats };
+  const stages = new Set<string>();
+  const t0 = performance.now();
+  const code = await runForSymbols('download', () => import('../src/jobs/download.ts'), { ...quiet(), progress: (ev) => void stages.add(ev.stage) }, symbols, { concurrency: 4, write: () => {} });
+  if (code !== 0) throw new Error(`the bench's download failed (exit ${code})`);
+  return { seconds: (performance.now() - t0) / 1000, weight: budget.stats.weight - before.weight, requests: budget.stats.requests - before.requests, progressStages: stages.size };
+}
+
+/** `itb train` of `n` symbols on the same matrix, `concurrency` symbols at a time: wall seconds and the cores used (CPU time of all threads / wall). */
+async function trainMany(n: number, concurrency: number, base: Config, trained: { matrix: string }, dir: string): Promise<{ seconds: number; cores: number }> {
+  const folder = path.join(dir, `train-${n}-${concurrency}`);
+  const names = Array.from({ length: n }, (_, k) => benchSymbol(k));
+  for (const name of names) fs.cpSync(path.join(trained.matrix, base.matrix_file_name), path.join(folder, name, base.matrix_file_name));
+  const symbols = expandSymbols({ config: { ...base, venue: 'binance', symbols: names, data_folder: folder, train: true } as Config, file: '', warnings: [] }, 'bench');
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const code = await runForSymbols('train', () => import('../src/jobs/train.ts'), quiet(), symbols, { concurrency, write: () => {} });
+  if (code !== 0) throw new Error(`the bench's training failed (exit ${code})`);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  fs.rmSync(folder, { recursive: true, force: true });
+  return { seconds, cores: (cpu.user + cpu.system) / 1e6 / seconds };
 }
 
 interface Measured {
@@ -116,13 +148,15 @@ interface Measured {
   channelPerTick: number[];
   channelUndigestedPerTick: number[];
   allChatsPerTick: number[];
+  download: { seconds: number; weight: number; requests: number; progressStages: number; bars: number };
 }
 
 async function runSymbols(n: number, models: string, base: Config, dir: string): Promise<Measured> {
+  const bars = base.features_horizon + base.predict_length + TICKS + 2;
   const history = base.features_horizon + base.predict_length;
   const from = Date.UTC(2025, 0, 6);
   const start = from + history * MINUTE;
-  const fakes = await startFakes(n, from, history + TICKS + 2);
+  const fakes = await startFakes(n, from, bars);
   const folder = path.join(dir, `n${n}`);
   const names = Array.from({ length: n }, (_, k) => benchSymbol(k));
   try {
@@ -204,7 +238,11 @@ async function runSymbols(n: number, models: string, base: Config, dir: string):
     const perTick = (pick: (item: Item) => boolean) =>
       tickWall.slice(0, -1).map((w, i) => adds.filter((a) => a.createdAt >= w && a.createdAt < tickWall[i + 1]! && pick(a)).length);
     await exchange.ccxt.close();
+    // The same symbols' candles downloaded into a fresh folder: every symbol's whole series.
+    const fresh = symbols.map((s) => ({ ...s, config: { ...s.config, data_folder: path.join(dir, `download-${n}`), exchange: { ...s.config.exchange, download_start: new Date(from).toISOString().slice(0, 10) } } }));
+    const download = { ...(await downloadAll(fresh, fakes.binance)), bars };
     return {
+      download,
       n,
       latencies: latencies.sort((a, b) => a - b),
       warmupSeconds,
@@ -227,7 +265,8 @@ export async function bench(): Promise<BenchRow[]> {
   const base = loadConfig(path.join(ROOT, 'src/config/samples/embedded.jsonc'), {}).config;
   const rows: BenchRow[] = [];
   try {
-    const models = trainModels(dir);
+    const trained = trainModels(dir);
+    const models = trained.models;
     for (const n of COUNTS) {
       // The peak of this run alone (Linux: VmHWM starts again from the current RSS).
       global.gc?.();
@@ -251,8 +290,17 @@ export async function bench(): Promise<BenchRow[]> {
         { name: `${n} symbols: channel posts per minute (max; mean ${mean(m.channelPerTick).toFixed(2)})`, value: max(m.channelPerTick), unit: 'posts', target: '≤ 18/min (Telegram: 20/min per group)' },
         { name: `${n} symbols: channel posts per minute without the digest (max)`, value: max(m.channelUndigestedPerTick), unit: 'posts' },
         { name: `${n} symbols: sends to all chats per minute (max; mean ${mean(m.allChatsPerTick).toFixed(1)}), 21 subscribers`, value: max(m.allChatsPerTick), unit: 'msgs', target: '≤ 25/s overall' },
+        { name: `${n} symbols: itb download of ${m.download.bars} bars each, 4 at a time`, value: m.download.seconds, unit: 's', note: `${m.download.requests} requests, weight ${m.download.weight}; ${m.download.progressStages} progress bar` },
       );
     }
+    // Training many symbols: the worker threads of two symbols at a time keep both cores busy.
+    const n = Number(process.env.ITB_BENCH_TRAIN_SYMBOLS ?? 10);
+    const one = await trainMany(n, 1, base, trained, dir);
+    const two = await trainMany(n, 2, base, trained, dir);
+    rows.push(
+      { name: `itb train of ${n} symbols one after another (lc, 2 models, 43k rows each)`, value: one.seconds, unit: 's', note: `${one.cores.toFixed(2)} cores busy on average` },
+      { name: `itb train of ${n} symbols two at a time (the CLI's way)`, value: two.seconds, unit: 's', baseline: one.seconds, baselineLabel: 'one after another', note: `${two.cores.toFixed(2)} cores busy on average` },
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,8 @@
  * `node bin/run-ts.mjs bench/symbolsFakes.ts N FROM BARS`; prints one JSON line with the addresses,
  * answers GET /__stats (the requests each fake received), and ends when its stdin closes.
  * `… symbolsFakes.ts models FOLDER` trains the embedded config's models once on 30 days of the
- * bundled BTCUSDT minutes into FOLDER (here too, for the bench process's memory) and exits.
+ * bundled BTCUSDT minutes into FOLDER/MODELS, writes their matrix there (the features and
+ * labels, for the bench's training of many symbols), and exits: here, for the bench's memory.
  *
  * The symbols' candles: the real BTCUSDT (spot, the bundled 90 days of 2025) and ETHUSDT
  * (USDⓈ-M futures, 2023, ../shared/data) minutes, alternately, each symbol starting its series
@@ -17,6 +18,7 @@ import { loadConfig } from '../src/config/load.ts';
 import type { Candle } from '../src/core/exchange/types.ts';
 import { runSection } from '../src/core/generators/run.ts';
 import { trainAll } from '../src/models/trainAll.ts';
+import { writeTable } from '../src/storage/table.ts';
 import type { Frame } from '../src/core/frame.ts';
 import { readCsv } from '../src/storage/csv.ts';
 import { startFakeBinance } from '../test/fakes/binance.ts';
@@ -32,7 +34,10 @@ if (process.argv[2] === 'models') {
   const config = { ...base, train: true };
   await runSection(train, config, 'feature_sets');
   await runSection(train, config, 'label_sets');
-  await trainAll(config, train, { folder: process.argv[3]! });
+  await trainAll(config, train, { folder: path.join(process.argv[3]!, 'MODELS') });
+  // The matrix they were trained on, for the bench's training of many symbols.
+  const columns = [...config.train_features, ...config.labels];
+  writeTable(path.join(process.argv[3]!, config.matrix_file_name), train.select(columns), { timeColumn: config.time_column });
   process.exit(0);
 }
 const [n, from, bars] = process.argv.slice(2).map(Number) as [number, number, number];
