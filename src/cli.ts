@@ -20,11 +20,16 @@ interface Command {
    */
   symbols?: 'each' | 'process' | 'one';
   concurrency?: number;
+  /** With several symbols: share them out to this many processes (stages whose work is mostly on one thread). */
+  processes?: number;
 }
+
+/** One process per core (at most two) for the stages that compute on one thread. */
+const LANES = Math.max(1, Math.min(2, os.availableParallelism()));
 
 /** The CLI's commands; underscore spellings of the original (predict_rolling) work too. */
 export const COMMANDS: Record<string, Command> = {
-  // Several symbols download at once (within one request budget) and train two at a time (each in worker threads).
+  // Several symbols download at once (within one request budget); the stages that compute share them out to a process per core.
   download: { summary: 'download candles from the exchange into data_folder/<folder>/klines.csv', load: () => import('./jobs/download.ts'), needsConfig: true, concurrency: 4 },
   import: {
     summary: 'import Binance dump CSVs or our CSV/CSV.gz files into a klines.csv',
@@ -33,13 +38,13 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'itb import -c CONFIG FILE… [--folder NAME]',
     symbols: 'one',
   },
-  merge: { summary: 'merge data sources onto a regular time grid → data.csv', load: () => import('./jobs/merge.ts'), needsConfig: true },
-  features: { summary: 'compute feature_sets → features.csv', load: () => import('./jobs/features.ts'), needsConfig: true },
-  labels: { summary: 'compute label_sets → matrix.csv', load: () => import('./jobs/labels.ts'), needsConfig: true },
-  train: { summary: 'train every label × algorithm → MODELS/', load: () => import('./jobs/train.ts'), needsConfig: true, concurrency: Math.max(1, Math.min(2, os.availableParallelism())) },
-  predict: { summary: 'predict with the trained models → predictions.csv', load: () => import('./jobs/predict.ts'), needsConfig: true },
+  merge: { summary: 'merge data sources onto a regular time grid → data.csv', load: () => import('./jobs/merge.ts'), needsConfig: true, processes: LANES },
+  features: { summary: 'compute feature_sets → features.csv', load: () => import('./jobs/features.ts'), needsConfig: true, processes: LANES },
+  labels: { summary: 'compute label_sets → matrix.csv', load: () => import('./jobs/labels.ts'), needsConfig: true, processes: LANES },
+  train: { summary: 'train every label × algorithm → MODELS/', load: () => import('./jobs/train.ts'), needsConfig: true, processes: LANES },
+  predict: { summary: 'predict with the trained models → predictions.csv', load: () => import('./jobs/predict.ts'), needsConfig: true, processes: LANES },
   'predict-rolling': { summary: 'walk-forward training and prediction → predictions.csv', load: () => import('./jobs/predictRolling.ts'), needsConfig: true },
-  signals: { summary: 'compute signal_sets → signals.csv', load: () => import('./jobs/signals.ts'), needsConfig: true },
+  signals: { summary: 'compute signal_sets → signals.csv', load: () => import('./jobs/signals.ts'), needsConfig: true, processes: LANES },
   simulate: { summary: 'backtest and grid-search the signal thresholds → signal_models.txt', load: () => import('./jobs/simulate.ts'), needsConfig: true },
   backtest: {
     summary: 'backtest the signal rule over a period with fees: report and chart (as /backtest in the chat)',
@@ -154,17 +159,19 @@ export async function main(argv: string[]): Promise<number> {
       const first = symbols[0]!;
       setLogLevel(first.config.log_level);
       ctx = { config: first.config, configFile: first.file, args: parsed.rest, log: logger, progress: terminalProgress(), signal: controller.signal };
-      if (symbols.length > 1) {
-        const mode = cmd.symbols ?? 'each';
-        if (mode === 'one') {
-          throw new UserError(`itb ${parsed.command} works on one symbol, and these configs have ${symbols.length} (${describeSymbols(symbols.map((s) => s.config.symbol))}): choose one with --symbol S`);
-        }
-        if (mode === 'each') {
-          const { runForSymbols } = await import('./app/symbols.ts');
-          return await runForSymbols(parsed.command, cmd.load, ctx, symbols, { concurrency: cmd.concurrency ?? 1 });
-        }
-        ctx.symbols = symbols;
+      // A process started by runForSymbols reports to it, also with a single symbol.
+      const events = process.env.ITB_SYMBOL_EVENTS === '1';
+      const mode = cmd.symbols ?? 'each';
+      if (symbols.length > 1 && mode === 'one') {
+        throw new UserError(`itb ${parsed.command} works on one symbol, and these configs have ${symbols.length} (${describeSymbols(symbols.map((s) => s.config.symbol))}): choose one with --symbol S`);
       }
+      if ((symbols.length > 1 || events) && mode === 'each') {
+        const { runForSymbols } = await import('./app/symbols.ts');
+        const again = (share: string[]) => [parsed.command, ...parsed.configFiles.flatMap((f) => ['-c', f]), ...parsed.rest, '--symbol', share.join(',')];
+        const processes = cmd.processes ? { count: cmd.processes, argv: again } : undefined;
+        return await runForSymbols(parsed.command, cmd.load, ctx, symbols, { concurrency: cmd.concurrency ?? 1, processes, events });
+      }
+      if (symbols.length > 1) ctx.symbols = symbols;
     } else {
       if (parsed.symbols.length) throw new UserError(`--symbol chooses among the symbols of the -c config files, and none was given (usage: ${cmd.usage ?? `itb ${parsed.command} -c CONFIG.jsonc`})`);
       const { buildConfig } = await import('./config/load.ts');
