@@ -118,6 +118,8 @@ describe('itb <stage> -c A -c B', () => {
       expect.stringMatching(/^✗ ETHUSDT: data_sources\[0\]: .*ETHUSDT.*klines/),
     ]);
     expect(lines.filter((l) => l.startsWith('itb merge:'))).toEqual(['itb merge: 1 of 3 symbols failed (ETHUSDT)']);
+    // One progress bar for the whole command, fed by both processes.
+    expect(lines.filter((l) => l.startsWith('itb merge 3 symbols ')).at(-1)).toMatch(/^itb merge 3 symbols ▕█{20}▏ 100% · 3\/3 symbols$/);
     expect(fs.existsSync(path.join(root, 'data', 'BTCUSDT', 'data.csv'))).toBe(true);
     expect(fs.existsSync(path.join(root, 'data', 'SOLUSDT', 'data.csv'))).toBe(true);
 
