@@ -280,7 +280,7 @@ async function runSymbols(n: number, models: string, base: Config, dir: string):
 }
 
 export async function bench(): Promise<BenchRow[]> {
-  const tmpRoot = os.tmpdir();
+  const tmpRoot = process.env.ITB_BENCH_TMP ?? os.tmpdir();
   const dir = fs.mkdtempSync(path.join(tmpRoot, 'itb-bench-symbols-'));
   const base = loadConfig(path.join(ROOT, 'src/config/samples/embedded.jsonc'), {}).config;
   const rows: BenchRow[] = [];
@@ -314,7 +314,7 @@ export async function bench(): Promise<BenchRow[]> {
       );
     }
     // Training many symbols: a process per core, each symbol's models in worker threads.
-    const n = Number(process.env.ITB_BENCH_TRAIN_SYMBOLS ?? 10);
+    const n = Number(process.env.ITB_BENCH_TRAIN_SYMBOLS ?? 100);
     const one = await trainMany(n, 'one after another', base, trained, dir);
     const two = await trainMany(n, 'processes', base, trained, dir);
     rows.push(

@@ -162,7 +162,7 @@ export async function openProcessBot(config: Config, o: ProcessBotOptions): Prom
       try {
         return await tick();
       } finally {
-        bot?.publisher.closeBatch(batch);
+        await bot?.publisher.closeBatch(batch);
       }
     },
     admins,

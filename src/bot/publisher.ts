@@ -113,7 +113,9 @@ export class Publisher {
   /**
    * Holds the score posts that follow back until `closeBatch` (a bot of several symbols, around
    * one tick of all of them): a chat that would get more than `telegram.digest_above` of them
-   * gets one digest post instead. Returns null (nothing held) for the bot of one symbol.
+   * gets one digest post instead. The symbols' score bands are written once, at the close (a crash
+   * before it may repeat one band post of a symbol after the restart). Returns null (nothing held)
+   * for the bot of one symbol.
    */
   openBatch(): string | null {
     if (this.symbols.size < 2 || this.config.telegram.digest_above <= 0) return null;
@@ -121,11 +123,13 @@ export class Publisher {
     return this.batch.id;
   }
 
-  closeBatch(id: string | null): void {
+  /** Sends what the batch held (as digests where they are due) and writes the score bands of its symbols. */
+  async closeBatch(id: string | null): Promise<void> {
     if (id === null) return;
     const closeTime = this.batch?.id === id ? this.batch.closeTime : 0;
     if (this.batch?.id === id) this.batch = null;
     this.outbox.releaseHeld(id, (chatId, items) => this.digest(chatId, items, closeTime));
+    await this.state.write();
   }
 
   /** One post listing a chat's score posts of a bar, when there are more than `digest_above`. */
@@ -167,7 +171,8 @@ export class Publisher {
     }
     data.scoreBands[key] = n.bandNo;
     if (cfg.pacing) (data.scorePacing ??= {})[key] = n.state;
-    await this.state.write();
+    // In a batch (a tick of many symbols) the bands are written once, when it closes.
+    if (!this.batch) await this.state.write();
     return { ...n, send: post !== null };
   }
 

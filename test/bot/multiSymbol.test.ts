@@ -166,10 +166,13 @@ describe('the publisher of several symbols', () => {
     expect(batch).not.toBeNull();
     const t = Date.UTC(2025, 2, 1, 11);
     for (const [i, symbol] of symbols.entries()) await pub.publishScore('output_sets[0]', { time: t, close: 10 + i, score: 0.02 }, symbol);
-    // Held until the tick is over.
+    // Held until the tick is over, and the bands written once, then.
     await new Promise((r) => setTimeout(r, 100));
     expect(texts('-100555')).toEqual([]);
-    pub.closeBatch(batch);
+    const bands = () => (JSON.parse(fs.readFileSync(path.join(h.stateDir, 'bot-state.json'), 'utf8')) as { scoreBands: Record<string, number> }).scoreBands;
+    expect(bands()['EEEUSDT/output_sets[0]']).toBeUndefined();
+    await pub.closeBatch(batch);
+    expect(bands()['EEEUSDT/output_sets[0]']).toBe(3);
     await h.fake.waitForMessage('-100555', () => true);
     await h.fake.waitForMessage(7101, (m) => textOf(m).startsWith('#BBBUSDT'));
     const digest = texts('-100555');
