@@ -25,14 +25,13 @@ import type { Config } from '../src/config/schema.ts';
 import { expandSymbols, type SymbolConfig } from '../src/config/symbols.ts';
 import { runForSymbols } from '../src/app/symbols.ts';
 import type { JobContext } from '../src/jobs/context.ts';
-import type { Candle, CandleSource } from '../src/core/exchange/types.ts';
-import { MINUTE, type Freq } from '../src/core/time.ts';
+import { MINUTE } from '../src/core/time.ts';
 import { runService, type RunningService } from '../src/app/service.ts';
 import { CcxtCandleSource, createExchange } from '../src/exchange/ccxt.ts';
 import { RequestBudget, sharedBudget } from '../src/exchange/requestBudget.ts';
-import type { SimulatedClock } from '../src/jobs/service/scheduler.ts';
 import { log } from '../src/shared/log.ts';
 import { silentProgress } from '../src/shared/progress.ts';
+import { FakeExchangeClock } from '../test/service/exchangeClock.ts';
 import { benchSymbol, peakRssMb, type BenchRow } from './lib.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -46,42 +45,27 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** The candle source of every symbol (one ccxt client, one request budget) on the bench's clock. */
-class BenchExchange implements CandleSource, SimulatedClock {
-  readonly id = 'bench-binance';
-  readonly ccxt: CcxtCandleSource;
-  private t: number;
+/**
+ * The candle source of every symbol (one ccxt client, one request budget) on the bench's clock.
+ * The fake in the other process serves every candle; the service keeps those closed by this clock.
+ */
+class BenchExchange extends FakeExchangeClock {
   /** Called as the clock moves to the next tick (the previous tick is over). */
   onTick: (t: number) => void = () => {};
 
-  constructor(
-    config: Config,
-    start: number,
-    private readonly end: number,
-  ) {
+  static create(config: Config, start: number, end: number): BenchExchange {
     // The weight budget counts on the replay's clock: live, ticks are a minute apart, and so are
     // they here (the clock jumps a minute per tick), however fast the replay goes.
     const ex = config.exchange;
-    const budget = new RequestBudget({ weightPerMinute: ex.weight_per_minute, concurrency: ex.concurrent_requests }, () => this.t);
-    this.ccxt = new CcxtCandleSource(createExchange(config), { retries: ex.retries, baseMs: ex.retry_base_ms }, budget);
-    this.t = start;
+    let clock: BenchExchange | undefined;
+    const budget = new RequestBudget({ weightPerMinute: ex.weight_per_minute, concurrency: ex.concurrent_requests }, () => clock?.now() ?? start);
+    clock = new BenchExchange(config, { setNow: () => {} }, start, end, new CcxtCandleSource(createExchange(config), { retries: ex.retries, baseMs: ex.retry_base_ms }, budget));
+    return clock;
   }
-  now(): number {
-    return this.t;
-  }
-  setNow(t: number): void {
-    if (t <= this.t) return;
-    this.onTick(t);
-    this.t = t;
-  }
-  getSpeed(): number {
-    return 0;
-  }
-  finished(): boolean {
-    return this.t >= this.end;
-  }
-  fetchCandles(symbol: string, freq: Freq, since: number, limit: number): Promise<Candle[]> {
-    return this.ccxt.fetchCandles(symbol, freq, since, limit);
+
+  override setNow(t: number): void {
+    if (t > this.now()) this.onTick(t);
+    super.setNow(t);
   }
 }
 
@@ -204,7 +188,7 @@ async function runSymbols(n: number, models: string, base: Config, dir: string):
     fs.mkdirSync(botFolder, { recursive: true });
     fs.writeFileSync(path.join(botFolder, 'bot-state.json'), JSON.stringify({ subscribers, audit: [], scoreBands: {}, blockedRemoved: 0 }));
 
-    const exchange = new BenchExchange(symbols[0]!.config, start + FIRE_AFTER_CLOSE_MS, start + TICKS * MINUTE + FIRE_AFTER_CLOSE_MS);
+    const exchange = BenchExchange.create(symbols[0]!.config, start + FIRE_AFTER_CLOSE_MS, start + TICKS * MINUTE + FIRE_AFTER_CLOSE_MS);
     const budget = exchange.ccxt.budget!;
     const at0 = { ...budget.stats };
     let service: RunningService | undefined;
