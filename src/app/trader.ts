@@ -5,6 +5,7 @@ import { traderFiles } from '../config/load.ts';
 import { lastGoodCopyOf, openJsonStore, type StateFileReport } from '../storage/jsonStore.ts';
 import { UserError } from '../shared/errors.ts';
 import { registerSecret, type Logger } from '../shared/log.ts';
+import { pausePoint } from '../shared/pausePoint.ts';
 import { createExchange } from '../exchange/ccxt.ts';
 import { LiveBroker } from '../exchange/ccxtBroker.ts';
 import { parseFreq } from '../core/time.ts';
@@ -123,7 +124,12 @@ async function openSharedWallet(
     }
   }
   // Each symbol's trader.json keeps its old wallet untouched; the shared file is the one in use.
-  return { file, store: { get data() { return db.data; }, write: () => (opts.readOnly ? Promise.resolve() : db.write()) } };
+  const write = async () => {
+    if (opts.readOnly) return;
+    await db.write();
+    pausePoint('paper-wallet-written'); // kill -9 tests: the wallet is ahead of the symbols' trader.json here
+  };
+  return { file, store: { get data() { return db.data; }, write } };
 }
 
 /**
@@ -188,6 +194,7 @@ export async function openTraders(configs: readonly Config[], opts: OpenTraderOp
       tellAdmins: opts.tellAdmins,
       transactions: new TransactionLog(files.transactions),
       account,
+      paperWalletApart: walletFile !== undefined,
     });
     return { trader, base: markets[i]!.base, quote, files };
   });

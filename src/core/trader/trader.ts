@@ -89,6 +89,11 @@ export interface TraderOptions {
    * account, and its limits); absent: an account of this symbol alone, as a single trader has.
    */
   account?: TradingAccount;
+  /**
+   * True when the paper wallet is stored apart from this state (shared by several symbols): a
+   * paper order's intent then reaches the state file before the wallet takes the order, as a live one's.
+   */
+  paperWalletApart?: boolean;
 }
 
 /** How far back start-up reconciliation looks for fills of our orders the books lack. */
@@ -411,8 +416,9 @@ export class Trader {
     }
     const clientOrderId = clientOrderIdFor(this.opts.symbol, bar.time, side);
     // A live order's intent is saved before the request, with the stamp that bounds when the
-    // request can execute, so a crash mid-request is found at restart (a paper order cannot be
-    // half placed: start-up reconciliation adopts it).
+    // request can execute, so a crash mid-request is found at restart. A paper order is in the
+    // same file as the wallet, or (a shared wallet) its intent is saved first too: a restart then
+    // finds the order in the wallet or knows it was never placed, and does not redo its bar.
     const stamp = broker.orderStamp?.();
     book.order = {
       clientOrderId,
@@ -430,7 +436,7 @@ export class Trader {
       ...(stamp ? { validUntil: stamp.validUntil } : {}),
     };
     book.status = side === 'buy' ? 'BUYING' : 'SELLING';
-    if (broker.kind === 'live') await this.opts.store.write();
+    if (broker.kind === 'live' || this.opts.paperWalletApart) await this.opts.store.write();
     try {
       book.order = await broker.placeOrder({ symbol: this.opts.symbol, side, type: s.order_type, price: limit ? price : undefined, quantity, clientOrderId, timestamp: stamp?.timestamp });
       out.notes.push(`${side} order ${clientOrderId}: ${quantity} ${rules.base}${limit ? ` at ${price}` : ' at market'}`);

@@ -1,0 +1,117 @@
+/**
+ * Several symbols' traders on one account, built as the service builds them (app/trader.ts
+ * openTraders) from configs that differ only in their symbol: the paper wallet in a temporary
+ * data folder, or the loopback Binance fake's account behind one live broker.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import type { Candle } from '../../src/core/exchange/types.ts';
+import type { Trader, TraderTick } from '../../src/core/trader/trader.ts';
+import { createExchange } from '../../src/exchange/ccxt.ts';
+import { LiveBroker } from '../../src/exchange/ccxtBroker.ts';
+import { openTraders, type OpenedTraders } from '../../src/app/trader.ts';
+import { startFakeBinance, type FakeBinance } from '../fakes/binance.ts';
+import { attachOrderEndpoints, type FakeOrderBook } from '../fakes/binanceOrders.ts';
+import { FEE, MIN, T0 } from './harness.ts';
+
+export type Signal = { buy?: boolean; sell?: boolean };
+
+/** A 1-minute candle of any symbol at T0 + i minutes. */
+export function candle(i: number, o: number, h: number, l: number, c: number, volume = 1000): Candle {
+  return { time: T0 + i * MIN, open: o, high: h, low: l, close: c, volume };
+}
+
+export interface AccountRig {
+  kind: 'paper' | 'live';
+  dir: string;
+  configs: Config[];
+  opened: OpenedTraders;
+  /** What the traders and the account told the admins. */
+  told: string[];
+  trader(symbol: string): Trader;
+  /**
+   * The bars close on the exchange (or the paper wallet sees them), then every trader named gets
+   * its bar at once, as the service's one schedule ticks all pipelines together.
+   */
+  step(bars: Record<string, [Candle, Signal?]>): Promise<Record<string, TraderTick>>;
+  /** The same account opened again from its files (a restarted process). */
+  reopen(): Promise<AccountRig>;
+  close(): Promise<void>;
+  book?: FakeOrderBook;
+}
+
+export interface AccountRigOptions {
+  kind: 'paper' | 'live';
+  symbols: string[];
+  trader?: Record<string, unknown>;
+  /** Paper: trader.initial_balances; live: the fake account's balances. */
+  balances?: Record<string, number>;
+  dir?: string;
+}
+
+export function accountConfigs(dir: string, symbols: string[], trader: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Config[] {
+  return symbols.map((symbol) => buildConfig({ symbol, freq: '1min', data_folder: dir, trader: { fees: FEE, ...trader }, ...extra }, { env: {} }).config);
+}
+
+export async function accountRig(o: AccountRigOptions): Promise<AccountRig> {
+  const balances = o.balances ?? { USDT: 1000 };
+  const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'itb-account-'));
+  const configs = accountConfigs(dir, o.symbols, { mode: 'paper', initial_balances: o.kind === 'paper' ? balances : { USDT: 1000 }, ...o.trader });
+  let now = T0;
+  let fake: FakeBinance | undefined;
+  let book: FakeOrderBook | undefined;
+  const brokers: LiveBroker[] = [];
+  const candles = new Map<string, Candle[]>();
+  if (o.kind === 'live') {
+    fake = await startFakeBinance({ now });
+    book = attachOrderEndpoints(fake, { balances, fee: FEE, apiKey: 'test-key-123456' });
+    book.setNow(now);
+  }
+  const open = async (): Promise<AccountRig> => {
+    const told: string[] = [];
+    let live: LiveBroker | undefined;
+    if (fake) {
+      const config = buildConfig({ symbol: o.symbols[0], exchange: { api_root: fake.url, api_key: 'test-key-123456', api_secret: 'test-secret-123456', timeout_ms: 2000, retries: 2, retry_base_ms: 10 } }, { env: {} }).config;
+      const exchange = createExchange(config);
+      exchange.enableRateLimit = false;
+      live = new LiveBroker(exchange, { retries: 2, baseMs: 10 });
+      brokers.push(live);
+    }
+    const opened = await openTraders(configs, { clock: () => now, live, tellAdmins: (text) => void told.push(text) });
+    const byName = new Map(opened.traders.map((t) => [t.trader.symbol, t.trader]));
+    for (const t of opened.traders) await t.trader.start();
+    if (live) await opened.control.setMode('live');
+    return {
+      kind: o.kind,
+      dir,
+      configs,
+      opened,
+      told,
+      book,
+      trader: (symbol) => byName.get(symbol)!,
+      async step(bars) {
+        let latest = -Infinity;
+        for (const [symbol, [c]] of Object.entries(bars)) {
+          const list = candles.get(symbol) ?? [];
+          list.push(c);
+          candles.set(symbol, list);
+          book?.setCandles(symbol, list);
+          latest = Math.max(latest, c.time);
+        }
+        now = latest + MIN + 1000;
+        book?.setNow(now);
+        const ticks = await Promise.all(Object.entries(bars).map(([symbol, [c, s = {}]]) => byName.get(symbol)!.onBar({ ...c, buy: !!s.buy, sell: !!s.sell })));
+        return Object.fromEntries(Object.keys(bars).map((symbol, i) => [symbol, ticks[i]!]));
+      },
+      reopen: open,
+      async close() {
+        for (const b of brokers) await b.close();
+        await fake?.close();
+      },
+    };
+  };
+  return open();
+}
