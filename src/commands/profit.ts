@@ -24,14 +24,14 @@ export const profit: BotCommandDef = {
       await ctx.reply([...head, ...each, `No closed trades${p.symbol ? ` of ${p.symbol}` : ''} yet.`].join('\n'));
       return;
     }
-    await ctx.reply([...head, ...each, ...figures(p, p.bySymbol ? 'Total: ' : '')].join('\n'));
+    await ctx.reply([...head, ...each, ...(p.bySymbol ? ['Total:'] : []), ...figures(p)].join('\n'));
   },
 };
 
-function figures(p: ProfitSummary, prefix: string): string[] {
+function figures(p: ProfitSummary): string[] {
   const quote = p.quoteAsset ?? '';
   const lines = [
-    `${prefix}Closed trades: ${p.trades} (${p.wins} won, ${p.losses} lost, win rate ${((100 * p.wins) / p.trades).toFixed(1)}%)`,
+    `Closed trades: ${p.trades} (${p.wins} won, ${p.losses} lost, win rate ${((100 * p.wins) / p.trades).toFixed(1)}%)`,
     `Profit: ${p.profitQuote.toFixed(2)} ${quote} (${p.profitPercent.toFixed(2)}%)`.trimEnd(),
   ];
   if (p.maxDrawdownPercent !== undefined) lines.push(`Max drawdown: ${p.maxDrawdownPercent.toFixed(2)}%`);

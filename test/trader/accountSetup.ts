@@ -59,7 +59,8 @@ export function accountConfigs(dir: string, symbols: string[], trader: Record<st
 export async function accountRig(o: AccountRigOptions): Promise<AccountRig> {
   const balances = o.balances ?? { USDT: 1000 };
   const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'itb-account-'));
-  const configs = accountConfigs(dir, o.symbols, { mode: 'paper', initial_balances: o.kind === 'paper' ? balances : { USDT: 1000 }, ...o.trader });
+  // Live: the config says live, so a restart resumes live trading (the first start needs /trade live).
+  const configs = accountConfigs(dir, o.symbols, { mode: o.kind, initial_balances: o.kind === 'paper' ? balances : { USDT: 1000 }, ...o.trader });
   let now = T0;
   let fake: FakeBinance | undefined;
   let book: FakeOrderBook | undefined;
@@ -83,7 +84,7 @@ export async function accountRig(o: AccountRigOptions): Promise<AccountRig> {
     const opened = await openTraders(configs, { clock: () => now, live, tellAdmins: (text) => void told.push(text) });
     const byName = new Map(opened.traders.map((t) => [t.trader.symbol, t.trader]));
     for (const t of opened.traders) await t.trader.start();
-    if (live) await opened.control.setMode('live');
+    if (live && opened.traders.some((t) => t.trader.mode !== 'live')) await opened.control.setMode('live');
     return {
       kind: o.kind,
       dir,

@@ -135,3 +135,45 @@ describe('loss limits on a shared paper wallet', () => {
     expect(rig.told).toEqual([]);
   }, 30_000);
 });
+
+describe('one live account, several symbols', () => {
+  it("reconciles each symbol with its own base balance: a manual ETH trade is ETH's adjustment; client ids name the symbol", async () => {
+    rig = await accountRig({ kind: 'live', symbols: ['BTCUSDT', 'ETHUSDT'] });
+    await rig.step({ BTCUSDT: [flat('BTCUSDT', 0), { buy: true }], ETHUSDT: [flat('ETHUSDT', 0), { buy: true }] });
+    const ids = rig.book!.orders.map((o) => o.clientOrderId).sort();
+    expect(ids).toEqual([expect.stringMatching(/^itb-BTCUSDT-\w+-b$/), expect.stringMatching(/^itb-ETHUSDT-\w+-b$/)]);
+    expect(ids[0]!.split('-')[2]).toBe(ids[1]!.split('-')[2]); // one bar, one side: the symbol tells them apart
+    await rig.step({ BTCUSDT: [flat('BTCUSDT', 1)], ETHUSDT: [flat('ETHUSDT', 1)] });
+    const btcLedger = structuredClone(rig.trader('BTCUSDT').book.ledger);
+    const ethBooked = rig.trader('ETHUSDT').stats().position;
+
+    // Someone buys 0.05 ETH by hand on the account while the service is down.
+    rig.book!.balances.ETH!.free += 0.05;
+    const restarted = await rig.reopen();
+    expect(restarted.told).toHaveLength(1);
+    expect(restarted.told[0]).toMatch(/^⚠️ ETHUSDT live: the books did not match the account\. The account holds [\d.]+ ETH, the books [\d.]+ ETH: \+0\.05 ETH /);
+    expect(restarted.trader('ETHUSDT').book.ledger.at(-1)).toMatchObject({ adjustment: true, side: 'buy', price: 3000 });
+    expect(restarted.trader('ETHUSDT').stats().position).toBeCloseTo(ethBooked + 0.05, 10);
+    expect(restarted.trader('BTCUSDT').book.ledger).toEqual(btcLedger);
+  }, 30_000);
+
+  it('the kill switch stops every symbol; /trade off ETH stops ETH alone', async () => {
+    rig = await accountRig({ kind: 'live', symbols: ['BTCUSDT', 'ETHUSDT'] });
+    const control = rig.opened.control;
+    await rig.step({ BTCUSDT: [flat('BTCUSDT', 0), { buy: true }], ETHUSDT: [flat('ETHUSDT', 0), { buy: true }] });
+    const open = () => rig!.book!.orders.filter((o) => o.status === 'NEW').map((o) => o.symbol);
+    expect(open().sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
+    expect(await control.setMode('off', 'eth')).toBe('ETHUSDT: Trading is now off; 1 open order cancelled; positions are kept as they are.');
+    expect(open()).toEqual(['BTCUSDT']);
+    await rig.step({ BTCUSDT: [flat('BTCUSDT', 1)], ETHUSDT: [flat('ETHUSDT', 1), { buy: true }] });
+    expect(rig.trader('BTCUSDT').book.status).toBe('BOUGHT');
+    expect(rig.book!.orders.filter((o) => o.symbol === 'ETHUSDT')).toHaveLength(1);
+
+    await rig.step({ BTCUSDT: [flat('BTCUSDT', 2), { sell: true }], ETHUSDT: [flat('ETHUSDT', 2)] });
+    expect(open()).toEqual(['BTCUSDT']);
+    expect(await control.setMode('off')).toBe('BTCUSDT: Trading is now off; 1 open order cancelled; positions are kept as they are.\nETHUSDT: Trading is already off.');
+    expect(open()).toEqual([]);
+    expect(rig.opened.traders.map((t) => t.trader.mode)).toEqual(['off', 'off']);
+    await expect(control.setMode('off', 'DOGE')).rejects.toThrow('DOGE is not traded here; the symbols traded are BTCUSDT, ETHUSDT.');
+  }, 30_000);
+});
