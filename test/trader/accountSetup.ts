@@ -13,6 +13,7 @@ import type { Trader, TraderTick } from '../../src/core/trader/trader.ts';
 import { createExchange } from '../../src/exchange/ccxt.ts';
 import { LiveBroker } from '../../src/exchange/ccxtBroker.ts';
 import { openTraders, type OpenedTraders } from '../../src/app/trader.ts';
+import type { StateFileRecovery } from '../../src/storage/jsonStore.ts';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.ts';
 import { attachOrderEndpoints, type FakeOrderBook } from '../fakes/binanceOrders.ts';
 import { FEE, MIN, T0 } from './harness.ts';
@@ -31,12 +32,14 @@ export interface AccountRig {
   opened: OpenedTraders;
   /** What the traders and the account told the admins. */
   told: string[];
+  /** Damaged state files found when opening. */
+  reports: StateFileRecovery[];
   trader(symbol: string): Trader;
   /**
    * The bars close on the exchange (or the paper wallet sees them), then every trader named gets
    * its bar at once, as the service's one schedule ticks all pipelines together.
    */
-  step(bars: Record<string, [Candle, Signal?]>): Promise<Record<string, TraderTick>>;
+  step(bars: Record<string, readonly [Candle, Signal?]>): Promise<Record<string, TraderTick>>;
   /** The same account opened again from its files (a restarted process). */
   reopen(): Promise<AccountRig>;
   close(): Promise<void>;
@@ -73,6 +76,7 @@ export async function accountRig(o: AccountRigOptions): Promise<AccountRig> {
   }
   const open = async (): Promise<AccountRig> => {
     const told: string[] = [];
+    const reports: StateFileRecovery[] = [];
     let live: LiveBroker | undefined;
     if (fake) {
       const config = buildConfig({ symbol: o.symbols[0], exchange: { api_root: fake.url, api_key: 'test-key-123456', api_secret: 'test-secret-123456', timeout_ms: 2000, retries: 2, retry_base_ms: 10 } }, { env: {} }).config;
@@ -81,7 +85,7 @@ export async function accountRig(o: AccountRigOptions): Promise<AccountRig> {
       live = new LiveBroker(exchange, { retries: 2, baseMs: 10 });
       brokers.push(live);
     }
-    const opened = await openTraders(configs, { clock: () => now, live, tellAdmins: (text) => void told.push(text) });
+    const opened = await openTraders(configs, { clock: () => now, live, tellAdmins: (text) => void told.push(text), stateReport: (r) => void reports.push(r) });
     const byName = new Map(opened.traders.map((t) => [t.trader.symbol, t.trader]));
     for (const t of opened.traders) await t.trader.start();
     if (live && opened.traders.some((t) => t.trader.mode !== 'live')) await opened.control.setMode('live');
@@ -91,6 +95,7 @@ export async function accountRig(o: AccountRigOptions): Promise<AccountRig> {
       configs,
       opened,
       told,
+      reports,
       book,
       trader: (symbol) => byName.get(symbol)!,
       async step(bars) {
@@ -115,4 +120,23 @@ export async function accountRig(o: AccountRigOptions): Promise<AccountRig> {
     };
   };
   return open();
+}
+
+/**
+ * A fixed session of two symbols on a shared paper wallet, bar by bar: both buy on bar 0 (one
+ * share of the quote each), fill on bar 1; BTC sells on bar 2, fills on bar 3; ETH sells on bar 4,
+ * fills on bar 5. The kill -9 test runs it in a process it kills and finishes it after a restart.
+ */
+export const SESSION: Array<Record<string, [Candle, Signal?]>> = [
+  { BTCUSDT: [candle(0, 100_000, 100_200, 99_800, 100_000), { buy: true }], ETHUSDT: [candle(0, 3000, 3006, 2994, 3000), { buy: true }] },
+  { BTCUSDT: [candle(1, 100_000, 100_200, 99_800, 100_000)], ETHUSDT: [candle(1, 3000, 3006, 2994, 3000)] },
+  { BTCUSDT: [candle(2, 101_000, 101_200, 100_800, 101_000), { sell: true }], ETHUSDT: [candle(2, 3000, 3006, 2994, 3000)] },
+  { BTCUSDT: [candle(3, 101_000, 101_300, 100_800, 101_000)], ETHUSDT: [candle(3, 3000, 3006, 2994, 3000)] },
+  { BTCUSDT: [candle(4, 101_000, 101_200, 100_800, 101_000)], ETHUSDT: [candle(4, 2900, 2906, 2894, 2900), { sell: true }] },
+  { BTCUSDT: [candle(5, 101_000, 101_200, 100_800, 101_000)], ETHUSDT: [candle(5, 2900, 2906, 2890, 2900)] },
+];
+
+/** The clock of a session's bar: a second after the newest of its bars closed. */
+export function sessionClock(bars: Record<string, [Candle, Signal?]>): number {
+  return Math.max(...Object.values(bars).map(([c]) => c.time)) + MIN + 1000;
 }

@@ -79,7 +79,7 @@ describe.each([
     const free = (await rig.opened.control.balance()).USDT!;
     const eth = rig.trader('ETHUSDT').book.order!;
     expect(eth).toMatchObject({ side: 'buy', status: 'open' });
-    expect(eth.price * eth.quantity).toBeGreaterThan(0.98 * (free.free + free.locked));
+    expect(eth.price * eth.quantity).toBeGreaterThan(0.98 * (free.free + (free.locked ?? 0)));
     expect((await rig.opened.control.status()).openTrades).toEqual({ symbols: ['ETHUSDT'], max: 1 });
   }, 30_000);
 });
