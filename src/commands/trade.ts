@@ -60,12 +60,12 @@ export const trade: BotCommandDef = {
         if (!hasLiveKeys(ctx.itb)) {
           throw new UserError('Live trading needs exchange keys: set EXCHANGE_API_KEY and EXCHANGE_API_SECRET (or exchange.api_key and exchange.api_secret) and restart.');
         }
+        // A named symbol must be one traded here before anything is asked.
+        const named = symbol === undefined ? undefined : (await trader.status(symbol)).symbol;
         if (ctx.itb.confirmations.waiting(ctx.from?.id, '/trade live')) {
           await ctx.reply('A live-trading question is already waiting for your answer above.');
           return;
         }
-        // A named symbol must be one traded here before anything is asked.
-        const named = symbol === undefined ? undefined : (await trader.status(symbol)).symbol;
         await ctx.itb.confirmations.ask(ctx, {
           question: liveQuestion(ctx.itb, trader, named),
           command: '/trade live',
@@ -109,7 +109,7 @@ function formatStatus(s: TraderStatus): string {
 /** What the admin confirms before real orders are placed. */
 function liveQuestion(runtime: BotRuntime, trader: TraderControl, symbol: string | undefined): string {
   const { exchange, trader: s } = runtime.config;
-  const symbols = symbol ?? (trader.symbols ?? [runtime.config.symbol]).join(', ');
-  const shared = trader.symbols && trader.symbols.length > 1 ? ' (one share of it per trade: the free balance is shared by the symbols)' : '';
-  return `⚠ Switch to LIVE trading: real orders on ${exchange.id} for ${symbols}, using ${s.percentage_used_for_trade}% of the free balance per trade${shared}?`;
+  const several = trader.symbols && trader.symbols.length > 1 ? trader.symbols : undefined;
+  if (!several) return `⚠ Switch to LIVE trading: real orders on ${exchange.id} for ${runtime.config.symbol}, using ${s.percentage_used_for_trade}% of the free balance per trade?`;
+  return `⚠ Switch to LIVE trading: real orders on ${exchange.id} for ${symbol ?? several.join(', ')}, each buy using ${s.percentage_used_for_trade}% of its share of the free balance ${several.join(', ')} share?`;
 }

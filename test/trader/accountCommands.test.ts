@@ -71,4 +71,15 @@ describe('/trade, /trades, /profit and /balance for several symbols on one accou
     expect(await ask('/trade status eth')).toBe(`Trading ETHUSDT: off\nOpen orders: 0\nPosition: ${position}`);
     expect(rig.trader('BTCUSDT').mode).toBe('paper');
   });
+
+  it('/trade live asks to switch every symbol, or the one named', async () => {
+    const keyed = await startHarness({ services: { trader: rig.opened.control }, raw: { exchange: { api_key: 'k-123456', api_secret: 's-123456' } } });
+    try {
+      const all = textOf(await keyed.ask(ADMIN, '/trade live'));
+      expect(all.split('\n')[0]).toBe('⚠ Switch to LIVE trading: real orders on binance for BTCUSDT, ETHUSDT, each buy using 99% of its share of the free balance BTCUSDT, ETHUSDT share?');
+      expect(textOf(await keyed.ask(ADMIN, '/trade live doge'))).toBe('doge is not traded here; the symbols traded are BTCUSDT, ETHUSDT.');
+    } finally {
+      await keyed.close();
+    }
+  });
 });

@@ -127,6 +127,23 @@ describe('the shared paper wallet of several symbols', () => {
     }, 60_000);
   }
 
+  it("the config's off wins for every symbol at start-up: each one's open order is cancelled and the shared quote released", async () => {
+    rig = await accountRig({ kind: 'paper', symbols: ['BTCUSDT', 'ETHUSDT'], dir: tmp() });
+    await rig.step(SESSION[0]!);
+    expect((await rig.opened.control.balance()).USDT!.locked).toBeGreaterThan(0);
+    const told: string[] = [];
+    const off = await openTraders(accountConfigs(rig.dir, ['BTCUSDT', 'ETHUSDT'], { mode: 'off' }), { clock: () => sessionClock(SESSION[0]!), tellAdmins: (t) => void told.push(t) });
+    for (const { trader } of off.traders) await trader.start();
+    expect(off.traders.map((t) => t.trader.mode)).toEqual(['off', 'off']);
+    expect((await off.control.balance()).USDT).toEqual({ free: 1000, locked: 0 });
+    expect(told).toEqual(
+      ['BTCUSDT', 'ETHUSDT'].flatMap((s) => [
+        `${s}: trader.mode is "off" in the config (the kill switch): trading is off; it was paper before the restart`,
+        `${s}: 1 open paper order cancelled because trading is off`,
+      ]),
+    );
+  });
+
   it('the first start of several symbols takes over the wallets they had alone (balances added); later starts keep the shared one', async () => {
     const dir = tmp();
     const [btcConfig, ethConfig] = accountConfigs(dir, ['BTCUSDT', 'ETHUSDT'], { mode: 'paper' });
