@@ -2,7 +2,8 @@
  * CSV speed: the full real BTCUSDT 1m file (656,640 rows, gzip) read into a Frame, against
  * the floor of any text format (gunzip, then split the text into lines) measured in the same
  * run; then the frame written back as CSV, and `itb merge` on one year of it against the
- * Python original's figure.
+ * Python original's figure. Then bytes per second of CSV and parquet on a year of the
+ * features stage's table (prices and 14 full-precision features), and the CLI's start-up.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,7 +14,9 @@ import type { Frame } from '../src/core/frame.ts';
 import { candlesToFrame, frameRowToCandle } from '../src/core/klines.ts';
 import type { JobContext } from '../src/jobs/context.ts';
 import { run as runMerge } from '../src/jobs/merge.ts';
+import { execFileSync } from 'node:child_process';
 import { readCsv, writeCsv } from '../src/storage/csv.ts';
+import { readTable, STAGE_OUTPUT, writeTable } from '../src/storage/table.ts';
 import { peakRssMb, SHARED_DATA, timeIt, type BenchRow } from './lib.ts';
 
 export async function bench(): Promise<BenchRow[]> {
@@ -47,6 +50,8 @@ export async function bench(): Promise<BenchRow[]> {
   fs.rmSync(path.dirname(out), { recursive: true, force: true });
 
   const mergeRow = await benchMerge(frame);
+  const formatRows = await benchFormats(frame, repeat);
+  const startRow = benchStartup(repeat);
 
   const perSec = (ms: number) => (rows / ms) * 1000;
   return [
@@ -58,7 +63,53 @@ export async function bench(): Promise<BenchRow[]> {
     { name: 'write CSV (full precision)', value: writeMs / 1000, unit: 's', note: `${perSec(writeMs).toFixed(0)} rows/s` },
     { name: 'write CSV.gz', value: writeGzMs / 1000, unit: 's', note: `round trip exact: ${exact}` },
     mergeRow,
+    ...formatRows,
+    startRow,
   ];
+}
+
+/** A year of the features stage's table: the candles and 14 features of 16-17 significant digits. */
+function featuresTable(full: Frame): Frame {
+  const f = full.tail(525_600);
+  const close = f.get('close');
+  for (let k = 0; k < 14; k++) f.set(`feature_${k}`, close.map((v, i) => (i > k ? v / close[i - 1 - k]! - 1 : NaN)));
+  return f;
+}
+
+/** MB/s (of the file's bytes) writing (as a stage writes: no fsync) and reading the same table as CSV and as parquet. */
+async function benchFormats(full: Frame, repeat: number): Promise<BenchRow[]> {
+  const table = featuresTable(full);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-bench-formats-'));
+  const rows: BenchRow[] = [];
+  try {
+    for (const [label, name, decimals] of [['CSV', 'features.csv', undefined], ['CSV %.6f', 'predictions.csv', 6], ['parquet', 'features.parquet', undefined]] as const) {
+      const file = path.join(dir, name);
+      const writeMs = await timeIt(() => writeTable(file, table, { ...STAGE_OUTPUT, decimals }), repeat);
+      const mb = fs.statSync(file).size / 1e6;
+      const readMs = await timeIt(() => readTable(file), repeat);
+      rows.push({ name: `write ${label}, ${table.length} rows × ${table.columnNames().length + 1} columns`, value: mb / (writeMs / 1000), unit: 'MB/s', note: `${mb.toFixed(0)} MB in ${(writeMs / 1000).toFixed(2)} s` });
+      rows.push({ name: `read ${label}`, value: mb / (readMs / 1000), unit: 'MB/s', note: `${(readMs / 1000).toFixed(2)} s` });
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+/** Wall time of `itb --help` in a new process (best of `repeat`): the start-up every stage pays. */
+function benchStartup(repeat: number): BenchRow {
+  const itb = new URL('../bin/itb.mjs', import.meta.url).pathname;
+  execFileSync(process.execPath, [itb, '--help']); // the bundle is made on the first run after a change
+  let best = Infinity;
+  for (let i = 0; i < Math.max(3, repeat); i++) {
+    const t0 = performance.now();
+    execFileSync(process.execPath, [itb, '--help']);
+    best = Math.min(best, performance.now() - t0);
+  }
+  const t0 = performance.now();
+  execFileSync(process.execPath, ['-e', '0']);
+  const bare = performance.now() - t0;
+  return { name: 'start-up: itb --help', value: best / 1000, unit: 's', note: `node -e 0 takes ${(bare / 1000).toFixed(2)} s here` };
 }
 
 /** `itb merge` as the baseline ran it: the last 525,600 rows in klines.csv layout → data.csv. */

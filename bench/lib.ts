@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 /** One figure printed by `npm run bench`. */
 export interface BenchRow {
   area?: string;
@@ -36,5 +36,11 @@ export function peakRssMb(): number {
   return process.memoryUsage().rss / 1e6;
 }
 
-/** Path of the full real data files (../shared/data), for benchmarks only. */
-export const SHARED_DATA = new URL('../../shared/data/', import.meta.url).pathname;
+/**
+ * Path of the full real data files, for benchmarks only: ITB_SHARED_DATA, else `shared/data`
+ * beside the checkout (../shared/data), or beside the folder of worktrees (../../shared/data).
+ */
+export const SHARED_DATA =
+  process.env.ITB_SHARED_DATA ??
+  ['../../shared/data/', '../../../shared/data/'].map((p) => new URL(p, import.meta.url).pathname).find((p) => existsSync(p)) ??
+  new URL('../../shared/data/', import.meta.url).pathname;

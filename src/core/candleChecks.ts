@@ -10,6 +10,8 @@ export interface CandleSource {
   label: string;
   /** The file's line number of a row (rows in file order). */
   lineOf: (row: number) => number;
+  /** What lineOf counts: lines of a CSV (default) or rows of a parquet file. */
+  unit?: 'line' | 'row';
   /** The bar length the candles must have: closer rows, or a spacing that is not whole bars, are wrong data (gaps are fine). */
   freq?: Freq;
 }
@@ -33,6 +35,7 @@ export function describeSpan(ms: number): string {
  */
 export function checkCandles(frame: Frame, source: CandleSource): Frame {
   const { label, lineOf } = source;
+  const unit = source.unit ?? 'line';
   if (!frame.has('close') && PRICES.some((c) => frame.has(c))) {
     throw new UserError(`${label} has no close column (columns: ${frame.columnNames().join(', ')})`);
   }
@@ -41,7 +44,7 @@ export function checkCandles(frame: Frame, source: CandleSource): Frame {
     if (!frame.has(name)) continue;
     const col = frame.get(name);
     for (let i = 0; i < col.length; i++) {
-      if (col[i]! <= 0) throw new UserError(`${label} line ${lineOf(i)}: ${name} is ${col[i]} in the candle of ${formatTime(t[i]!)}; prices must be above zero`);
+      if (col[i]! <= 0) throw new UserError(`${label} ${unit} ${lineOf(i)}: ${name} is ${col[i]} in the candle of ${formatTime(t[i]!)}; prices must be above zero`);
     }
   }
 
@@ -49,7 +52,7 @@ export function checkCandles(frame: Frame, source: CandleSource): Frame {
   const spacing = (row: number, prev: number) => {
     const d = t[row]! - t[prev]!;
     if (d >= step && d % step === 0) return;
-    const where = `${label} line ${lineOf(row)}: the candle of ${formatTime(t[row]!)} comes ${describeSpan(d)} after the one on line ${lineOf(prev)}`;
+    const where = `${label} ${unit} ${lineOf(row)}: the candle of ${formatTime(t[row]!)} comes ${describeSpan(d)} after the one on ${unit} ${lineOf(prev)}`;
     const alias = source.freq!.alias;
     throw new UserError(d < step ? `${where}, closer than freq ${alias} allows (are these ${describeSpan(d)} candles? then set freq to match the file)` : `${where}, which is not a whole number of ${alias} bars`);
   };
@@ -72,7 +75,7 @@ export function checkCandles(frame: Frame, source: CandleSource): Frame {
       if (!differs) continue;
       const [a, b] = [lineOf(prev), lineOf(row)].sort((x, y) => x - y);
       throw new UserError(
-        `${label} lines ${a} and ${b}: two different candles for ${formatTime(t[row]!)} (${differs.name} ${differs.values[prev]} and ${differs.values[row]}); keep the right one and delete the other`,
+        `${label} ${unit}s ${a} and ${b}: two different candles for ${formatTime(t[row]!)} (${differs.name} ${differs.values[prev]} and ${differs.values[row]}); keep the right one and delete the other`,
       );
     }
     if (prev >= 0 && step) spacing(row, prev);

@@ -21,7 +21,8 @@ export class NotBuiltError extends UserError {
 }
 
 export function isUserError(e: unknown): e is UserError {
-  return e instanceof UserError;
+  // also one from a user's module, which may hold a copy of this module (the bundled CLI)
+  return e instanceof UserError || (e instanceof Error && e.name === 'UserError' && typeof (e as UserError).exitCode === 'number');
 }
 
 /** One line for a person: a user error's message, otherwise the error's class and message. */

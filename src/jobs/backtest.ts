@@ -14,7 +14,8 @@ import { findScoreRule, thresholdsFor, type ScoreRule } from '../core/backtest/s
 import { thresholdSwitches, type ThresholdRule } from '../core/backtest/thresholdSwitches.ts';
 import type { Direction, Trade, TradeCosts } from '../core/backtest/trades.ts';
 import { renderBacktestChart } from '../charts/backtestChart.ts';
-import { readCsv, resolveDataFile } from '../storage/csv.ts';
+import { resolveDataFile } from '../storage/csv.ts';
+import { readTable } from '../storage/table.ts';
 import type { ProgressEvent } from './progress.ts';
 import { runSection } from '../core/generators/index.ts';
 import { signalCalibration } from '../models/modelSet.ts';
@@ -162,10 +163,10 @@ function normaliseParams(params: Record<string, number>): GridParams {
  */
 export async function loadSignalFrame(config: Config): Promise<Frame> {
   const signals = resolveDataFile(stageFile(config, config.signal_file_name));
-  if (fs.existsSync(signals)) return readCsv(signals, { timeColumn: config.time_column });
+  if (fs.existsSync(signals)) return readTable(signals, { timeColumn: config.time_column });
   const predictions = resolveDataFile(stageFile(config, config.predict_file_name));
   if (fs.existsSync(predictions)) {
-    const frame = readCsv(predictions, { timeColumn: config.time_column });
+    const frame = await readTable(predictions, { timeColumn: config.time_column });
     await runSection(frame, config, 'signal_sets', { calibration: await signalCalibration(config) });
     return frame;
   }

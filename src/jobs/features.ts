@@ -6,20 +6,21 @@ import { UserError } from '../core/errors.ts';
 import type { Frame } from '../core/frame.ts';
 import { configDirOf, runGeneratorSet, type RunOptions, type SetSection } from '../core/generators/index.ts';
 import { appendText } from '../storage/atomic.ts';
-import { readCsv, resolveDataFile, writeCsv } from '../storage/csv.ts';
+import { resolveDataFile } from '../storage/csv.ts';
+import { readTable, STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 
 /** Which command makes each stage's input, for the "file is missing" sentence. */
 const MADE_BY: Record<string, string> = { merge_file_name: 'itb merge', feature_file_name: 'itb features', predict_file_name: 'itb predict' };
 
 /** Reads a stage's input table from the symbol folder, or says which command creates it. */
-export function readStageInput(config: Config, key: 'merge_file_name' | 'feature_file_name' | 'predict_file_name'): Frame {
+export async function readStageInput(config: Config, key: 'merge_file_name' | 'feature_file_name' | 'predict_file_name'): Promise<Frame> {
   const name = config[key];
   const file = resolveDataFile(stageFile(config, name));
   if (!fs.existsSync(file)) {
     throw new UserError(`${name} is not in ${symbolFolder(config)}; create it with \`${MADE_BY[key]} -c CONFIG\` first`);
   }
-  return readCsv(file, { timeColumn: config.time_column });
+  return readTable(file, { timeColumn: config.time_column });
 }
 
 /** ±Infinity (a division by zero) becomes NaN; returns the per-column count of NaN. */
@@ -57,15 +58,14 @@ export async function runSectionWithProgress(ctx: JobContext, frame: Frame, sect
 /** Warns, like the original, about rows with a missing value in the new columns. */
 export function warnMissing(ctx: JobContext, frame: Frame, names: string[], what: string): void {
   const counts = cleanColumns(frame, names);
-  let rows = 0;
-  for (let i = 0; i < frame.length; i++) {
-    for (const n of names) {
-      if (frame.get(n)[i] !== frame.get(n)[i]) {
-        rows++;
-        break;
-      }
-    }
+  // rows with a NaN in any of the columns, one column at a time
+  const missing = new Uint8Array(frame.length);
+  for (const n of names) {
+    const c = frame.get(n);
+    for (let i = 0; i < c.length; i++) if (c[i] !== c[i]) missing[i] = 1;
   }
+  let rows = 0;
+  for (let i = 0; i < missing.length; i++) rows += missing[i]!;
   if (!rows) return;
   const worst = [...counts].filter(([, k]) => k > 0).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, k]) => `${n} ${k}`);
   ctx.log.warn(`${rows} of ${frame.length} rows have a missing value in some ${what} column (most: ${worst.join(', ')})`);
@@ -73,7 +73,7 @@ export function warnMissing(ctx: JobContext, frame: Frame, names: string[], what
 
 /** The original's side file line: "a", "b", "c" and a blank line. */
 export function appendColumnList(outFile: string, names: string[]): string {
-  const txt = outFile.replace(/(\.csv)?(\.gz)?$/, '') + '.txt';
+  const txt = outFile.replace(/(\.csv(\.gz)?|\.gz|\.parquet)$/i, '') + '.txt';
   appendText(txt, names.map((n) => `"${n}"`).join(', ') + '\n\n');
   return txt;
 }
@@ -85,12 +85,12 @@ export function appendColumnList(outFile: string, names: string[]): string {
  */
 export async function run(ctx: JobContext): Promise<number> {
   const { config } = ctx;
-  const frame = applyRowWindow(readStageInput(config, 'merge_file_name'), config);
+  const frame = applyRowWindow(await readStageInput(config, 'merge_file_name'), config);
   if (!frame.length) throw new UserError(`${config.merge_file_name} has no rows`);
   const names = await runSectionWithProgress(ctx, frame, 'feature_sets');
   warnMissing(ctx, frame, names, 'feature');
   const out = stageFile(config, config.feature_file_name);
-  writeCsv(out, frame, { timeColumn: config.time_column });
+  writeTable(out, frame, { ...STAGE_OUTPUT, timeColumn: config.time_column });
   const txt = appendColumnList(out, names);
   ctx.log.info(`${names.length} features for ${frame.length} rows stored in ${out} (list appended to ${path.basename(txt)})`);
   return 0;

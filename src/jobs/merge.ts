@@ -11,15 +11,12 @@ import { UserError } from '../core/errors.ts';
 import { checkCandles } from '../core/candleChecks.ts';
 import { mergeDataSources, type MergeResult, type MergeSource } from '../core/merge.ts';
 import { formatTime, parseFreq } from '../core/time.ts';
-import { readCsv, readFileMaybeGz, resolveDataFile, writeCsv } from '../storage/csv.ts';
+import { readFileMaybeGz, resolveDataFile } from '../storage/csv.ts';
 import { rowLineNumbers } from '../storage/csvLines.ts';
+import { isParquetFile, readTable, STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 
-function refuseParquet(file: string, where: string): void {
-  if (/\.parquet$/i.test(file)) throw new UserError(`${where}: ${path.basename(file)} is parquet, which is not supported; convert it to CSV`);
-}
-
-/** The file of a data source: data_folder/<folder>/<file or folder>, `.csv` when it has no extension. */
+/** The file of a data source: data_folder/<folder>/<file or folder>, `.csv` when it has no extension; CSV, CSV.gz or parquet. */
 export function sourceFile(config: Config, index: number): string {
   const ds = config.data_sources[index]!;
   const where = `data_sources[${index}]`;
@@ -27,29 +24,30 @@ export function sourceFile(config: Config, index: number): string {
   let name = ds.file || ds.folder;
   if (!path.extname(name)) name += '.csv';
   const file = path.join(path.resolve(config.data_folder), ds.folder, name);
-  refuseParquet(file, where);
-  if (!/\.csv(\.gz)?$/i.test(file)) throw new UserError(`${where}: ${path.basename(file)} is neither .csv nor .csv.gz`);
+  if (!/\.(csv(\.gz)?|parquet)$/i.test(file)) throw new UserError(`${where}: ${path.basename(file)} is neither .csv, .csv.gz nor .parquet`);
   return file;
 }
 
 /**
  * Reads every data source, checked (checkCandles: prices, conflicting rows, spacing against
- * freq, each named by file and line), with the row window applied to each as the original does.
+ * freq, each named by file and line, or row of a parquet file), with the row window applied to
+ * each as the original does.
  */
-export function loadSources(config: Config): MergeSource[] {
+export async function loadSources(config: Config): Promise<MergeSource[]> {
   if (!config.data_sources.length) throw new UserError('data_sources is empty: there is nothing to merge');
   const freq = parseFreq(config.freq);
-  return config.data_sources.map((ds, i) => {
+  return Promise.all(config.data_sources.map(async (ds, i) => {
     const file = resolveDataFile(sourceFile(config, i));
     if (!fs.existsSync(file)) {
       throw new UserError(`data_sources[${i}]: ${file} does not exist (run itb download or itb import first)`);
     }
     const label = `data_sources[${i}] (${ds.folder}/${path.basename(file)})`;
+    const parquet = isParquetFile(file);
     let lines: Int32Array | undefined;
-    const lineOf = (row: number) => (lines ??= rowLineNumbers(readFileMaybeGz(file), true))[row]!;
-    const frame = applyRowWindow(checkCandles(readCsv(file, { timeColumn: config.time_column }), { label, lineOf, freq }), config);
+    const lineOf = parquet ? (row: number) => row + 1 : (row: number) => (lines ??= rowLineNumbers(readFileMaybeGz(file), true))[row]!;
+    const frame = applyRowWindow(checkCandles(await readTable(file, { timeColumn: config.time_column }), { label, lineOf, freq, unit: parquet ? 'row' : 'line' }), config);
     return { label, frame, prefix: ds.column_prefix ?? '' };
-  });
+  }));
 }
 
 /** Lines for a person: the raster, the cut, and per source its missing bars and largest gaps. */
@@ -71,9 +69,8 @@ export async function run(ctx: JobContext): Promise<number> {
   const { config } = ctx;
   const freq = parseFreq(config.freq);
   const out = stageFile(config, config.merge_file_name);
-  refuseParquet(out, 'merge_file_name');
-  const result = mergeDataSources(loadSources(config), freq, { interpolate: config.merge_interpolate });
-  writeCsv(out, result.frame, { timeColumn: config.time_column });
+  const result = mergeDataSources(await loadSources(config), freq, { interpolate: config.merge_interpolate });
+  writeTable(out, result.frame, { ...STAGE_OUTPUT, timeColumn: config.time_column });
   for (const line of mergeReport(result, config.freq)) ctx.log.info(line);
   ctx.log.info(`merged ${config.data_sources.length} source(s) into ${out}${config.merge_interpolate ? ' (gaps interpolated)' : ''}`);
   return 0;

@@ -3,7 +3,8 @@ import { stageFile } from '../config/load.ts';
 import { UserError, describeError } from '../core/errors.ts';
 import { frameRowToCandle } from '../core/klines.ts';
 import { formatTime, parseFreq } from '../core/time.ts';
-import { readCsv, resolveDataFile } from '../storage/csv.ts';
+import { resolveDataFile } from '../storage/csv.ts';
+import { readTable } from '../storage/table.ts';
 import type { JobContext } from './context.ts';
 import { createOutputs } from './service/outputs/index.ts';
 import { RecentBars } from './service/recentBars.ts';
@@ -19,7 +20,7 @@ export async function run(ctx: JobContext): Promise<number> {
   const { config, log } = ctx;
   const freq = parseFreq(config.freq);
   const file = resolveDataFile(stageFile(config, config.signal_file_name));
-  const signals = readCsv(file, { timeColumn: config.time_column });
+  const signals = await readTable(file, { timeColumn: config.time_column });
   if (!signals.length) throw new UserError(`${file} has no rows: run \`itb signals -c ${path.basename(ctx.configFile) || 'CONFIG'}\` first`);
   for (const c of ['open', 'high', 'low', 'close']) {
     if (!signals.has(c)) throw new UserError(`${file} has no "${c}" column, which the outputs need (it is carried over from the klines by features → signals)`);

@@ -1,9 +1,9 @@
 import { stageFile } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
 import { loadModelSet } from '../models/modelSet.ts';
-import { allLabels, allTrainFeatures, appendPredictionMetrics, predictionTable, readMatrix, takeRows } from '../models/stageData.ts';
+import { allLabels, allTrainFeatures, appendPredictionMetrics, PRICE_COLUMNS, predictionTable, readMatrix, takeRows } from '../models/stageData.ts';
 import { completeRows } from '../models/trainSets.ts';
-import { writeCsv } from '../storage/csv.ts';
+import { STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import { applyRowWindow, type JobContext } from './context.ts';
 
 /**
@@ -16,7 +16,7 @@ export async function run(ctx: JobContext): Promise<number> {
   const models = await loadModelSet(config);
   const features = allTrainFeatures(config);
   const labels = allLabels(config);
-  const window = applyRowWindow(readMatrix(config), config);
+  const window = applyRowWindow(await readMatrix(config, [...models.features, ...features, ...labels, ...PRICE_COLUMNS]), config);
   const keep = completeRows(window, features);
   const dropped = window.length - keep.length;
   if (dropped) ctx.log.warn(`${dropped} rows have a missing feature and are left out`);
@@ -26,7 +26,7 @@ export async function run(ctx: JobContext): Promise<number> {
   const scores = models.predictFrame(matrix);
   const table = predictionTable(scores, matrix, 0, labels);
   const file = stageFile(config, config.predict_file_name);
-  writeCsv(file, table, { decimals: 6, timeColumn: config.time_column });
+  writeTable(file, table, { ...STAGE_OUTPUT, decimals: 6, timeColumn: config.time_column });
   const { lines, notes } = appendPredictionMetrics(file, table, models);
   for (const line of lines) ctx.log.info(line);
   for (const note of notes) ctx.log.warn(note);

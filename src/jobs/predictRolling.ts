@@ -2,10 +2,10 @@ import { stageFile } from '../config/load.ts';
 import { Frame } from '../core/frame.ts';
 import { formatTime } from '../core/time.ts';
 import type { ModelSet } from '../models/modelSet.ts';
-import { allLabels, appendPredictionMetrics, predictionTable, readMatrix } from '../models/stageData.ts';
+import { allLabels, allTrainFeatures, appendPredictionMetrics, PRICE_COLUMNS, predictionTable, readMatrix } from '../models/stageData.ts';
 import { trainAll } from '../models/trainAll.ts';
 import { rowOfBound, truncateRows, walkForwardPlan } from '../models/walkForward.ts';
-import { writeCsv } from '../storage/csv.ts';
+import { STAGE_OUTPUT, writeTable } from '../storage/table.ts';
 import type { JobContext } from './context.ts';
 
 /**
@@ -16,7 +16,7 @@ import type { JobContext } from './context.ts';
 export async function run(ctx: JobContext): Promise<number> {
   const { config } = ctx;
   const rp = config.rolling_predict;
-  const matrix = truncateRows(readMatrix(config), rp.data_start, rp.data_end);
+  const matrix = truncateRows(await readMatrix(config, [...allTrainFeatures(config), ...allLabels(config), ...PRICE_COLUMNS]), rp.data_start, rp.data_end);
   const startRow = rp.prediction_start === null || rp.prediction_start === undefined ? undefined : rowOfBound(matrix, rp.prediction_start, 'prediction_start');
   const plan = walkForwardPlan(matrix.length, { ...rp, startRow }, config.label_horizon, config.train_length);
   const labels = allLabels(config);
@@ -36,7 +36,7 @@ export async function run(ctx: JobContext): Promise<number> {
   }
   const table = concat(parts);
   const file = stageFile(config, config.predict_file_name);
-  writeCsv(file, table, { decimals: 6, timeColumn: config.time_column });
+  writeTable(file, table, { ...STAGE_OUTPUT, decimals: 6, timeColumn: config.time_column });
   const { lines, notes } = appendPredictionMetrics(file, table, models!);
   for (const line of lines) ctx.log.info(line);
   for (const note of notes) ctx.log.warn(note);

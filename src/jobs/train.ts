@@ -17,7 +17,7 @@ export async function run(ctx: JobContext): Promise<number> {
   const { config } = ctx;
   const features = allTrainFeatures(config);
   const labels = allLabels(config);
-  let matrix = applyRowWindow(readMatrix(config), config);
+  let matrix = applyRowWindow(await readMatrix(config, [...features, ...labels]), config);
   for (const c of [...features, ...labels]) matrix.get(c);
   if (config.label_horizon) matrix = matrix.slice(0, Math.max(0, matrix.length - config.label_horizon));
   if (config.train_length) matrix = matrix.tail(config.train_length);

@@ -47,12 +47,15 @@ export async function fitModel(job: FitJob, progress: (p: FitProgress) => void):
   if (n === 0) throw new UserError(`model ${job.scoreColumn}: no training rows (every row has a missing feature or label)`);
   const isRegression = def.params?.is_regression === true;
 
-  const X = new Float64Array(n * f);
+  const scale = def.params?.is_scale ?? defaultScaling(def.algo);
+  // Unscaled rows in one run (gb's usual case) are read in place: the shared table is never written.
+  const inPlace = !scale && rows[n - 1]! - rows[0]! === n - 1;
+  const X = inPlace ? job.X.subarray(rows[0]! * f, (rows[0]! + n) * f) : new Float64Array(n * f);
   const y = new Float64Array(n);
   const hash = createHash('sha256');
   for (let k = 0; k < n; k++) {
     const r = rows[k]!;
-    X.set(job.X.subarray(r * f, r * f + f), k * f);
+    if (!inPlace) X.set(job.X.subarray(r * f, r * f + f), k * f);
     y[k] = job.y[r]!;
   }
   hash.update(new Uint8Array(X.buffer, X.byteOffset, X.byteLength));
@@ -62,7 +65,6 @@ export async function fitModel(job: FitJob, progress: (p: FitProgress) => void):
       if (y[k] !== 0 && y[k] !== 1) throw new UserError(`model ${job.scoreColumn}: label ${job.label} has the value ${y[k]} but a classifier needs 0/1 labels (set params.is_regression for a numeric target)`);
     }
   }
-  const scale = def.params?.is_scale ?? defaultScaling(def.algo);
   const scaler = scale ? fitScaler(X, n, f) : null;
   if (scaler) applyScaler(scaler, X, f);
 

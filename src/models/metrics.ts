@@ -4,61 +4,92 @@
  * thresholds, and f1/precision/recall of score > 0.5 (0 when undefined).
  */
 
-function orderByScoreDesc(score: Float64Array): Int32Array {
-  const idx = new Int32Array(score.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  return idx.sort((a, b) => score[b]! - score[a]!);
+/**
+ * The distinct scores from high to low, each with its count of positives (truth > 0.5) and of
+ * negatives. Two native numeric sorts (positives' scores, negatives' scores) and one merge: no
+ * comparator calls, which a year of rows pays for in seconds.
+ */
+type ScoreGroups = { pos: Int32Array; neg: Int32Array; groups: number };
+
+function scoreGroups(truth: Float64Array, score: Float64Array): ScoreGroups {
+  let npos = 0;
+  for (let i = 0; i < truth.length; i++) if (truth[i]! > 0.5) npos++;
+  const ps = new Float64Array(npos);
+  const ns = new Float64Array(truth.length - npos);
+  for (let i = 0, a = 0, b = 0; i < truth.length; i++) {
+    if (truth[i]! > 0.5) ps[a++] = score[i]!;
+    else ns[b++] = score[i]!;
+  }
+  ps.sort();
+  ns.sort();
+  const pos = new Int32Array(truth.length);
+  const neg = new Int32Array(truth.length);
+  let g = 0;
+  let i = ps.length - 1;
+  let j = ns.length - 1;
+  while (i >= 0 || j >= 0) {
+    const v = i < 0 ? ns[j]! : j < 0 ? ps[i]! : Math.max(ps[i]!, ns[j]!);
+    let p = 0;
+    let q = 0;
+    while (i >= 0 && ps[i] === v) {
+      p++;
+      i--;
+    }
+    while (j >= 0 && ns[j] === v) {
+      q++;
+      j--;
+    }
+    if (!p && !q) {
+      // NaN scores (sorted last, so met first) form one group each, as a comparator sort leaves them
+      if (i >= 0 && ps[i] !== ps[i]) {
+        p = 1;
+        i--;
+      } else {
+        q = 1;
+        j--;
+      }
+    }
+    pos[g] = p;
+    neg[g] = q;
+    g++;
+  }
+  return { pos, neg, groups: g };
 }
 
 /** ROC AUC; 0 when only one class is present (as the original reports it). */
-export function rocAuc(truth: Float64Array, score: Float64Array): number {
-  const n = truth.length;
-  const order = orderByScoreDesc(score);
+export function rocAuc(truth: Float64Array, score: Float64Array, grouped = scoreGroups(truth, score)): number {
+  const { pos: gp, neg: gn, groups } = grouped;
   let pos = 0;
-  for (let i = 0; i < n; i++) if (truth[i]! > 0.5) pos++;
-  const neg = n - pos;
+  for (let g = 0; g < groups; g++) pos += gp[g]!;
+  const neg = truth.length - pos;
   if (!pos || !neg) return 0;
   // Count, for each positive, the negatives ranked below it; a tie counts half.
   let auc = 0;
   let negBelow = neg;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    let p = 0;
-    let q = 0;
-    while (j < n && score[order[j]!] === score[order[i]!]) {
-      if (truth[order[j]!]! > 0.5) p++;
-      else q++;
-      j++;
-    }
+  for (let g = 0; g < groups; g++) {
+    const q = gn[g]!;
     negBelow -= q;
-    auc += p * (negBelow + q / 2);
-    i = j;
+    auc += gp[g]! * (negBelow + q / 2);
   }
   return auc / (pos * neg);
 }
 
 /** Average precision: Σ (Rₖ − Rₖ₋₁)·Pₖ over distinct score thresholds, high to low. */
-export function averagePrecision(truth: Float64Array, score: Float64Array): number {
-  const n = truth.length;
-  const order = orderByScoreDesc(score);
+export function averagePrecision(truth: Float64Array, score: Float64Array, grouped = scoreGroups(truth, score)): number {
+  const { pos: gp, neg: gn, groups } = grouped;
   let pos = 0;
-  for (let i = 0; i < n; i++) if (truth[i]! > 0.5) pos++;
+  for (let g = 0; g < groups; g++) pos += gp[g]!;
   if (!pos) return 0;
   let tp = 0;
   let fp = 0;
   let ap = 0;
   let prevRecall = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j < n && score[order[j]!] === score[order[i]!]) {
-      if (truth[order[j]!]! > 0.5) tp++;
-      else fp++;
-      j++;
-    }
+  for (let g = 0; g < groups; g++) {
+    tp += gp[g]!;
+    fp += gn[g]!;
     const recall = tp / pos;
     ap += (recall - prevRecall) * (tp / (tp + fp));
     prevRecall = recall;
-    i = j;
   }
   return ap;
 }
@@ -85,7 +116,8 @@ export function classificationScores(truth: Float64Array, score: Float64Array, t
   const precision = tp + fp ? tp / (tp + fp) : 0;
   const recall = tp + fn ? tp / (tp + fn) : 0;
   const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
-  return { auc: rocAuc(truth, score), ap: averagePrecision(truth, score), f1, precision, recall };
+  const grouped = scoreGroups(truth, score); // one sort for both
+  return { auc: rocAuc(truth, score, grouped), ap: averagePrecision(truth, score, grouped), f1, precision, recall };
 }
 
 export interface RegressionScores extends ClassificationScores {
@@ -136,9 +168,15 @@ export function formatScoreLine(scoreColumn: string, scores: object): string {
 
 /** Scores of one score column against its label, rows with NaN in either dropped. */
 export function scoreAgainstLabel(label: Float64Array, score: Float64Array, isRegression: boolean): ClassificationScores | RegressionScores {
-  const keep: number[] = [];
-  for (let i = 0; i < label.length; i++) if (!Number.isNaN(label[i]!) && !Number.isNaN(score[i]!)) keep.push(i);
-  const t = Float64Array.from(keep, (i) => label[i]!);
-  const s = Float64Array.from(keep, (i) => score[i]!);
+  let n = 0;
+  for (let i = 0; i < label.length; i++) if (label[i] === label[i] && score[i] === score[i]) n++;
+  const t = new Float64Array(n);
+  const s = new Float64Array(n);
+  for (let i = 0, k = 0; i < label.length; i++) {
+    if (label[i] === label[i] && score[i] === score[i]) {
+      t[k] = label[i]!;
+      s[k++] = score[i]!;
+    }
+  }
   return isRegression ? regressionScores(t, s) : classificationScores(t, s);
 }

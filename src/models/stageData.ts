@@ -4,7 +4,8 @@ import type { Config } from '../config/schema.ts';
 import { stageFile } from '../config/load.ts';
 import { UserError } from '../core/errors.ts';
 import { Frame } from '../core/frame.ts';
-import { readCsv, resolveDataFile } from '../storage/csv.ts';
+import { resolveDataFile } from '../storage/csv.ts';
+import { readTable } from '../storage/table.ts';
 import { appendText } from '../storage/atomic.ts';
 import { formatScoreLine, scoreAgainstLabel } from './metrics.ts';
 import type { ModelSet } from './modelSet.ts';
@@ -13,12 +14,12 @@ import { labelOfScoreColumn, resolveTrainSets } from './trainSets.ts';
 /** Columns copied next to the scores in predictions.csv, when present. */
 export const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume', 'close_time'];
 
-/** Reads matrix.csv (the labels stage's output) of the config's symbol folder. */
-export function readMatrix(config: Config): Frame {
+/** Reads matrix.csv (the labels stage's output) of the config's symbol folder; `only`: just those of these columns. */
+export async function readMatrix(config: Config, only?: string[]): Promise<Frame> {
   const file = stageFile(config, config.matrix_file_name);
   const found = resolveDataFile(file);
   if (!fs.existsSync(found)) throw new UserError(`the matrix file ${file} does not exist: run \`itb features\` and \`itb labels\` first`);
-  return readCsv(found, { timeColumn: config.time_column });
+  return readTable(found, { timeColumn: config.time_column, only });
 }
 
 /** Every train feature of the config's train sets, each once. */
@@ -78,10 +79,23 @@ export function appendPredictionMetrics(file: string, table: Frame, models: Mode
 
 /** The given rows of a frame, as a new frame. */
 export function takeRows(frame: Frame, rows: Int32Array): Frame {
-  const out = new Frame(Float64Array.from(rows, (i) => frame.time[i]!));
-  for (const c of frame.columnNames()) {
-    const src = frame.get(c);
-    out.set(c, Float64Array.from(rows, (i) => src[i]!), frame.kind(c));
+  // runs of consecutive rows (most of them: only the first rows lack a feature) are block copies
+  const runs: number[] = [];
+  for (let k = 0; k < rows.length; ) {
+    let j = k + 1;
+    while (j < rows.length && rows[j] === rows[j - 1]! + 1) j++;
+    runs.push(rows[k]!, j - k);
+    k = j;
   }
+  const pick = (src: Float64Array) => {
+    const out = new Float64Array(rows.length);
+    for (let r = 0, at = 0; r < runs.length; r += 2) {
+      out.set(src.subarray(runs[r]!, runs[r]! + runs[r + 1]!), at);
+      at += runs[r + 1]!;
+    }
+    return out;
+  };
+  const out = new Frame(pick(frame.time));
+  for (const c of frame.columnNames()) out.set(c, pick(frame.get(c)), frame.kind(c));
   return out;
 }

@@ -6,13 +6,13 @@ import { UserError } from '../core/errors.ts';
 import type { Frame } from '../core/frame.ts';
 import type { ProgressReporter } from '../jobs/progress.ts';
 import { refuseSingleClass, type FitJob } from './fitModel.ts';
+import { usesXgboost } from './gbParams.ts';
 import { modelFromArtifact, type LoadedModel } from './modelFiles.ts';
 import { newTrainingId, saveModelSet } from './modelSetFolder.ts';
 import { ModelSet } from './modelSet.ts';
 import { algorithmRows, completeRows, featureMatrix, resolveTrainSets, scoreColumnName } from './trainSets.ts';
 import type { WorkerMessage } from './trainWorker.ts';
 import type { ModelArtifact } from './types.ts';
-import { xgboost } from './xgboost.ts';
 
 export interface TrainAllOptions {
   progress?: ProgressReporter;
@@ -34,7 +34,8 @@ export interface TrainAllOptions {
  */
 export async function trainAll(config: Config, matrix: Frame, options: TrainAllOptions = {}): Promise<ModelSet> {
   const sets = resolveTrainSets(config);
-  if (sets.some((s) => s.algorithms.some((a) => a.algo === 'gb'))) xgboost(); // fails early, in one sentence, when the library is missing
+  // The xgboost engine fails early, in one sentence, when its library is missing.
+  if (sets.some((s) => s.algorithms.some(usesXgboost))) (await import('./xgboost.ts')).xgboost();
   const jobs: FitJob[] = [];
   for (const set of sets) {
     for (const c of [...set.features, ...set.labels]) matrix.get(c); // a missing column is a clear error before any work

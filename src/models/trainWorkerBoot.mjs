@@ -1,6 +1,5 @@
-// Worker entry: registers tsx's TypeScript loader in this thread, then runs trainWorker.ts.
-// (Node 20 does not carry `--import tsx` into worker threads.)
-import { register } from 'tsx/esm/api';
+// Worker entry: the bundle of src/ that bin/build.mjs keeps up to date (as the CLI runs), or, without
+// it, the TypeScript worker through tsx (worker threads do not inherit the parent's loader).
+import { importEntry } from '../../bin/build.mjs';
 
-register();
-await import('./trainWorker.ts');
+await importEntry('trainWorker', new URL('./trainWorker.ts', import.meta.url).href);

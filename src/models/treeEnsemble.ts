@@ -1,8 +1,10 @@
 import { UserError } from '../core/errors.ts';
+import type { GbdtModel } from './gbdt.ts';
 import type { Predictor } from './types.ts';
 
 /**
- * Evaluates an XGBoost model from its JSON form in plain loops, with XGBoost's float32
+ * The `gb` model file: XGBoost's JSON model layout, written by both engines (ours below,
+ * XGBoost's own through its library). Evaluated here in plain loops with XGBoost's float32
  * comparisons: prediction needs no native library, so `gb` models score anywhere.
  */
 
@@ -98,4 +100,68 @@ export function treeEnsembleFromXgboostJson(text: string): TreeEnsemble {
     base += left.length;
   });
   return new TreeEnsemble(trees, Math.fround(baseMargin), logistic, numFeatures);
+}
+
+/** The shortest decimal that reads back as the same float32 as x. */
+function float32Text(x: number): string {
+  const v = Math.fround(x);
+  let text = String(v);
+  for (let p = 6; p < 9; p++) {
+    const t = v.toPrecision(p);
+    if (Math.fround(Number(t)) === v) {
+      text = String(Number(t));
+      break;
+    }
+  }
+  // XGBoost's JSON reader tells floats from integers by a decimal point or an exponent.
+  return /[.e]/.test(text) ? text : `${text}.0`;
+}
+
+const FLOATS = '@float32@';
+/** A float array for JSON.stringify; written unquoted by `stringifyModel`. */
+const floats = (values: ArrayLike<number>) => FLOATS + `[${Array.from(values, float32Text).join(',')}]`;
+const stringifyModel = (model: unknown) => JSON.stringify(model).replace(new RegExp(`"${FLOATS}(\\[[^"]*\\])"`, 'g'), '$1');
+
+/** A model of our GBDT in XGBoost's JSON layout (the one XGBoost 1.7 writes). */
+export function xgboostJsonOfGbdt(model: GbdtModel): string {
+  const binary = model.objective === 'binary';
+  const base = binary ? 1 / (1 + Math.exp(-model.initScore)) : model.initScore;
+  const nf = String(model.numFeatures);
+  const trees = model.trees.map((t, id) => {
+    const m = t.left.length;
+    const inner = (k: number) => t.left[k]! >= 0;
+    return {
+      base_weights: floats(t.value),
+      categories: [],
+      categories_nodes: [],
+      categories_segments: [],
+      categories_sizes: [],
+      default_left: Array.from(t.defaultLeft),
+      id,
+      left_children: Array.from(t.left),
+      loss_changes: floats(t.gain),
+      parents: Array.from(t.parent, (p) => (p < 0 ? 2147483647 : p)),
+      right_children: Array.from(t.right),
+      split_conditions: floats(Array.from({ length: m }, (_, k) => (inner(k) ? t.threshold[k]! : t.value[k]!))),
+      split_indices: Array.from({ length: m }, (_, k) => (inner(k) ? t.feature[k]! : 0)),
+      split_type: new Array<number>(m).fill(0),
+      sum_hessian: floats(t.hessian),
+      tree_param: { num_deleted: '0', num_feature: nf, num_nodes: String(m), size_leaf_vector: '0' },
+    };
+  });
+  return stringifyModel({
+    learner: {
+      attributes: {},
+      feature_names: [],
+      feature_types: [],
+      gradient_booster: {
+        model: { gbtree_model_param: { num_parallel_tree: '1', num_trees: String(trees.length), size_leaf_vector: '0' }, tree_info: trees.map(() => 0), trees },
+        name: 'gbtree',
+      },
+      // base_score as a float32, as XGBoost keeps it (its reader falls back to 0.5 on longer texts)
+      learner_model_param: { base_score: float32Text(base), boost_from_average: '0', num_class: '0', num_feature: nf, num_target: '1' },
+      objective: { name: binary ? 'binary:logistic' : 'reg:squarederror', reg_loss_param: { scale_pos_weight: '1' } },
+    },
+    version: [1, 7, 0],
+  });
 }

@@ -1,21 +1,27 @@
-import fs from 'node:fs';
 import koffi from 'koffi';
 import { UserError } from '../core/errors.ts';
 
 /**
- * The few functions of XGBoost's C API that training needs, bound with koffi to the system
- * library (Debian's libxgboost0). Calls are synchronous; training runs them in a worker
- * thread. ITB_XGBOOST_LIB overrides the library path.
+ * The few functions of XGBoost's C API that the optional `"engine": "xgboost"` of `gb` needs,
+ * bound with koffi to the system library (Debian's libxgboost0), which the dynamic loader
+ * finds by name (its usual search: LD_LIBRARY_PATH, the loader cache, the system folders).
+ * ITB_XGBOOST_LIB names the library file instead. Calls are synchronous; training runs them
+ * in a worker thread.
  */
 
-export const DEFAULT_XGBOOST_LIB = '/lib/x86_64-linux-gnu/libxgboost.so.0';
-
-export function xgboostLibraryPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.ITB_XGBOOST_LIB || DEFAULT_XGBOOST_LIB;
+/** The library names asked of the dynamic loader, in order, on this platform. */
+export function xgboostLibraryNames(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string[] {
+  if (env.ITB_XGBOOST_LIB) return [env.ITB_XGBOOST_LIB];
+  if (platform === 'darwin') return ['libxgboost.dylib'];
+  if (platform === 'win32') return ['xgboost.dll'];
+  return ['libxgboost.so.0', 'libxgboost.so'];
 }
 
-export function missingXgboostError(file: string): UserError {
-  return new UserError(`algorithm gb needs the XGBoost library, which is not at ${file}: install it with \`apt-get install libxgboost0\` (or set ITB_XGBOOST_LIB to its path)`);
+export function missingXgboostError(names: string[], env: NodeJS.ProcessEnv = process.env): UserError {
+  const where = env.ITB_XGBOOST_LIB ? `which is not at ${env.ITB_XGBOOST_LIB} (ITB_XGBOOST_LIB)` : `which the dynamic loader did not find (asked for ${names.join(', ')})`;
+  return new UserError(
+    `algorithm gb with "engine": "xgboost" needs the XGBoost library, ${where}: install it (Debian/Ubuntu: \`apt-get install libxgboost0\`), set ITB_XGBOOST_LIB to its path, or drop the engine key to train with the built-in engine, which needs no library`,
+  );
 }
 
 export interface XgboostApi {
@@ -25,16 +31,9 @@ export interface XgboostApi {
   predict(model: Uint8Array, X: Float32Array, n: number, f: number): Float32Array;
 }
 
-let cached: { file: string; api: XgboostApi } | undefined;
+let cached: { key: string; api: XgboostApi } | undefined;
 
-function bind(file: string): XgboostApi {
-  let lib: ReturnType<typeof koffi.load>;
-  if (!fs.existsSync(file)) throw missingXgboostError(file);
-  try {
-    lib = koffi.load(file);
-  } catch {
-    throw missingXgboostError(file);
-  }
+function bind(lib: ReturnType<typeof koffi.load>): XgboostApi {
   const handle = koffi.pointer('XgbHandle', koffi.opaque());
   const version = lib.func('void XGBoostVersion(_Out_ int *major, _Out_ int *minor, _Out_ int *patch)');
   const lastError = lib.func('const char *XGBGetLastError()');
@@ -105,9 +104,35 @@ function bind(file: string): XgboostApi {
   };
 }
 
+function load(names: string[]): ReturnType<typeof koffi.load> | undefined {
+  for (const name of names) {
+    try {
+      return koffi.load(name);
+    } catch {
+      // not found under this name: try the next
+    }
+  }
+  return undefined;
+}
+
 /** The bound library; a missing library is a UserError naming the install step. */
 export function xgboost(env: NodeJS.ProcessEnv = process.env): XgboostApi {
-  const file = xgboostLibraryPath(env);
-  if (cached?.file !== file) cached = { file, api: bind(file) };
+  const names = xgboostLibraryNames(env);
+  const key = names.join('\n');
+  if (cached?.key !== key) {
+    const lib = load(names);
+    if (!lib) throw missingXgboostError(names, env);
+    cached = { key, api: bind(lib) };
+  }
   return cached.api;
+}
+
+/** Whether the XGBoost library loads (for tests and diagnostics). */
+export function xgboostAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
+  try {
+    xgboost(env);
+    return true;
+  } catch {
+    return false;
+  }
 }

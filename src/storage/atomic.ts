@@ -61,9 +61,12 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 
 /**
  * Opens a temporary file beside `file`; `commit()` renames it over `file`, `abort()` removes it.
- * For outputs too large to build in memory at once.
+ * For outputs too large to build in memory at once. `durable: false` skips the fsync before the
+ * rename: readers still never see a part, but a power cut may leave an empty file (for tables a
+ * stage can make again, where waiting for the disk costs seconds).
  */
-export function openAtomic(file: string): { write(chunk: string | Uint8Array): void; commit(): void; abort(): void } {
+export function openAtomic(file: string, options: { durable?: boolean } = {}): { write(chunk: string | Uint8Array): void; commit(): void; abort(): void } {
+  const durable = options.durable ?? true;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = tempPathFor(file);
   const fd = fs.openSync(tmp, 'w');
@@ -76,7 +79,7 @@ export function openAtomic(file: string): { write(chunk: string | Uint8Array): v
     commit() {
       if (!open) return;
       open = false;
-      fs.fsyncSync(fd);
+      if (durable) fs.fsyncSync(fd);
       fs.closeSync(fd);
       fs.renameSync(tmp, file);
     },

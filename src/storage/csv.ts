@@ -11,6 +11,8 @@ export interface ReadCsvOptions {
   timeColumn?: string;
   /** Read only these columns (plus the time column); others are skipped cheaply. */
   columns?: string[];
+  /** Read only those of these columns that the file has (plus the time column). */
+  only?: string[];
   /** The file has no header line: these are its column names (e.g. Binance's dump files). */
   header?: string[];
 }
@@ -22,6 +24,8 @@ export interface WriteCsvOptions {
   decimals?: number;
   /** Only these columns, in this order. */
   columns?: string[];
+  /** false: no fsync before the atomic rename (a stage's output, which the stage can make again). */
+  durable?: boolean;
 }
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
@@ -29,16 +33,32 @@ const TWO53 = 9007199254740992;
 
 /** Reads a whole file, transparently un-gzipping `.gz` files (or any gzip content). */
 export function readFileMaybeGz(file: string): Buffer {
+  const fd = openToRead(file);
   let buf: Buffer;
   try {
-    buf = fs.readFileSync(file);
+    buf = fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (buf.length > 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      return zlib.gunzipSync(buf);
+    } catch (e) {
+      const why = (e as Error).message.replace(/\.$/, '');
+      throw new UserError(`${path.basename(file)} is not a whole gzip file (${why}); it may be truncated: download or write it again`);
+    }
+  }
+  return buf;
+}
+
+/** Opens a file to read; a missing one is a UserError naming it. */
+export function openToRead(file: string): number {
+  try {
+    return fs.openSync(file, 'r');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new UserError(`file ${file} does not exist`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`file ${file} does not exist`);
     throw e;
   }
-  if (buf.length > 2 && buf[0] === 0x1f && buf[1] === 0x8b) return zlib.gunzipSync(buf);
-  return buf;
 }
 
 /** Resolves `name` to an existing file, also trying `name.gz` (sample data ships gzipped). */
@@ -50,11 +70,16 @@ export function resolveDataFile(file: string): string {
 
 /** Where scanNumber stopped; -1 when the cell needs the general path. */
 let scanEnd = -1;
+/** Whether the number scanNumber read was written with a fraction or an exponent (a float column's text). */
+let scanFloatText = false;
+
+const latin1 = (buf: Buffer, s: number, e: number): string => (buf as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(s, e);
 
 /**
- * Parses a plain decimal (sign, digits, fraction, exponent) starting at s, stopping at the first
- * other byte (its position goes to scanEnd). Exact: only values the double arithmetic below gets
- * correctly rounded are taken; others, and anything unusual, set scanEnd = -1. An empty cell is NaN.
+ * Parses a plain decimal (sign, digits, fraction) starting at s, stopping at the first other
+ * byte (its position goes to scanEnd). Exact: only values the double arithmetic below gets
+ * correctly rounded are taken; others (long mantissas, exponents) and anything unusual set
+ * scanEnd = -1 for the general path. An empty cell is NaN.
  */
 function scanNumber(buf: Buffer, s: number, end: number): number {
   let i = s;
@@ -90,6 +115,7 @@ function scanNumber(buf: Buffer, s: number, end: number): number {
     return NaN;
   }
   scanEnd = i;
+  scanFloatText = exp < 0;
   const v = exp === 0 ? mant : exp >= -22 ? mant / POW10[-exp]! : NaN;
   if (v !== v) scanEnd = -1;
   return neg ? -v : v;
@@ -152,12 +178,14 @@ function fastNumber(buf: Buffer, s: number, e: number): number | 'bool1' | 'bool
     if (!edigits) return slowNumber(buf, s, e);
     exp += eneg ? -ev : ev;
   }
-  if (i !== e || digits === 0 || mant >= TWO53) return slowNumber(buf, s, e);
+  if (i !== e || digits === 0) return slowNumber(buf, s, e);
+  // a long mantissa or a large exponent: Number() on the text rounds correctly
+  if (mant >= TWO53) return Number(latin1(buf, s, e));
   let v: number;
   if (exp === 0) v = mant;
   else if (exp < 0 && exp >= -22) v = mant / POW10[-exp]!;
   else if (exp > 0 && exp <= 22 && mant * POW10[exp]! < TWO53) v = mant * POW10[exp]!;
-  else return slowNumber(buf, s, e);
+  else return Number(latin1(buf, s, e));
   return neg ? -v : v;
 }
 
@@ -223,7 +251,7 @@ function splitHeader(line: string): string[] {
   return line.split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
 }
 
-function pickTimeColumn(header: string[], wanted?: string): number {
+export function pickTimeColumn(header: string[], wanted?: string): number {
   if (wanted) return header.indexOf(wanted);
   for (const name of ['timestamp', 'open_time', 'time', 'date', 'Date', 'datetime']) {
     const i = header.indexOf(name);
@@ -235,12 +263,55 @@ function pickTimeColumn(header: string[], wanted?: string): number {
 /**
  * Reads a CSV (or CSV.gz) with a header row into a Frame. Numbers are parsed exactly;
  * empty cells, `nan` and `None` are NaN; `True`/`False` make a boolean column. A cell that
- * is not a number stops the read with the file's line number and the column's name.
+ * is not a number stops the read with the file's line number and the column's name. A plain
+ * file is read in chunks, so its text is never in memory whole.
  */
 export function readCsv(file: string, options: ReadCsvOptions = {}): Frame {
-  const buf = readFileMaybeGz(file);
-  return parseCsv(buf, path.basename(file), options);
+  const label = path.basename(file);
+  const fd = openToRead(file);
+  try {
+    const size = fs.fstatSync(fd).size;
+    let chunk = Buffer.allocUnsafe(Math.min(size, CHUNK) || 1);
+    let have = fs.readSync(fd, chunk, 0, chunk.length, 0);
+    if (have >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) return parseCsv(readFileMaybeGz(file), label, options);
+    if (have === size) return parseCsv(chunk.subarray(0, have), label, options);
+    // The header, then whole lines chunk by chunk; a line cut by the chunk's end starts the next.
+    let headerEnd = chunk.indexOf(10);
+    while (headerEnd < 0 && have < size) {
+      const bigger = Buffer.allocUnsafe(chunk.length * 2);
+      chunk.copy(bigger, 0, 0, have);
+      chunk = bigger;
+      have += fs.readSync(fd, chunk, have, chunk.length - have, have);
+      headerEnd = chunk.indexOf(10);
+    }
+    const parser = csvParser(chunk, headerEnd < 0 ? have : headerEnd, label, options, size);
+    let filePos = have;
+    let from = headerEnd < 0 ? have : headerEnd + 1;
+    for (;;) {
+      const last = filePos < size ? chunk.lastIndexOf(10, have - 1) : have - 1;
+      if (last >= from) parser.lines(chunk, from, filePos < size ? last + 1 : have);
+      if (filePos >= size) break;
+      const rest = last >= from ? have - (last + 1) : have - from;
+      const restStart = have - rest;
+      if (rest * 2 > chunk.length) {
+        const bigger = Buffer.allocUnsafe(chunk.length * 2);
+        chunk.copy(bigger, 0, restStart, have);
+        chunk = bigger;
+      } else chunk.copy(chunk, 0, restStart, have);
+      const got = fs.readSync(fd, chunk, rest, chunk.length - rest, filePos);
+      if (got <= 0) throw new Error(`${file} changed while it was read`);
+      filePos += got;
+      have = rest + got;
+      from = 0;
+    }
+    return parser.finish();
+  } finally {
+    fs.closeSync(fd);
+  }
 }
+
+/** Bytes read at a time by readCsv. */
+const CHUNK = 8 << 20;
 
 /** Parses CSV bytes (see readCsv); `label` names the source in error messages. */
 export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {}): Frame {
@@ -249,7 +320,20 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
   // headerEnd: the newline ending the header (start - 1 when the names come from the options)
   let headerEnd = options.header ? start - 1 : buf.indexOf(10, start);
   if (headerEnd < 0 && !options.header) headerEnd = buf.length;
-  const header = options.header ?? splitHeader(buf.toString('utf8', start, headerEnd).replace(/\r$/, ''));
+  const parser = csvParser(buf, headerEnd, label, options, buf.length);
+  if (headerEnd + 1 < buf.length) parser.lines(buf, headerEnd + 1, buf.length);
+  return parser.finish();
+}
+
+/**
+ * The CSV parser: the header from buf[…headerEnd), then `lines(buf, from, to)` for runs of
+ * whole lines (in one buffer or chunk after chunk), then `finish()`. Columns start at the rows
+ * that `bytes` of text would hold at the first lines' length and grow when there are more.
+ */
+function csvParser(first: Buffer, headerEnd: number, label: string, options: ReadCsvOptions, bytes: number): { lines(buf: Buffer, from: number, to: number): void; finish(): Frame } {
+  let start = 0;
+  if (first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf) start = 3;
+  const header = options.header ?? splitHeader(first.toString('utf8', start, Math.max(start, headerEnd)).replace(/\r$/, ''));
   if (header.length === 0 || (header.length === 1 && header[0] === '')) {
     throw new UserError(`${label} is empty (no header line)`);
   }
@@ -265,111 +349,160 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
       if (!header.includes(c)) throw new UserError(`${label} has no column "${c}" (header: ${header.join(', ')})`);
     }
   }
-  // Count rows to allocate exact arrays.
-  let rows = 0;
-  for (let p = headerEnd + 1; p < buf.length; ) {
-    const nl = buf.indexOf(10, p);
-    const end = nl < 0 ? buf.length : nl;
-    if (end > p && !(end - p === 1 && buf[p] === 13)) rows++;
-    p = end + 1;
+  // Rows the text holds if its lines are as long as the first ones (exact for one whole buffer).
+  let capacity: number;
+  const body = headerEnd + 1;
+  if (bytes === first.length) {
+    capacity = 0;
+    for (let p = body; p < first.length; ) {
+      const nl = first.indexOf(10, p);
+      const end = nl < 0 ? first.length : nl;
+      if (end > p && !(end - p === 1 && first[p] === 13)) capacity++;
+      p = end + 1;
+    }
+  } else {
+    let lines = 0;
+    let p = body;
+    for (; lines < 1000; lines++) {
+      const nl = first.indexOf(10, p);
+      if (nl < 0) break;
+      p = nl + 1;
+    }
+    capacity = Math.ceil(((bytes - body) * Math.max(lines, 1)) / Math.max(p - body, 1) * 1.02) + 16;
   }
   const ncol = header.length;
-  const keep: boolean[] = header.map((h, i) => i !== timeIdx && (!wanted || wanted.has(h)));
-  const data: (Float64Array | null)[] = header.map((_, i) => (keep[i] ? new Float64Array(rows) : null));
+  const only = options.only ? new Set(options.only) : null;
+  const keep: boolean[] = header.map((h, i) => i !== timeIdx && (!wanted || wanted.has(h)) && (!only || only.has(h)));
+  const data: (Float64Array | null)[] = header.map((_, i) => (keep[i] ? new Float64Array(capacity) : null));
   const kinds: ('unknown' | ColumnKind)[] = header.map(() => 'unknown');
-  const time = new Float64Array(rows);
+  let time = new Float64Array(capacity);
   let r = 0;
   let lineNo = options.header ? 0 : 1;
-  const tooFew = (p: number, end: number) => {
-    let n = 1;
-    for (let i = p; i < end; i++) if (buf[i] === 44) n++;
-    return new UserError(`${label} line ${lineNo}: expected ${ncol} values, found ${n}`);
+
+  const grow = () => {
+    capacity = Math.ceil(capacity * 1.25) + 1024;
+    const bigger = (a: Float64Array) => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    time = bigger(time);
+    for (let c = 0; c < ncol; c++) if (data[c]) data[c] = bigger(data[c]!);
   };
-  for (let p = headerEnd + 1; p < buf.length; ) {
-    const nl = buf.indexOf(10, p);
-    let end = nl < 0 ? buf.length : nl;
-    lineNo++;
-    const next = end + 1;
-    if (end > p && buf[end - 1] === 13) end--;
-    if (end <= p) {
-      p = next;
-      continue;
-    }
-    // One pass over the line: each cell is parsed where it starts; only unusual cells
-    // (quotes, True/False, nan, long mantissas) take the general path.
-    let pos = p;
-    for (let c = 0; c < ncol; c++) {
-      if (c > 0) {
-        if (pos >= end) throw tooFew(p, end);
-        pos++; // the comma
+
+  function lines(buf: Buffer, from: number, to: number): void {
+    // the parser's state in locals for the loop (closure variables are slower to reach)
+    let row = r;
+    let ln = lineNo;
+    let tm = time;
+    let cap = capacity;
+    const tooFew = (p: number, end: number) => {
+      let n = 1;
+      for (let i = p; i < end; i++) if (buf[i] === 44) n++;
+      return new UserError(`${label} line ${ln}: expected ${ncol} values, found ${n}`);
+    };
+    for (let p = from; p < to; ) {
+      const nl = buf.indexOf(10, p);
+      let end = nl < 0 || nl >= to ? to : nl;
+      ln++;
+      const next = end + 1;
+      if (end > p && buf[end - 1] === 13) end--;
+      if (end <= p) {
+        p = next;
+        continue;
       }
-      const col = data[c];
-      let e: number;
-      if (col) {
-        const v = scanNumber(buf, pos, end);
-        e = scanEnd;
-        if (e >= 0 && (e === end || buf[e] === 44)) {
-          col[r] = v;
-          if (v === v) {
-            const kind = kinds[c];
-            if (kind === 'unknown') kinds[c] = Number.isInteger(v) ? 'int' : 'float';
-            else if (kind === 'int' && !Number.isInteger(v)) kinds[c] = 'float';
+      if (row === cap) {
+        grow();
+        tm = time;
+        cap = capacity;
+      }
+      // One pass over the line: each cell is parsed where it starts; only unusual cells
+      // (quotes, True/False, nan, long mantissas) take the general path.
+      let pos = p;
+      for (let c = 0; c < ncol; c++) {
+        if (c > 0) {
+          if (pos >= end) throw tooFew(p, end);
+          pos++; // the comma
+        }
+        const col = data[c];
+        let e: number;
+        if (col) {
+          const v = scanNumber(buf, pos, end);
+          e = scanEnd;
+          if (e >= 0 && (e === end || buf[e] === 44)) {
+            col[row] = v;
+            if (v === v) {
+              const kind = kinds[c];
+              if (kind === 'unknown') kinds[c] = scanFloatText || !Number.isInteger(v) ? 'float' : 'int';
+              else if (kind === 'int' && (scanFloatText || !Number.isInteger(v))) kinds[c] = 'float';
+            }
+          } else {
+            e = pos;
+            while (e < end && buf[e] !== 44) e++;
+            lineNo = ln;
+            parseCell(buf, c, col, row, pos, e);
           }
         } else {
           e = pos;
           while (e < end && buf[e] !== 44) e++;
-          parseCell(c, col, pos, e);
-        }
-      } else {
-        e = pos;
-        while (e < end && buf[e] !== 44) e++;
-        if (c === timeIdx) {
-          let s0 = pos;
-          let e0 = e;
-          if (e0 - s0 >= 2 && buf[s0] === 34 && buf[e0 - 1] === 34) {
-            s0++;
-            e0--;
+          if (c === timeIdx) {
+            let s0 = pos;
+            let e0 = e;
+            if (e0 - s0 >= 2 && buf[s0] === 34 && buf[e0 - 1] === 34) {
+              s0++;
+              e0--;
+            }
+            const t = parseTimeCell(buf, s0, e0);
+            if (Number.isNaN(t)) {
+              throw new UserError(`${label} line ${ln}: "${buf.toString('utf8', s0, e0)}" in column ${header[timeIdx]} is not a time`);
+            }
+            tm[row] = t;
           }
-          const t = parseTimeCell(buf, s0, e0);
-          if (Number.isNaN(t)) {
-            throw new UserError(`${label} line ${lineNo}: "${buf.toString('utf8', s0, e0)}" in column ${header[timeIdx]} is not a time`);
-          }
-          time[r] = t;
         }
+        pos = e;
       }
-      pos = e;
+      if (pos !== end) throw tooFew(p, end);
+      row++;
+      p = next;
     }
-    if (pos !== end) throw tooFew(p, end);
-    r++;
-    p = next;
+    r = row;
+    lineNo = ln;
   }
 
   /** The general path for one cell [s, e): quotes, empty, True/False, nan, any number text. */
-  function parseCell(c: number, col: Float64Array, s: number, e: number): void {
+  function parseCell(buf: Buffer, c: number, col: Float64Array, row: number, s: number, e: number): void {
     if (e - s >= 2 && buf[s] === 34 && buf[e - 1] === 34) {
       s++;
       e--;
     }
     const v = e === s ? NaN : fastNumber(buf, s, e);
     if (typeof v === 'number') {
-      col[r] = v;
-      if (kinds[c] === 'unknown' && !Number.isNaN(v)) kinds[c] = Number.isInteger(v) ? 'int' : 'float';
-      else if (kinds[c] === 'int' && !Number.isInteger(v) && !Number.isNaN(v)) kinds[c] = 'float';
+      col[row] = v;
+      if (!Number.isNaN(v) && kinds[c] !== 'float' && kinds[c] !== 'bool') {
+        let whole = Number.isInteger(v);
+        for (let i = s; whole && i < e; i++) whole = buf[i] !== 46 && (buf[i]! | 32) !== 101;
+        kinds[c] = whole ? 'int' : 'float';
+      }
     } else if (v === 'bool1' || v === 'bool0') {
-      col[r] = v === 'bool1' ? 1 : 0;
+      col[row] = v === 'bool1' ? 1 : 0;
       if (kinds[c] === 'unknown') kinds[c] = 'bool';
     } else {
       throw new UserError(`${label} line ${lineNo}: "${buf.toString('utf8', s, e)}" in column ${header[c]} is not a number`);
     }
   }
-  const frame = new Frame(r === rows ? time : time.subarray(0, r));
-  for (let c = 0; c < ncol; c++) {
-    const col = data[c];
-    if (!col) continue;
-    const k = kinds[c]!;
-    frame.set(header[c]!, r === rows ? col : col.subarray(0, r), k === 'unknown' ? 'float' : k === 'int' ? 'float' : k);
+
+  function finish(): Frame {
+    const frame = new Frame(r === capacity ? time : time.subarray(0, r));
+    for (let c = 0; c < ncol; c++) {
+      const col = data[c];
+      if (!col) continue;
+      const k = kinds[c]!;
+      frame.set(header[c]!, r === capacity ? col : col.subarray(0, r), k === 'unknown' ? 'float' : k);
+    }
+    return frame;
   }
-  return frame;
+
+  return { lines, finish };
 }
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
@@ -395,47 +528,228 @@ function timeFormatter(): (t: number) => string {
   };
 }
 
-function formatter(kind: ColumnKind, decimals: number | undefined): (v: number) => string {
-  if (kind === 'bool') return (v) => (Number.isNaN(v) ? '' : v ? 'True' : 'False');
-  // String() is the shortest text that reads back to the same double; only -0 needs help.
-  if (decimals === undefined) return (v) => (v !== v ? '' : v === 0 && 1 / v < 0 ? '-0' : String(v));
-  return (v) => (Number.isNaN(v) ? '' : Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v) : v.toFixed(decimals));
+/** Bytes of a CSV being written: numbers and times go straight in as ASCII; full chunks go to `sink`. */
+class CsvBytes {
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private pos = 0;
+  /** Digits of the number being written, least significant first. */
+  private readonly digits = new Uint8Array(24);
+  /** The day of the last time cell ("YYYY-MM-DD ") and its start. */
+  private readonly day = Buffer.alloc(11);
+  private dayStart = NaN;
+  private readonly slowTime = timeFormatter();
+
+  constructor(private readonly sink: (chunk: Buffer) => void) {}
+
+  /** Room for at least n more bytes (hands a nearly full chunk to the sink). */
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
+  }
+
+  flush(): void {
+    if (!this.pos) return;
+    this.sink(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.pos = 0;
+  }
+
+  byte(b: number): void {
+    this.buf[this.pos++] = b;
+  }
+
+  text(t: string): void {
+    this.room(t.length * 3);
+    this.pos += this.buf.write(t, this.pos, 'utf8');
+  }
+
+  /** ASCII text (a number's digits). */
+  ascii(t: string): void {
+    this.room(t.length);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let k = 0; k < t.length; k++) buf[p++] = t.charCodeAt(k);
+    this.pos = p;
+  }
+
+  /** A whole number 0 ≤ x < 2^53 in decimal. */
+  int(x: number): void {
+    if (x >= 2147483648) {
+      const hi = Math.floor(x / 1e8);
+      this.int(hi);
+      this.digitsOf(x - hi * 1e8, 8);
+      return;
+    }
+    let w = 1;
+    for (let p = 10; w < 10 && x >= p; p *= 10) w++;
+    this.digitsOf(x, w);
+  }
+
+  /** m·10^-k (m whole, below 2^50; k ≤ 9) with exactly k decimals, after a minus sign when `negative`. */
+  decimal(negative: boolean, m: number, k: number): void {
+    if (negative) this.byte(45);
+    const p = POW10[k]!;
+    const whole = Math.floor(m / p);
+    this.int(whole);
+    if (k) {
+      this.byte(46);
+      this.digitsOf(m - whole * p, k);
+    }
+  }
+
+  /** x (an int32 below 10^width) as exactly `width` digits, with leading zeros. */
+  digitsOf(x: number, width: number): void {
+    const buf = this.buf;
+    let p = this.pos + width;
+    this.pos = p;
+    let r = x | 0;
+    for (let k = 0; k < width; k++) {
+      const q = (r / 10) | 0;
+      buf[--p] = 48 + r - q * 10;
+      r = q;
+    }
+  }
+
+  /** A time cell: `YYYY-MM-DD hh:mm:ss`, the date written once per day; other times as formatTime writes them. */
+  time(t: number): void {
+    this.room(32);
+    let ms = t - this.dayStart;
+    if (!(ms >= 0 && ms < DAY) && Number.isFinite(t)) {
+      this.dayStart = Math.floor(t / DAY) * DAY;
+      this.day.write(`${new Date(this.dayStart).toISOString().slice(0, 10)} `, 'latin1');
+      ms = t - this.dayStart;
+    }
+    if (!(ms % 1000 === 0)) {
+      this.text(this.slowTime(t));
+      return;
+    }
+    this.pos += this.day.copy(this.buf, this.pos);
+    const sec = ms / 1000;
+    this.two(Math.floor(sec / 3600));
+    this.byte(58);
+    this.two(Math.floor(sec / 60) % 60);
+    this.byte(58);
+    this.two(sec % 60);
+  }
+
+  private two(x: number): void {
+    this.buf[this.pos++] = 48 + ((x / 10) | 0);
+    this.buf[this.pos++] = 48 + (x % 10);
+  }
+}
+
+const TWO50 = 2 ** 50;
+const TWO40 = 2 ** 40;
+
+/**
+ * A number as the shortest text that reads back to the same double (what String() writes):
+ * values with up to 9 decimals are written from their digits, others through String(). With
+ * m = round(|v|·10^9) below 2^50, m/10^9 = |v| exactly means |v| has a decimal of at most 9
+ * places, and no other such decimal lies as close (their spacing exceeds the double's), so m
+ * without its trailing zeros is String()'s own digit string. `-0` stays `-0`.
+ */
+function putShortest(out: CsvBytes, v: number): void {
+  if (v !== v) return;
+  out.room(32);
+  if (v === 0) {
+    if (1 / v < 0) out.byte(45);
+    out.byte(48);
+    return;
+  }
+  const a = v < 0 ? -v : v;
+  if (a >= 1e-6 && a < TWO50 / 1e9) {
+    const m = Math.round(a * 1e9);
+    if (m / 1e9 === a) {
+      const whole = Math.floor(a);
+      let frac = (m - whole * 1e9) | 0; // below 10^9
+      if (v < 0) out.byte(45);
+      out.int(whole);
+      if (frac) {
+        let width = 9;
+        for (let q = (frac / 10) | 0; q * 10 === frac; q = (frac / 10) | 0) {
+          frac = q;
+          width--;
+        }
+        out.byte(46);
+        out.digitsOf(frac, width);
+      }
+      return;
+    }
+  } else if (a >= TWO50 / 1e9 && a < 1e15) {
+    // larger values: the fewest decimals k that give |v| back (m below 2^50 as above)
+    for (let k = 0; k <= 9; k++) {
+      const p = POW10[k]!;
+      const m = Math.round(a * p);
+      if (m >= TWO50) break;
+      if (m / p === a) {
+        out.decimal(v < 0, m, k);
+        return;
+      }
+    }
+  }
+  out.ascii(String(v));
+}
+
+/** `decimals` (≤ 9) digits after the point as toFixed writes them; whole numbers without a fraction. */
+function putDecimals(out: CsvBytes, v: number, decimals: number): void {
+  if (v !== v) return;
+  out.room(32);
+  const a = v < 0 ? -v : v;
+  if (Number.isInteger(v) && a < 1e15) {
+    if (v < 0) out.byte(45);
+    out.int(a);
+    return;
+  }
+  const p = POW10[decimals]!;
+  const x = a * p;
+  if (x < TWO40 && decimals <= 9) {
+    // below 2^40 the product is within 2^-13 of a·10^d, so clear of a tie its rounding is toFixed's
+    const floor = Math.floor(x);
+    const half = x - floor - 0.5;
+    if (half > 1e-3 || half < -1e-3) {
+      out.decimal(v < 0, half > 0 ? floor + 1 : floor, decimals);
+      return;
+    }
+  }
+  out.ascii(v.toFixed(decimals));
 }
 
 /**
  * Writes a frame as CSV (gzipped when the name ends in `.gz`), atomically: the old file
- * stays whole until the new one is complete.
+ * stays whole until the new one is complete. Rows are formatted into byte chunks and written
+ * (or gzipped) chunk by chunk, so no text of the whole table is ever built.
  */
 export function writeCsv(file: string, frame: Frame, options: WriteCsvOptions = {}): void {
   const names = options.columns ?? frame.columnNames();
   const cols = names.map((n) => frame.get(n));
-  const fmts = names.map((n) => formatter(frame.kind(n), options.decimals));
-  const header = [options.timeColumn ?? 'timestamp', ...names].join(',') + '\n';
+  const bools = names.map((n) => frame.kind(n) === 'bool');
+  const decimals = options.decimals;
   const gz = file.endsWith('.gz');
-  const out = openAtomic(file);
+  const target = openAtomic(file, { durable: options.durable });
   try {
-    const parts: string[] = [header];
-    const gzChunks: Buffer[] = [];
-    const flush = () => {
-      const text = parts.join('');
-      parts.length = 0;
-      if (gz) gzChunks.push(Buffer.from(text));
-      else out.write(text);
-    };
+    const out = new CsvBytes(gz ? (chunk) => target.write(zlib.gzipSync(chunk, { level: 6 })) : (chunk) => target.write(chunk));
+    out.text([options.timeColumn ?? 'timestamp', ...names].join(',') + '\n');
     const n = frame.length;
-    const formatTimeCell = timeFormatter();
-    const line: string[] = new Array(names.length + 1);
+    const time = frame.time;
     for (let i = 0; i < n; i++) {
-      line[0] = formatTimeCell(frame.time[i]!);
-      for (let c = 0; c < cols.length; c++) line[c + 1] = fmts[c]!(cols[c]![i]!);
-      parts.push(line.join(','), '\n');
-      if (parts.length > 20_000) flush();
+      out.time(time[i]!);
+      for (let c = 0; c < cols.length; c++) {
+        out.room(1);
+        out.byte(44);
+        const v = cols[c]![i]!;
+        if (bools[c]) {
+          if (v === v) out.text(v ? 'True' : 'False');
+        } else if (decimals === undefined) putShortest(out, v);
+        else putDecimals(out, v, decimals);
+      }
+      out.room(1);
+      out.byte(10);
     }
-    flush();
-    if (gz) out.write(zlib.gzipSync(Buffer.concat(gzChunks), { level: 6 }));
-    out.commit();
+    out.flush();
+    target.commit();
   } catch (e) {
-    out.abort();
+    target.abort();
     throw e;
   }
 }

@@ -13,6 +13,7 @@ import { silentProgress } from '../../src/jobs/progress.ts';
 import { run as runSignals } from '../../src/jobs/signals.ts';
 import { log } from '../../src/log.ts';
 import { readCsv, writeCsv } from '../../src/storage/csv.ts';
+import { readTable, writeTable } from '../../src/storage/table.ts';
 import { FIXTURES, realMinutes, sampleConfig } from './helpers.ts';
 
 const dirs: string[] = [];
@@ -70,6 +71,29 @@ describe('stages: itb features → labels → signals on the original file layou
     expect(signals.get('sell_signal_column').some((v) => v === 1)).toBe(true);
     const header = fs.readFileSync(path.join(dir, 'BTCUSDT/signals.csv'), 'utf8').split('\n')[1]!;
     expect(header).toMatch(/,(True|False),(True|False)$/);
+  });
+
+  it('with .parquet stage file names (as the original chooses the format) the tables are the same as with .csv', async () => {
+    const data = realMinutes().tail(1500);
+    const names = { merge_file_name: 'data.parquet', feature_file_name: 'features.parquet', matrix_file_name: 'matrix.parquet', predict_file_name: 'predictions.parquet', signal_file_name: 'signals.parquet' };
+    const csvDir = tempDir();
+    const pqDir = tempDir();
+    writeCsv(path.join(csvDir, 'BTCUSDT/data.csv'), data);
+    writeTable(path.join(pqDir, 'BTCUSDT/data.parquet'), data);
+    const csv = context(csvDir);
+    const pq = context(pqDir, names);
+    for (const run of [runFeatures, runLabels]) {
+      await run(csv);
+      await run(pq);
+    }
+    const a = readCsv(path.join(csvDir, 'BTCUSDT/matrix.csv'));
+    const b = await readTable(path.join(pqDir, 'BTCUSDT/matrix.parquet'));
+    expect(b.columnNames()).toEqual(a.columnNames());
+    expect(Array.from(b.time)).toEqual(Array.from(a.time));
+    for (const c of a.columnNames()) expect(Array.from(b.get(c)), c).toEqual(Array.from(a.get(c)));
+    // the column lists go to features.txt and matrix.txt, as the original names them
+    expect(fs.readFileSync(path.join(pqDir, 'BTCUSDT/features.txt'), 'utf8')).toBe(fs.readFileSync(path.join(csvDir, 'BTCUSDT/features.txt'), 'utf8'));
+    expect(fs.existsSync(path.join(pqDir, 'BTCUSDT/matrix.txt'))).toBe(true);
   });
 
   it('a missing input names the command that makes it', async () => {

@@ -68,9 +68,9 @@ describe('the itb CLI for candles', () => {
   });
 
   it('a user error is one line on stderr and a non-zero exit', async () => {
-    const cfg = configFile('bad.jsonc', { data_sources: [{ folder: 'NOPE', file: 'klines.parquet' }] });
+    const cfg = configFile('bad.jsonc', { data_sources: [{ folder: 'NOPE', file: 'klines.json' }] });
     expect(await itb('merge', '-c', cfg)).toBe(1);
-    expect(errors).toEqual(['data_sources[0]: klines.parquet is parquet, which is not supported; convert it to CSV']);
+    expect(errors).toEqual(['data_sources[0]: klines.json is neither .csv, .csv.gz nor .parquet']);
     expect(await itb('import', '-c', cfg)).toBe(1);
     expect(errors).toEqual(['name at least one file to import (usage: itb import -c CONFIG FILE… [--folder NAME])']);
     const broken = configFile('broken.jsonc', {});

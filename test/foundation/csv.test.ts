@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Frame } from '../../src/core/frame.ts';
 import { UserError } from '../../src/core/errors.ts';
-import { readCsv, writeCsv } from '../../src/storage/csv.ts';
+import { parseCsv, readCsv, writeCsv } from '../../src/storage/csv.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-csv-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -150,5 +150,28 @@ describe('broken files name the line', () => {
 
   it('a missing file', () => {
     expect(() => readCsv(path.join(dir, 'none.csv'))).toThrow(/none\.csv does not exist/);
+  });
+});
+
+describe('a large CSV is read in chunks', () => {
+  it('lines cut by the 8 MB chunks, CRLF endings and no final newline read as the whole text does', () => {
+    const rows: string[] = ['timestamp,a,b,flag'];
+    for (let i = 0; i < 500_000; i++) {
+      const pad = i % 97 === 0 ? '0'.repeat(i % 40) : '';
+      rows.push(`${1_700_000_000 + i * 60},${pad}${(i * 7919) % 100003}.${i % 1000},${i % 13 === 0 ? '' : -i / 8},${i % 2 ? 'True' : 'False'}`);
+    }
+    const text = rows.join('\r\n');
+    expect(text.length).toBeGreaterThan(16 << 20);
+    const f = writeText(text);
+    const chunked = readCsv(f);
+    const whole = parseCsv(Buffer.from(text), 'whole');
+    expect(chunked.length).toBe(500_000);
+    expect(Array.from(chunked.time)).toEqual(Array.from(whole.time));
+    for (const c of ['a', 'b', 'flag']) {
+      expectSameBits(whole.get(c), chunked.get(c));
+      expect(chunked.kind(c)).toBe(whole.kind(c));
+    }
+    const bad = writeText(`${text}\n1700000000,1,2,maybe`);
+    expect(() => readCsv(bad)).toThrow(`line 500002: "maybe" in column flag is not a number`);
   });
 });

@@ -10,6 +10,7 @@ import { interpolateLinear, mergeDataSources, timeRaster, unionByTime } from '..
 import { parseFreq } from '../../src/core/time.ts';
 import type { JobContext } from '../../src/jobs/context.ts';
 import { loadSources, run } from '../../src/jobs/merge.ts';
+import { readTable, writeTable } from '../../src/storage/table.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-merge-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -125,7 +126,7 @@ describe('itb merge (two sources onto a 1min raster)', () => {
     const data = twoSources();
     put(data, 'X/klines.parquet', 'PAR1');
     const parquet = context({ data_folder: data, data_sources: [{ folder: 'X', file: 'klines.parquet' }] });
-    await expect(run(parquet.ctx)).rejects.toThrow('data_sources[0]: klines.parquet is parquet, which is not supported; convert it to CSV');
+    await expect(run(parquet.ctx)).rejects.toThrow('klines.parquet is not a whole parquet file (4 bytes); it may be truncated or not parquet: write it again');
     const missing = context({ data_folder: data, data_sources: [{ folder: 'NOPE', file: 'klines' }] });
     await expect(run(missing.ctx)).rejects.toThrow(/^data_sources\[0\]: .*NOPE\/klines\.csv does not exist \(run itb download or itb import first\)$/);
     const clash = context({ data_folder: data, data_sources: [SOURCES[0], { ...SOURCES[1], column_prefix: '' }] });
@@ -138,10 +139,10 @@ describe('itb merge (two sources onto a 1min raster)', () => {
 });
 
 describe('merge on the bundled real 1h sample', () => {
-  it('the gap report counts the hours the exchange was down', () => {
+  it('the gap report counts the hours the exchange was down', async () => {
     const sample = path.resolve(import.meta.dirname, '../../data/sample');
     const config = buildConfig({ data_folder: sample, freq: '1h', data_sources: [{ folder: 'BTCUSDT-1h', file: 'klines' }] }, { env: {} }).config;
-    const [source] = loadSources(config);
+    const [source] = await loadSources(config);
     // independent count: every step between stored candles longer than an hour is a gap
     const t = source!.frame.time;
     let missing = 0;
@@ -195,5 +196,23 @@ describe('merge primitives', () => {
   it('a source with only empty rows is refused', () => {
     const empty = new Frame([0, 60_000]).set('x', [NaN, NaN]);
     expect(() => mergeDataSources([{ label: 'data_sources[0]', frame: empty, prefix: '' }], parseFreq('1min'))).toThrow('data_sources[0] has no rows with values');
+  });
+});
+
+describe('itb merge with parquet files', () => {
+  it('reads a parquet source and writes data.parquet; a bad candle in it is named by its row', async () => {
+    const data = path.join(root, `case${++caseNo}`);
+    const t0 = Date.UTC(2024, 2, 1);
+    const klines = new Frame(Float64Array.from({ length: 6 }, (_, i) => t0 + i * 60_000));
+    klines.set('open', [10, 11, 12, 13, 14, 15]).set('close', [11, 12, 13, 14, 15, 16]);
+    writeTable(path.join(data, 'BTCUSDT/klines.parquet'), klines);
+    const ok = context({ data_folder: data, symbol: 'BTCUSDT', freq: '1min', merge_file_name: 'data.parquet', data_sources: [{ folder: 'BTCUSDT', file: 'klines.parquet' }] });
+    await run(ok.ctx);
+    const merged = await readTable(path.join(data, 'BTCUSDT/data.parquet'));
+    expect(Array.from(merged.time)).toEqual(Array.from(klines.time));
+    expect(Array.from(merged.get('close'))).toEqual([11, 12, 13, 14, 15, 16]);
+    klines.get('close')[2] = 0;
+    writeTable(path.join(data, 'BTCUSDT/klines.parquet'), klines);
+    await expect(run(ok.ctx)).rejects.toThrow('data_sources[0] (BTCUSDT/klines.parquet) row 3: close is 0 in the candle of 2024-03-01 00:02');
   });
 });

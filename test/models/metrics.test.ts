@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { averagePrecision, classificationScores, formatScoreLine, regressionScores, rocAuc, scoreAgainstLabel } from '../../src/models/metrics.ts';
+import { Frame } from '../../src/core/frame.ts';
+import { takeRows } from '../../src/models/stageData.ts';
 
 const f = (a: number[]) => Float64Array.from(a);
 
@@ -68,5 +70,20 @@ describe('predictions.txt', () => {
     expect(notes).toEqual([expect.stringMatching(/^high_20: all 3 labelled rows are 0, so its AUC and AP are written as 0/)]);
     expect(fs.readFileSync(path.join(dir, 'predictions.txt'), 'utf8')).toBe(`${lines.join('\n')}\n\n`);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('takeRows', () => {
+  it('copies the given rows, runs and single rows alike, with the time and each column kind', () => {
+    const f = new Frame(Float64Array.from({ length: 12 }, (_, i) => i * 60_000));
+    f.set('x', Float64Array.from({ length: 12 }, (_, i) => i * 1.5));
+    f.set('b', Float64Array.from({ length: 12 }, (_, i) => i % 2), 'bool');
+    const rows = Int32Array.from([0, 2, 3, 4, 7, 9, 10, 11]);
+    const t = takeRows(f, rows);
+    expect(Array.from(t.time)).toEqual(Array.from(rows, (i) => i * 60_000));
+    expect(Array.from(t.get('x'))).toEqual(Array.from(rows, (i) => i * 1.5));
+    expect(Array.from(t.get('b'))).toEqual(Array.from(rows, (i) => i % 2));
+    expect(t.kind('b')).toBe('bool');
+    expect(takeRows(f, new Int32Array(0)).length).toBe(0);
   });
 });

@@ -92,7 +92,7 @@ describe('stages', () => {
   it('itb train through the CLI writes the models (training in worker threads under node bin/itb.mjs)', async () => {
     const { stderr } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/itb.mjs'), 'train', '-c', configFile], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn' } });
     const folder = path.join(dir, 'TEST', 'MODELS');
-    expect(fs.readdirSync(folder).sort()).toEqual(['training.txt', 'y_gb.json', 'y_gb.xgb.json', 'y_lc.json', 'y_lc.lc.json']);
+    expect(fs.readdirSync(folder).sort()).toEqual(['model-set.json', 'training.txt', 'y_gb.json', 'y_gb.xgb.json', 'y_lc.json', 'y_lc.lc.json']);
     const m = JSON.parse(fs.readFileSync(path.join(folder, 'y_lc.json'), 'utf8'));
     // the last label_horizon rows are dropped, then rows missing a feature
     expect(m.training.rows).toBe(3000 - HORIZON - 1);

@@ -10,7 +10,8 @@ import { scoreNotificationConfigs } from '../../src/core/notify/scoreBand.ts';
 import { paceScore, type PacingState } from '../../src/core/notify/bandPacing.ts';
 import { formatTime, parseTime, DAY, MINUTE } from '../../src/core/time.ts';
 import { trainAll } from '../../src/models/trainAll.ts';
-import { readCsv, writeCsv } from '../../src/storage/csv.ts';
+import { readCsv } from '../../src/storage/csv.ts';
+import { writeTable } from '../../src/storage/table.ts';
 import { log } from '../../src/log.ts';
 import { silentProgress } from '../../src/jobs/progress.ts';
 import { runService } from '../../src/jobs/service/run.ts';
@@ -109,12 +110,12 @@ describe('online = offline', () => {
         await telegram.waitForMessage(user.id, (m) => /subscribed/i.test(m.text ?? ''));
       }),
     ).toBe(0);
-    // /backtest at midday: signals.csv (the days before the replay) continued by the bars served so far, up to the clock.
+    // /backtest at midday: the signals file (the days before the replay) continued by the bars served so far, up to the clock.
     const admin = { id: 7, first_name: 'Admin' };
     let report = '';
     expect(
       await serveUntil(MIDDAY, DAY_START + DAY, async () => {
-        writeCsv(path.join(dir, 'BTCUSDT', 'signals.csv'), batch.slice(0, batch.lowerBound(DAY_START)).select(['close', 'trade_score']));
+        writeTable(path.join(dir, 'BTCUSDT', config.signal_file_name), batch.slice(0, batch.lowerBound(DAY_START)).select(['close', 'trade_score']));
         telegram.userSays(admin, '/backtest 1d');
         report = (await telegram.waitForMessage(admin.id, (m) => /✅ Backtest/.test(m.text ?? ''), 30_000)).text!;
       }),

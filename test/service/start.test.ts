@@ -37,7 +37,7 @@ describe('npm start, the embedded default', () => {
     const models = fs.readdirSync(path.join(dir, 'BTCUSDT', 'MODELS'));
     expect(models).toEqual(expect.arrayContaining(['high_20_lc.json', 'low_20_lc.json']));
     // /backtest in the chat reads the signals of the training period.
-    expect(fs.existsSync(path.join(dir, 'BTCUSDT', 'signals.csv'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'BTCUSDT', 'signals.parquet'))).toBe(true);
     // The first scored bar always posts (there is no previous band yet), in the original's format.
     expect(r.stdout).toMatch(/^channel> .*₿ \d{2},\d{3} Indicator: [+-]\d\.\d\d/m);
     // Nobody reads the input here (not a terminal, no --chat): no invitation to chat.

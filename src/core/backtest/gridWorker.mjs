@@ -1,5 +1,5 @@
-// Worker entry: loads the TypeScript worker through tsx (worker threads do not inherit loaders).
-import { register } from 'tsx/esm/api';
+// Worker entry: the bundle of src/ that bin/build.mjs keeps up to date (as the CLI runs), or, without
+// it, the TypeScript worker through tsx (worker threads do not inherit the parent's loader).
+import { importEntry } from '../../../bin/build.mjs';
 
-register();
-await import('./gridWorker.ts');
+await importEntry('gridWorker', new URL('./gridWorker.ts', import.meta.url).href);

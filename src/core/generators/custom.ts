@@ -48,6 +48,26 @@ export function moduleCandidates(moduleSpec: string, configDir?: string): string
   return [...new Set(files)];
 }
 
+/**
+ * Imports a user's module file. A TypeScript file that this process cannot load by itself (the
+ * bundled CLI runs without tsx's loader) is bundled to JavaScript first, or loaded through tsx.
+ */
+export async function importModuleFile(file: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
+    // bin/build.mjs bundles it (cached until a file it imports changes); else tsx loads it
+    const build = (await import(new URL('../../../bin/build.mjs', import.meta.url).href)) as { bundledModule(f: string): Promise<string | null> };
+    const bundled = await build.bundledModule(file);
+    if (bundled) return (await import(pathToFileURL(bundled).href)) as Record<string, unknown>;
+    const { register } = await import('tsx/esm/api');
+    register();
+    return (await import(`${url}?ts`)) as Record<string, unknown>; // a new URL: the failed load stays cached
+  }
+}
+
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** Imports a custom generator function (cached). */
@@ -65,7 +85,7 @@ export async function loadCustomGenerator(name: string, where: string, configDir
   }
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = await importModuleFile(file);
   } catch (e) {
     throw new UserError(`${where}.generator: the module ${file} cannot be loaded (${(e as Error).message.split('\n')[0]})`);
   }

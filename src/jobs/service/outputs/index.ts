@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importModuleFile } from '../../../core/generators/custom.ts';
 import type { Config } from '../../../config/schema.ts';
 import { UserError } from '../../../core/errors.ts';
 import type { Freq } from '../../../core/time.ts';
@@ -87,7 +87,7 @@ async function customOutput(spec: string, raw: Record<string, unknown>, where: s
   const abs = path.resolve(deps.configDir, file);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+    mod = await importModuleFile(abs);
   } catch (e) {
     throw new UserError(`config: key ${where}.generator: cannot load ${abs}: ${(e as Error).message}`);
   }
