@@ -73,8 +73,8 @@ const ACCOUNT_KEYS: Array<[string, (c: Config) => unknown]> = [
 
 /**
  * One sentence when the configs cannot trade on one account: a symbol twice, two symbols on one
- * trader.json, different quote assets, a base asset that another symbol also trades or quotes in,
- * or account keys that differ.
+ * trader.json, different quote assets, a base asset that another symbol also trades, or account
+ * keys that differ.
  */
 function checkOneAccount(configs: readonly Config[]): void {
   const assets = configs.map((c) => ({ symbol: c.symbol, ...splitSymbol(c.symbol, c.base_asset, c.quote_asset), state: traderFiles(c).state }));
@@ -87,7 +87,7 @@ function checkOneAccount(configs: readonly Config[]): void {
     if (a.quote !== first.quote) {
       throw new UserError(`${first.symbol} and ${a.symbol} trade against different quote assets (${first.quote}, ${a.quote}): the symbols of one account share one quote asset.`);
     }
-    const clash = earlier.find((e) => e.base === a.base) ?? (a.base === a.quote ? a : undefined);
+    const clash = earlier.find((e) => e.base === a.base);
     if (clash) throw new UserError(`${clash.symbol} and ${a.symbol} both trade ${a.base}: each symbol's base asset must be its own on the shared account.`);
   }
   for (const [key, get] of ACCOUNT_KEYS) {
@@ -120,7 +120,8 @@ async function openSharedWallet(
     const text = `the paper wallet${alone.length > 1 ? 's' : ''} of ${alone.map((s) => s.symbol).join(', ')} became the shared paper wallet ${file} (${held})${alone.length > 1 ? ': balances added' : ''}`;
     if (!opts.readOnly) {
       await db.write();
-      (alone.length > 1 ? opts.log?.warn : opts.log?.info)?.call(opts.log, text);
+      if (alone.length > 1) opts.log?.warn(text);
+      else opts.log?.info(text);
     }
   }
   // Each symbol's trader.json keeps its old wallet untouched; the shared file is the one in use.

@@ -196,6 +196,9 @@ describe('symbols that cannot share one account', () => {
       'BTCUSDT and ETHBTC trade against different quote assets (USDT, BTC): the symbols of one account share one quote asset.',
     );
     expect(await refusal([{ symbol: 'BTCUSDT' }, { symbol: 'BTCUSDT' }])).toBe('BTCUSDT is given twice: each symbol trades once on the account.');
+    expect(await refusal([{ symbol: 'BTCUSDT' }, { symbol: 'XBTUSDT', base_asset: 'BTC', quote_asset: 'USDT' }])).toBe(
+      "BTCUSDT and XBTUSDT both trade BTC: each symbol's base asset must be its own on the shared account.",
+    );
     expect(await refusal([{ symbol: 'BTCUSDT' }, { symbol: 'ETHUSDT', trader: { max_open_trades: 3 } }])).toBe(
       'trader.max_open_trades is 0 for BTCUSDT but 3 for ETHUSDT: the symbols trade on one account, so it must be the same in every config.',
     );
