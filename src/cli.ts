@@ -1,7 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeSymbols, loadSymbolConfigs, selectSymbols } from './config/symbols.ts';
+import { describeSymbols } from './config/symbolNames.ts';
+import { loadSymbolConfigs, selectSymbols } from './config/symbols.ts';
 import { describeError, isUserError, UserError } from './shared/errors.ts';
 import { log, logLevelEnvProblem, registerSecret, setLogLevel } from './shared/log.ts';
 import { terminalProgress } from './shared/progress.ts';
@@ -16,9 +17,11 @@ interface Command {
   usage?: string;
   /**
    * With several symbols: 'each' (default) runs the command for each symbol in turn, `concurrency`
-   * of them at a time; 'process' hands the module all of them (the service); 'one' needs `--symbol`.
+   * of them at a time; 'process' hands the module all of them (the service); 'account' hands it
+   * all of them and the `--symbol` values as `ctx.symbolArgs` (the shared trading account: `trades`);
+   * 'one' needs `--symbol`.
    */
-  symbols?: 'each' | 'process' | 'one';
+  symbols?: 'each' | 'process' | 'account' | 'one';
   concurrency?: number;
   /** With several symbols: share them out to this many processes (stages whose work is mostly on one thread). */
   processes?: number;
@@ -54,7 +57,13 @@ export const COMMANDS: Record<string, Command> = {
   },
   output: { summary: "run output_sets on the last row of signals.csv (notifications, trader)", load: () => import('./app/output.ts'), needsConfig: true },
   serve: { summary: 'the online service: every bar fetch, score, notify, trade; the Telegram bot', load: () => import('./app/serve.ts'), needsConfig: true, symbols: 'process' },
-  trades: { summary: 'show the trader’s balance, profit and recent trades', load: () => import('./app/trades.ts'), needsConfig: true },
+  trades: {
+    summary: 'show the trader’s balance, profit and recent trades',
+    load: () => import('./app/trades.ts'),
+    needsConfig: true,
+    usage: 'itb trades -c CONFIG [-c CONFIG2 …] [--symbol S] [N]',
+    symbols: 'account',
+  },
   start: { summary: 'the embedded default: the service on the bundled sample, replayed, with a terminal chat', load: () => import('./app/start.ts'), needsConfig: false, symbols: 'process' },
 };
 
@@ -155,13 +164,15 @@ export async function main(argv: string[]): Promise<number> {
         registerSecret(config.exchange.api_key);
         registerSecret(config.exchange.api_secret);
       }
-      const symbols = selectSymbols(loaded.symbols, parsed.symbols);
+      const mode = cmd.symbols ?? 'each';
+      // The shared account opens every symbol; --symbol picks what it shows.
+      const symbols = mode === 'account' ? loaded.symbols : selectSymbols(loaded.symbols, parsed.symbols);
       const first = symbols[0]!;
       setLogLevel(first.config.log_level);
       ctx = { config: first.config, configFile: first.file, args: parsed.rest, log: logger, progress: terminalProgress(), signal: controller.signal };
       // A process started by runForSymbols reports to it, also with a single symbol.
       const events = process.env.ITB_SYMBOL_EVENTS === '1';
-      const mode = cmd.symbols ?? 'each';
+      if (mode === 'account') ctx.symbolArgs = parsed.symbols;
       if (symbols.length > 1 && mode === 'one') {
         throw new UserError(`itb ${parsed.command} works on one symbol, and these configs have ${symbols.length} (${describeSymbols(symbols.map((s) => s.config.symbol))}): choose one with --symbol S`);
       }

@@ -8,7 +8,7 @@ import { startTerminalChat, type TerminalChat } from '../bot/terminal.ts';
 import { botCommands } from '../commands/index.ts';
 import { botStateFolder } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { normalizeSymbol } from '../config/symbols.ts';
+import { normalizeSymbol } from '../config/symbolNames.ts';
 import { moveToSymbols } from '../bot/subscriptions.ts';
 import { symbolTag } from '../bot/symbols.ts';
 import { UserError, describeError } from '../shared/errors.ts';

@@ -110,15 +110,17 @@ export function serviceBotServices(deps: ServiceBotDeps): BotServices {
 
 /**
  * The bot's services of a whole process: a process of one symbol offers that symbol's; a process
- * of several offers each symbol's under `symbols`, /download of every symbol (one job, a line per
- * symbol), /reload of every symbol, and the logs.
+ * of several offers each symbol's under `symbols`, the trading of their shared account (`trader`:
+ * /trade, /trades, /profit, /balance name a symbol or cover them all), /download of every symbol
+ * (one job, a line per symbol), /reload of every symbol, and the logs.
  */
-export function processBotServices(symbols: ReadonlyArray<{ symbol: string; services: BotServices }>): BotServices {
+export function processBotServices(symbols: ReadonlyArray<{ symbol: string; services: BotServices }>, account?: TraderControl): BotServices {
   if (symbols.length === 1) return symbols[0]!.services;
   const first = symbols[0]!.services;
   const downloads = symbols.filter((s) => s.services.download).map((s): [string, SymbolJob] => [s.symbol, (p, signal) => s.services.download!(p, signal)]);
   const reloads = symbols.filter((s) => s.services.reload);
   const services: BotServices = { symbols: new Map(symbols.map((s) => [s.symbol, s.services])) };
+  if (account) services.trader = account;
   if (first.now) services.now = first.now;
   if (first.logs) services.logs = first.logs;
   if (downloads.length) services.download = (progress, signal) => eachSymbolJob(downloads, progress, signal);

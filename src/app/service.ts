@@ -22,6 +22,7 @@ import type { StateFileRecovery, StateFileReport } from '../storage/jsonStore.ts
 import { openProcessBot, type ProcessBot, type TerminalChatMode } from './bot.ts';
 import { processBotServices } from './botServices.ts';
 import { assemblePipeline, openSymbol, type OpenSymbol, type SymbolPipeline } from './pipeline.ts';
+import { openTraders } from './trader.ts';
 
 /** How long the end of a replay waits for queued posts to go out. */
 const DRAIN_MS = 30_000;
@@ -197,18 +198,25 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
     });
     const carried = bot.unsent();
     if (carried) log.info(`${carried} message(s) left unsent by the previous run are sent now`);
-    for (const symbol of symbols) {
+    // The symbols' traders share one account (its quote, max_open_trades, the total loss limit).
+    const admins = bot.admins;
+    const sourceOf = new Map(symbols.map((s) => [s.ctx.config.symbol, s.source]));
+    const traders = await openTraders(
+      symbols.map((s) => s.ctx.config),
+      { clock: (sym) => sourceOf.get(sym)!.now(), log, stateReport, tellAdmins: (text) => admins.notifyAdmins(text) },
+    );
+    for (const [i, symbol] of symbols.entries()) {
       const name = symbol.ctx.config.symbol;
       const shared = { publisher: bot.publisherFor(name), admins: bot.admins, render: renderDiagram, stateReport };
       const reloadConfig = o.reloadConfig ? () => o.reloadConfig!(name) : undefined;
-      pipelines.push(await assemblePipeline(symbol, shared, { simulatedClock: !!o.clock, reloadConfig }));
+      pipelines.push(await assemblePipeline(symbol, shared, { simulatedClock: !!o.clock, reloadConfig, trader: traders.traders[i] }));
     }
     await guard(Promise.all(pipelines.map((p) => p.warmUp())));
     service = scheduleService(pipelines, bot, { clock: o.clock ?? replayClock, maxTicks: o.replay?.maxTicks, log });
     const running = service;
 
     for (const p of pipelines) await guard(p.startTrader());
-    const offered = processBotServices(pipelines.map((p) => ({ symbol: p.symbol, services: p.botServices({ logs: (n) => tap.lines(n) }) })));
+    const offered = processBotServices(pipelines.map((p) => ({ symbol: p.symbol, services: p.botServices({ logs: (n) => tap.lines(n) }) })), traders.control);
     await guard(bot.start(offered, o.terminalChat ?? 'off'));
     for (const r of restarts) await bot.admins.notifyAdmins(`⚠️ ${r.message}`);
     retrainJobs = pipelines

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.ts';
-import { describeSymbols, isSymbol, matchSymbol } from '../config/symbols.ts';
+import { describeSymbols, isSymbol, matchSymbol } from '../config/symbolNames.ts';
 import { UserError, describeError } from '../shared/errors.ts';
 import type { ProgressReporter } from '../shared/progress.ts';
 import type { BotCommandDef } from './command.ts';

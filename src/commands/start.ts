@@ -2,7 +2,7 @@ import { InlineKeyboard } from 'grammy';
 import type { BotContext } from '../bot/context.ts';
 import { findSubscriber } from '../bot/subscriptions.ts';
 import { servedSymbols } from '../bot/symbols.ts';
-import { describeSymbols } from '../config/symbols.ts';
+import { describeSymbols } from '../config/symbolNames.ts';
 import type { BotCommandDef } from '../bot/command.ts';
 
 export const SUBSCRIBE_BUTTON = 'sub:start';

@@ -22,6 +22,8 @@ export interface JobContext {
    * `config` set to it.
    */
   symbols?: SymbolConfig[];
+  /** The `--symbol` values, for a command given every symbol of the account (`itb trades`). */
+  symbolArgs?: string[];
 }
 
 /** A job returns its exit code (0 when it returns nothing). */

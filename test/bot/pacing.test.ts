@@ -175,10 +175,92 @@ describe('score notifier pacing: minimum gap, daily cap, zone summary', () => {
     }
   });
 
+  it('posts nothing for a bar it has already seen (redone after a crash) and keeps its state', () => {
+    const cfg = paced({ min_gap_minutes: 30, band_hysteresis: 0.002 });
+    const first = feed(cfg, [[0, WEAK_DN], [5, STRONG_DN], [10, SELL], [20, STRONG_DN]]);
+    // The service lost its last saves and redoes minutes 5…20 with the notifier's current state.
+    const redo = feed(cfg, [[5, STRONG_DN], [10, 0.02], [20, NONE]], () => 90_000, first.state);
+    expect(redo.posts).toEqual([]);
+    expect(redo.state).toEqual(first.state);
+    // The next new bar goes on from that state: strong at 20 (held by the gap), band 0 now.
+    const next = feed(cfg, [[45, NONE]], () => 90_000, first.state);
+    expect(next.posts[0]!.post!.changes.map((c) => c.bandNo)).toEqual([-2, 0]);
+  });
+
   it('reads the bare band of older state files and names bad keys with their path', () => {
     expect(pacingStateOf(-2)).toMatchObject({ band: -2, held: [], lastPost: null });
     expect(() => paced({ min_gap_minutes: -1 })).toThrow('config: key output_sets[0].config.min_gap_minutes: expected a number of minutes ≥ 0');
     expect(() => paced({ daily_cap: 2.5 })).toThrow('config: key output_sets[0].config.daily_cap: expected a whole number of posts per day (0 = no cap)');
     expect(() => paced({ zone_summary: 'yes' })).toThrow('config: key output_sets[0].config.zone_summary: expected true or false');
+  });
+});
+
+describe('score notifier pacing: band hysteresis', () => {
+  // The sample's edges: weak ±0.005, strong ±0.01, zone ±0.015; h = 0.002.
+  const H = 0.002;
+
+  /** The band the notifier counts on each bar (state carried through JSON, as the service does). */
+  function bandsOf(cfg: ScoreNotificationConfig, scores: number[]): number[] {
+    let state: PacingState | null = null;
+    return scores.map((score, m) => {
+      const n = paceScore({ symbol: 'BTCUSDT', freq: '1min', closeTime: at(m), close: 90_000, score }, cfg, state);
+      state = pacingStateOf(JSON.parse(JSON.stringify(n.state)));
+      return n.bandNo;
+    });
+  }
+
+  it('takes a stronger band at its edge and leaves a band only once the score is more than h inside its edge', () => {
+    const cfg = paced({ band_hysteresis: H });
+    const scores = [
+      0.011, // strong (band 2)
+      0.015, // BUY ZONE at its edge, at once
+      0.0135, // 0.0015 inside the zone's edge (≤ h): still BUY ZONE
+      0.0131, // 0.0019 inside: still
+      0.0129, // 0.0021 inside (> h): strong
+      0.0149, // below the zone's edge: strong
+      0.0151, // BUY ZONE again
+      0.004, // below weak's edge by more than h: band 0, the bare band (not one band down)
+      0.0041, // band 0
+      -0.0051, // 〈 weak (below −0.005)
+      -0.0035, // 0.0015 inside its edge: still weak
+      -0.003, // 0.002 inside (at edge + h): band 0
+      -0.016, // SELL ZONE
+      0.016, // straight to BUY ZONE: far past the sell zone's edge
+    ];
+    expect(bandsOf(cfg, scores)).toEqual([2, 3, 3, 3, 2, 2, 3, 0, 0, -1, -1, 0, -3, 3]);
+    // Without the key: the bare bands, every crossing a change.
+    expect(bandsOf(paced({}), scores)).toEqual(scores.map((s) => findScoreBand(s, cfg.positiveBands, cfg.negativeBands).bandNo));
+  });
+
+  it('posts a score wavering around an edge once, where without hysteresis every crossing is a change', () => {
+    const wave = [0.004, 0.011]; // strong, then back and forth across strong's edge (0.01) by less than h
+    for (let m = 0; m < 60; m++) wave.push(m % 2 ? 0.0102 : 0.0091);
+    const withH = feed(paced({ band_hysteresis: H }), wave.map((s, m) => [m, s]));
+    expect(withH.posts.map((p) => p.minute)).toEqual([0, 1]);
+    const without = feed(paced({}), wave.map((s, m) => [m, s]));
+    expect(without.posts).toHaveLength(wave.length);
+  });
+
+  it('drops no band change with hysteresis, gap and cap on a long random walk, and changes bands less often', () => {
+    const cfg = paced({ min_gap_minutes: 20, daily_cap: 30, zone_summary: true, band_hysteresis: H });
+    let score = 0;
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const scores: number[] = [];
+    for (let m = 0; m < 5 * 1440; m++) scores.push((score = Math.max(-0.03, Math.min(0.03, score + (rand() - 0.5) * 0.004))));
+    const bands = bandsOf(cfg, scores);
+    const changes = bands.filter((b, i) => i === 0 || b !== bands[i - 1]).length;
+    const bare = bandsOf(paced({}), scores);
+    const crossings = bare.filter((b, i) => i === 0 || b !== bare[i - 1]).length;
+    expect(changes).toBeLessThan(0.7 * crossings);
+    const { posts, state } = feed(cfg, scores.map((s, m) => [m, s]));
+    const reported = posts.reduce((n, p) => n + p.post!.changes.length, 0);
+    expect(reported + state!.held.length).toBe(changes);
+  });
+
+  it('refuses a negative or non-numeric band_hysteresis in one sentence with the key path', () => {
+    expect(() => paced({ band_hysteresis: -0.01 })).toThrow('config: key output_sets[0].config.band_hysteresis: expected a score difference ≥ 0');
+    expect(() => paced({ band_hysteresis: '0.05' })).toThrow('config: key output_sets[0].config.band_hysteresis: expected a score difference ≥ 0');
+    expect(paced({ band_hysteresis: 0.05 }).pacing).toMatchObject({ hysteresis: 0.05, minGapMs: 0, dailyCap: 0 });
   });
 });

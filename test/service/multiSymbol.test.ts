@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,6 +112,9 @@ describe('itb serve -c btc.jsonc -c eth.jsonc: two symbols, one process, one bot
     await p.waitForLog(/tick ETHUSDT 2023-11-27 0[3-9]:00/);
     telegram.userSays(ADMIN, '/score ETHUSDT');
     telegram.userSays(ADMIN, '/score BTCUSDT');
+    // The traders of both symbols are one account: /trade names a symbol first (or after), or covers both.
+    telegram.userSays(ADMIN, '/trade eth status');
+    telegram.userSays(ADMIN, '/trade status');
     const { code } = await p.exited;
     expect(p.stderr).not.toMatch(/"level":50/);
     expect(code).toBe(0);
@@ -123,6 +127,21 @@ describe('itb serve -c btc.jsonc -c eth.jsonc: two symbols, one process, one bot
       const candle = /Candle: (\d{4}-\d\d-\d\d \d\d:\d\d) UTC/.exec(answer!)![1]!;
       expect(answer).toContain(`${glyph} ${closeAt(symbol, candle)} Indicator: ${scoreAt(symbol, candle)}`);
     }
+
+    // /trade eth status: ETH's trader; /trade status: both symbols and the trades open on their one account.
+    expect(answers.find((t) => t.startsWith('Trading ETHUSDT: paper'))).toMatch(/^Trading ETHUSDT: paper.*\nOpen orders: \d+/);
+    expect(answers.find((t) => t.startsWith('BTCUSDT: paper'))).toMatch(/^BTCUSDT: paper.*\nETHUSDT: paper.*\nOpen trades: \d of max_open_trades 2/);
+    // One paper wallet for both, in their data folder; itb trades opens the account the same way.
+    expect(fs.existsSync(path.join(dir, 'paper-wallet.json'))).toBe(true);
+    const trades = (...args: string[]) => execFileSync(process.execPath, ['bin/itb.mjs', 'trades', '-c', btc, '-c', eth, ...args], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'error' } });
+    const report = trades('3');
+    expect(report).toMatch(/^Account \(paper\): BTCUSDT, ETHUSDT · open trades \d of max_open_trades 2/);
+    expect(report.match(/^Balance:/gm)).toHaveLength(1);
+    expect(report).toContain('\n\nTrader BTCUSDT: mode paper');
+    expect(report).toContain('\n\nTrader ETHUSDT: mode paper');
+    const ethReport = trades('--symbol', 'eth', '3').split('\n');
+    expect(ethReport[0]).toMatch(/^Trader ETHUSDT: mode paper/);
+    expect(ethReport[1]).toMatch(/^Balance: USDT /);
 
     // The channel: posts of both symbols, each named.
     const channel = telegram.chat(CHANNEL).map((m) => m.text ?? '');

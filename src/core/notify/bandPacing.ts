@@ -2,7 +2,7 @@ import { DAY } from '../time.ts';
 import { formatSpan } from '../backtest/report.ts';
 import { escapeMarkdown } from './markdown.ts';
 import { pyIntThousands } from './pyFormat.ts';
-import { bandChange, findScoreBand, type ScoreBand, type ScoreNotificationConfig } from './scoreBand.ts';
+import { bandChange, findScoreBand, type BandMatch, type ScoreBand, type ScoreNotificationConfig } from './scoreBand.ts';
 import { formatScoreMessage, scoreNotification, type ScoreRow } from './scoreMessage.ts';
 import { symbolGlyph } from './symbolGlyph.ts';
 
@@ -28,8 +28,10 @@ export interface ZoneStay {
 
 /** What a paced notifier remembers between bars (persisted with the service or bot state). */
 export interface PacingState {
-  /** Band of the previous bar (the original's previous band). */
+  /** Band of the previous bar (the original's previous band; with hysteresis the band in force). */
   band: number | null;
+  /** Close time of the last bar processed (null in older state files). */
+  bar?: number | null;
   /** Close time of the last post and the band it showed. */
   lastPost: number | null;
   lastPostBand: number | null;
@@ -73,7 +75,7 @@ export function pacingStateOf(saved: unknown): PacingState | null {
 }
 
 function freshState(): PacingState {
-  return { band: null, lastPost: null, lastPostBand: null, day: -1, posts: 0, held: [], zone: null, ended: [] };
+  return { band: null, bar: null, lastPost: null, lastPostBand: null, day: -1, posts: 0, held: [], zone: null, ended: [] };
 }
 
 /**
@@ -90,7 +92,12 @@ function freshState(): PacingState {
  *   has been out of it for the minimum gap (shorter exits do not end it). The start of a new stay
  *   is posted at once whatever the gap (only the cap holds it back): it is the message people act on;
  * - with `zone_summary`, the end of a stay brings a summary: its duration and the price change
- *   from the bar that entered to the bar that left. A summary alone is posted silently.
+ *   from the bar that entered to the bar that left. A summary alone is posted silently;
+ * - with `band_hysteresis` h, a band is entered at its edge as always but left only when the
+ *   score is more than h inside its inner edge (see bandInForce): a score wavering around an
+ *   edge is one change, not one per crossing;
+ * - a bar at or before the last one processed (redone after a crash) posts nothing and leaves
+ *   the state as it is: the decisions about it were made with the state of its time.
  */
 export function paceScore(row: ScoreRow, cfg: ScoreNotificationConfig, saved: PacingState | null): PacedScore {
   const pacing = cfg.pacing;
@@ -104,7 +111,14 @@ export function paceScore(row: ScoreRow, cfg: ScoreNotificationConfig, saved: Pa
 
   const s = pacingStateOf(saved) ?? freshState();
   const t = row.closeTime;
-  const match = findScoreBand(row.score, cfg.positiveBands, cfg.negativeBands);
+  if (s.bar !== null && s.bar !== undefined && t <= s.bar) {
+    // A bar this notifier has seen (redone after a crash lost the service's last saves): its posts
+    // were decided then, and the state already counts it.
+    const bandNo = s.band ?? findScoreBand(row.score, cfg.positiveBands, cfg.negativeBands).bandNo;
+    return { bandNo, band: bandOf(cfg, bandNo), post: null, state: s };
+  }
+  s.bar = t;
+  const match = bandInForce(findScoreBand(row.score, cfg.positiveBands, cfg.negativeBands), s.band, row.score, cfg, pacing.hysteresis);
   const change = sideAwareChange(match.bandNo, s.band);
   const entered = (cfg.notifyBandUp && change.up) || (cfg.notifyBandDown && change.down);
   const frequency = match.band?.frequency;
@@ -156,6 +170,22 @@ export function paceScore(row: ScoreRow, cfg: ScoreNotificationConfig, saved: Pa
 function sideAwareChange(bandNo: number, prev: number | null): { up: boolean; down: boolean } {
   const c = bandChange(bandNo, prev);
   return prev !== null && !c.up && !c.down && bandNo !== prev ? { up: true, down: false } : c;
+}
+
+/**
+ * The band a paced notifier counts the score in. A move away from 0 (into a stronger band of the
+ * same side, or out of band 0) is taken at the edge, as the original does; a move towards 0 or to
+ * the other side only once the score is more than `h` inside the previous band's edge (below
+ * edge − h on the positive side, at or above edge + h on the negative side). Until then the
+ * previous band stays in force. h = 0 is the original's band.
+ */
+export function bandInForce(match: BandMatch, prev: number | null, score: number, cfg: ScoreNotificationConfig, h: number): BandMatch {
+  if (!h || prev === null || prev === 0 || match.bandNo === prev) return match;
+  if (Math.sign(match.bandNo) === Math.sign(prev) && Math.abs(match.bandNo) > Math.abs(prev)) return match;
+  const band = bandOf(cfg, prev);
+  if (!band) return match;
+  const left = prev > 0 ? score < band.edge - h : score >= band.edge + h;
+  return left ? match : { bandNo: prev, band };
 }
 
 /** Whether the band number is the outermost band of its side. */

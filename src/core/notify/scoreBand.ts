@@ -26,13 +26,16 @@ export interface ScoreNotificationConfig {
 /**
  * How a notifier paces its posts (keys of our own): at most one post per `minGapMs` and
  * `dailyCap` posts per UTC day, band changes held back meanwhile come in the next post;
- * `zoneSummary` posts a quiet summary when the score leaves the outermost band of a side.
+ * `zoneSummary` posts a quiet summary when the score leaves the outermost band of a side;
+ * `hysteresis` keeps a band until the score has passed its inner edge by that much.
  */
 export interface ScorePacing {
   minGapMs: number;
   /** 0 = no cap. */
   dailyCap: number;
   zoneSummary: boolean;
+  /** Score units a band is left by: the score must pass the band's inner edge by this much (0 = at the edge, the original's). */
+  hysteresis: number;
 }
 
 /**
@@ -112,7 +115,8 @@ function parsePacing(raw: Record<string, unknown>, where: string): ScorePacing |
   const gap = raw.min_gap_minutes;
   const cap = raw.daily_cap;
   const zone = raw.zone_summary;
-  if (gap === undefined && cap === undefined && zone === undefined) return null;
+  const hysteresis = raw.band_hysteresis;
+  if (gap === undefined && cap === undefined && zone === undefined && hysteresis === undefined) return null;
   if (gap !== undefined && (typeof gap !== 'number' || !Number.isFinite(gap) || gap < 0)) {
     throw new UserError(`config: key ${where}.min_gap_minutes: expected a number of minutes ≥ 0`);
   }
@@ -120,7 +124,15 @@ function parsePacing(raw: Record<string, unknown>, where: string): ScorePacing |
     throw new UserError(`config: key ${where}.daily_cap: expected a whole number of posts per day (0 = no cap)`);
   }
   if (zone !== undefined && typeof zone !== 'boolean') throw new UserError(`config: key ${where}.zone_summary: expected true or false`);
-  return { minGapMs: ((gap as number | undefined) ?? 0) * 60_000, dailyCap: (cap as number | undefined) ?? 0, zoneSummary: zone === true };
+  if (hysteresis !== undefined && (typeof hysteresis !== 'number' || !Number.isFinite(hysteresis) || hysteresis < 0)) {
+    throw new UserError(`config: key ${where}.band_hysteresis: expected a score difference ≥ 0`);
+  }
+  return {
+    minGapMs: ((gap as number | undefined) ?? 0) * 60_000,
+    dailyCap: (cap as number | undefined) ?? 0,
+    zoneSummary: zone === true,
+    hysteresis: (hysteresis as number | undefined) ?? 0,
+  };
 }
 
 /** Validates one `score_notification_model` config object; errors name the key path. */
