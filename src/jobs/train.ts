@@ -6,7 +6,7 @@ import { formatScoreLine } from '../models/metrics.ts';
 import { allLabels, allTrainFeatures, readMatrix } from '../models/stageData.ts';
 import { trainAll } from '../models/trainAll.ts';
 import { appendText } from '../storage/atomic.ts';
-import { applyRowWindow, type JobContext } from './context.ts';
+import { applyRowWindow, rowsView, type JobContext } from './context.ts';
 
 /**
  * `itb train` (the original's train.py): from matrix.csv drop the last label_horizon rows
@@ -19,8 +19,8 @@ export async function run(ctx: JobContext): Promise<number> {
   const labels = allLabels(config);
   let matrix = applyRowWindow(await readMatrix(config, [...features, ...labels]), config);
   for (const c of [...features, ...labels]) matrix.get(c);
-  if (config.label_horizon) matrix = matrix.slice(0, Math.max(0, matrix.length - config.label_horizon));
-  if (config.train_length) matrix = matrix.tail(config.train_length);
+  const end = Math.max(0, matrix.length - config.label_horizon);
+  matrix = rowsView(matrix, config.train_length ? Math.max(0, end - config.train_length) : 0, end);
   if (!matrix.length) throw new UserError(`no rows left to train on after dropping the last label_horizon (${config.label_horizon}) rows`);
   ctx.log.info(`training on ${matrix.length} rows ${formatTime(matrix.time[0]!)} … ${formatTime(matrix.time[matrix.length - 1]!)}`);
 

@@ -339,19 +339,14 @@ export function scanNumber(buf: Uint8Array, s: number, end: number): number {
   let c = buf[i]!;
   const neg = c === 45;
   if (neg || c === 43) i++;
-  // the digits: the first nine significant ones in m1 (leading zeros leave it 0), the next nine in m2
-  let m1 = 0;
-  let m2 = 0;
-  let n2 = 0;
+  // the digits as one whole number m, exact while below 2^53 (m only grows, so a final m below
+  // 2^53 was exact all along); longer ones are read again by longMantissa
+  let m = 0;
   const intStart = i;
   for (; i < end; i++) {
     c = buf[i]! - 48;
     if (c > 9 || c < 0) break;
-    if (m1 < 1e8) m1 = m1 * 10 + c;
-    else {
-      m2 = m2 * 10 + c;
-      n2++;
-    }
+    m = m * 10 + c;
   }
   let digits = i - intStart;
   let exp = 0;
@@ -361,19 +356,16 @@ export function scanNumber(buf: Uint8Array, s: number, end: number): number {
     for (; i < end; i++) {
       c = buf[i]! - 48;
       if (c > 9 || c < 0) break;
-      if (m1 < 1e8) m1 = m1 * 10 + c;
-      else {
-        m2 = m2 * 10 + c;
-        n2++;
-      }
+      m = m * 10 + c;
     }
     exp = fracStart - i;
     digits -= exp;
   }
-  if (digits === 0 || n2 > 9) {
+  if (digits === 0) {
     scanEnd = -1;
     return NaN;
   }
+  const digitsEnd = i;
   let floatText = point;
   if (i < end && (buf[i]! | 32) === 101) {
     // an exponent: `e`, a sign, digits
@@ -394,18 +386,18 @@ export function scanNumber(buf: Uint8Array, s: number, end: number): number {
     floatText = true;
   }
   let v: number;
-  if (n2 === 0) {
-    // up to nine digits, exact: one correctly rounded multiplication or division by 10^|exp| (Clinger)
-    if (exp === 0) v = m1;
-    else if (exp < 0 && exp >= -22) v = m1 / POW10[-exp]!;
-    else if (exp > 0 && exp <= 22) v = m1 * POW10[exp]!;
-    else if (m1 === 0) v = 0;
+  if (m < TWO53) {
+    // m exact: one correctly rounded multiplication or division by 10^|exp| (Clinger)
+    if (exp === 0) v = m;
+    else if (exp < 0 && exp >= -22) v = m / POW10[-exp]!;
+    else if (exp > 0 && exp <= 22) v = m * POW10[exp]!;
+    else if (m === 0) v = 0;
     else {
       scanEnd = -1;
       return NaN;
     }
   } else {
-    v = bigMantissa(m1 * POW10[n2]!, m2, exp);
+    v = longMantissa(buf, intStart, digitsEnd, exp);
     if (v !== v) {
       scanEnd = -1;
       return NaN;
@@ -416,14 +408,45 @@ export function scanNumber(buf: Uint8Array, s: number, end: number): number {
   return neg ? -v : v;
 }
 
+/** m1 · 10 + 9 stays below 2^53 for m1 below this. */
+const M1_LIMIT = 900719925474099;
+
 /**
- * M·10^exp correctly rounded, M = P1 + m2 (P1 = m1·10^n2 exact as m1·5^n2 < 2^53, m2 < 10^9);
- * NaN when not settled here. Below 2^53 M is exact in one double (Clinger); above, a division
- * by 10^k is checked through its exact remainder M - q·10^k.
+ * The digits in buf[from, to) (a point among them is skipped) times 10^exp, correctly rounded,
+ * for texts whose digits make a whole number of 2^53 or more; NaN when not settled here.
  */
-function bigMantissa(p1: number, m2: number, exp: number): number {
-  const mh = p1 + m2;
-  const ml = p1 - mh + m2; // exact: |p1| ≥ m2 (Fast2Sum)
+function longMantissa(buf: Uint8Array, from: number, to: number, exp: number): number {
+  // the digits in m1 while it stays exact (leading zeros leave it 0), the last few in m2
+  let m1 = 0;
+  let m2 = 0;
+  let n2 = 0;
+  for (let i = from; i < to; i++) {
+    const c = buf[i]! - 48;
+    if (c === -2) continue;
+    if (m1 < M1_LIMIT) m1 = m1 * 10 + c;
+    else if (n2 < 4) {
+      m2 = m2 * 10 + c;
+      n2++;
+    } else return NaN;
+  }
+  return bigMantissa(m1, n2, m2, exp);
+}
+
+/**
+ * M·10^exp correctly rounded, M = m1·10^n2 + m2 (m1 < 2^53, n2 ≤ 4, m2 < 10^n2); NaN when not
+ * settled here. M is first made exact as mh + ml (Dekker's product, then a sum of whole numbers
+ * below 2^15 and Fast2Sum); below 2^53 it is one double (Clinger), above, a division by 10^k is
+ * checked through its exact remainder M - q·10^k.
+ */
+function bigMantissa(m1: number, n2: number, m2: number, exp: number): number {
+  const p2 = POW10[n2]!;
+  const ph = m1 * p2;
+  const c1 = SPLIT * m1;
+  const m1h = c1 - (c1 - m1);
+  const pl = productError(ph, m1h, m1 - m1h, POW10_HI[n2]!, POW10_LO[n2]!);
+  const small = pl + m2;
+  const mh = ph + small;
+  const ml = ph - mh + small; // exact: |ph| ≥ |small| (Fast2Sum)
   if (ml === 0 && mh < TWO53) {
     if (exp === 0) return mh;
     if (exp < 0 && exp >= -22) return mh / POW10[-exp]!;
