@@ -25,6 +25,8 @@ export interface FitJob {
   end: number;
   fingerprint: string;
   seed: number;
+  /** The config's label_horizon (see FitContext). */
+  labelHorizon: number;
 }
 
 const METRIC_SAMPLE = 20_000;
@@ -59,7 +61,7 @@ export async function fitModel(job: FitJob, progress: (p: FitProgress) => void):
   const isRegression = def.params?.is_regression === true;
 
   const algo = await algorithm(def.algo);
-  const fit = await algo.fit(X, y, n, f, def, { seed: job.seed, isRegression, progress });
+  const fit = await algo.fit(X, y, n, f, def, { seed: job.seed, isRegression, labelHorizon: job.labelHorizon, progress });
 
   // In-sample metrics from the stored weights, on evenly spaced rows (bounded cost).
   const predictor = await algo.load(fit.weights, f, isRegression);

@@ -91,7 +91,7 @@ export async function prepareTraining(config: Config, matrix: Frame, options: Pi
       const end = n ? matrix.time[rows[n - 1]!]! : NaN;
       labelData.forEach(({ label, y, fingerprint }, l) => {
         defs.forEach((def, d) => {
-          const job = { scoreColumn: scoreColumnName(label, def.name), label, features: set.features, def, y, start, end, fingerprint, seed: options.seed ?? 1 };
+          const job = { scoreColumn: scoreColumnName(label, def.name), label, features: set.features, def, y, start, end, fingerprint, seed: options.seed ?? 1, labelHorizon: config.label_horizon };
           jobs[base + l * set.algorithms.length + at[d]!] = scales[d] ? { ...job, X: scaled!.X, scaler: scaled!.scaler } : { ...job, X, scaler: null };
         });
       });

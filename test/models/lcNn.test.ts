@@ -16,7 +16,7 @@ for (let i = 0; i < n; i++) {
   X[i * f + 1] = frame.get('b')[i]!;
 }
 const y = frame.get('y');
-const ctx = (progress: (p: FitProgress) => void = () => {}) => ({ seed: 1, isRegression: false, progress });
+const ctx = (progress: (p: FitProgress) => void = () => {}) => ({ seed: 1, isRegression: false, labelHorizon: 0, progress });
 
 async function meanScore(def: Parameters<typeof lc.fit>[4]): Promise<number> {
   const fit = await lc.fit(X, y, n, f, def, ctx());
