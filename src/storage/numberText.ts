@@ -453,7 +453,7 @@ function bigMantissa(m1: number, n2: number, m2: number, exp: number): number {
     if (exp > 0 && exp <= 22) return mh * POW10[exp]!;
     return NaN;
   }
-  if (exp === 0) return ml === 0 ? mh : NaN;
+  if (exp === 0) return mh; // one rounding of the exact sum ph + small: M correctly rounded
   if (exp > 0 || exp < -22) return NaN;
   const k = -exp;
   const p = POW10[k]!;
