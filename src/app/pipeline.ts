@@ -91,6 +91,8 @@ export interface AssembleOptions {
   simulatedClock?: boolean;
   /** How /reload reads the config again (default: the -c file). */
   reloadConfig?: () => Config;
+  /** This symbol's trader on the account the process's symbols share (app/trader.ts openTraders); default: one of its own. */
+  trader?: OpenedTrader;
 }
 
 /**
@@ -143,7 +145,7 @@ export async function assemblePipeline(opened: OpenSymbol, shared: SharedParts, 
     modelsInUse = { names: fresh.scoreColumns, trainedAt: modelSetTrainedAt(fresh) };
     state.data.modelsTrainedAt = modelsInUse.trainedAt;
   };
-  const trader = await openTrader(config, { clock: () => source.now(), log, stateReport: shared.stateReport, tellAdmins: (text) => shared.admins.notifyAdmins(text) });
+  const trader = o.trader ?? (await openTrader(config, { clock: () => source.now(), log, stateReport: shared.stateReport, tellAdmins: (text) => shared.admins.notifyAdmins(text) }));
   const retrainer = new Retrainer({ ctx: () => ctx, swap: swapModels, notifyAdmins: (t) => shared.admins.notifyAdmins(t), log });
 
   const freq = parseFreq(config.freq);

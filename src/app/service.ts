@@ -16,6 +16,7 @@ import { StopControl, StoppedDuringStart } from '../jobs/service/stopControl.ts'
 import type { StateFileRecovery, StateFileReport } from '../storage/jsonStore.ts';
 import { openProcessBot, type ProcessBot, type TerminalChatMode } from './bot.ts';
 import { assemblePipeline, openSymbol, type OpenSymbol, type SymbolPipeline } from './pipeline.ts';
+import { openTraders } from './trader.ts';
 
 /** How long the end of a replay waits for queued posts to go out. */
 const DRAIN_MS = 30_000;
@@ -96,7 +97,13 @@ export async function runService(outer: JobContext, o: RunServiceOptions): Promi
     const carried = bot.unsent();
     if (carried) log.info(`${carried} message(s) left unsent by the previous run are sent now`);
     const shared = { publisher: bot.publisher, admins: bot.admins, render: renderDiagram, stateReport };
-    const pipeline = await assemblePipeline(symbol, shared, { simulatedClock: !!o.clock, reloadConfig: o.reloadConfig });
+    // The symbols' traders share one account (its quote, max_open_trades, the total loss limit).
+    const admins = bot.admins;
+    const traders = await openTraders(
+      symbols.map((s) => s.ctx.config),
+      { clock: (sym) => symbols.find((s) => s.ctx.config.symbol === sym)!.source.now(), log, stateReport, tellAdmins: (text) => admins.notifyAdmins(text) },
+    );
+    const pipeline = await assemblePipeline(symbol, shared, { simulatedClock: !!o.clock, reloadConfig: o.reloadConfig, trader: traders.traders[0] });
     pipelines.push(pipeline);
     await guard(pipeline.warmUp());
     service = scheduleService(pipelines, bot, { clock: o.clock, maxTicks: o.replay?.maxTicks, log });

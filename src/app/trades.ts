@@ -1,46 +1,81 @@
 import fs from 'node:fs';
 import { UserError, describeError } from '../shared/errors.ts';
 import { traderFiles } from '../config/load.ts';
-import { openTrader } from './trader.ts';
+import type { Config } from '../config/schema.ts';
+import { openTraders } from './trader.ts';
+import { accountTotal, leadingTrader, resolveSymbol } from '../core/trader/control.ts';
 import { splitSymbol } from '../core/trader/marketRules.ts';
-import { formatTraderReport } from '../core/trader/report.ts';
+import { formatAccountReport, formatTraderReport, type TraderReportInput } from '../core/trader/report.ts';
 import type { Balances } from '../core/trader/broker.ts';
 import type { JobContext } from '../jobs/context.ts';
+import type { Logger } from '../shared/log.ts';
+
+const USAGE =
+  'usage: itb trades -c CONFIG [N] (N = how many recent trades to show, default 10); several symbols on one account: itb trades -c CONFIG -c CONFIG … [--symbol SYMBOL] [N]';
 
 /** `itb trades -c FILE [N]`: the trader's balance, profit figures and the last N trades (default 10). */
 export async function run(ctx: JobContext): Promise<number> {
-  const [countArg, ...extra] = ctx.args;
+  const rest: string[] = [];
+  let symbol: string | undefined;
+  for (let i = 0; i < ctx.args.length; i++) {
+    const a = ctx.args[i]!;
+    if (a === '--symbol' && ctx.args[i + 1]) symbol = ctx.args[++i];
+    else if (a.startsWith('--symbol=')) symbol = a.slice('--symbol='.length);
+    else rest.push(a);
+  }
+  const [countArg, ...extra] = rest;
   const count = countArg === undefined ? 10 : Number(countArg);
-  if (extra.length || !Number.isInteger(count) || count < 0) {
-    throw new UserError('usage: itb trades -c CONFIG [N] (N = how many recent trades to show, default 10)');
+  if (extra.length || !Number.isInteger(count) || count < 0) throw new UserError(USAGE);
+  process.stdout.write(`${await tradesReport([ctx.config], { count, symbol, log: ctx.log })}\n`);
+  return 0;
+}
+
+/**
+ * The report of `itb trades` for the symbols of one account, read from their files (nothing is
+ * written): one symbol's as before; several: the shared balance, the total and each symbol's,
+ * or only the `symbol` asked for.
+ */
+export async function tradesReport(configs: readonly Config[], o: { count: number; symbol?: string; log?: Logger }): Promise<string> {
+  const states = configs.map((c) => traderFiles(c).state);
+  if (!states.some((f) => fs.existsSync(f))) {
+    const initial = Object.entries(configs[0]!.trader.initial_balances).map(([a, v]) => `${a} ${v}`).join(', ');
+    return `No trader state yet (${states.join(', ')}): the paper trader starts with ${initial || 'an empty wallet'} when the service runs.`;
   }
-  const { config } = ctx;
-  const files = traderFiles(config);
-  if (!fs.existsSync(files.state)) {
-    const initial = Object.entries(config.trader.initial_balances).map(([a, v]) => `${a} ${v}`).join(', ');
-    process.stdout.write(`No trader state yet (${files.state}): the paper trader starts with ${initial || 'an empty wallet'} when the service runs.\n`);
-    return 0;
-  }
-  const { trader } = await openTrader(config, { clock: Date.now, log: ctx.log });
-  const { base, quote } = splitSymbol(config.symbol, config.base_asset, config.quote_asset);
+  const { traders, account } = await openTraders(configs, { clock: Date.now, log: o.log, readOnly: true });
+  const traded = traders.map(({ trader }, i) => ({ trader, ...splitSymbol(configs[i]!.symbol, configs[i]!.base_asset, configs[i]!.quote_asset) }));
+  const lead = leadingTrader(traded);
   let balances: Balances | undefined;
   let balancesError: string | undefined;
   try {
-    balances = await trader.balances();
+    balances = await lead.trader.balances();
   } catch (e) {
     balancesError = describeError(e);
   }
-  const report = formatTraderReport({
-    symbol: config.symbol,
-    mode: trader.mode,
-    status: trader.book.status,
-    base,
-    quote,
+  const input = (t: (typeof traded)[number]): TraderReportInput => ({
+    symbol: t.trader.symbol,
+    mode: t.trader.mode,
+    status: t.trader.book.status,
+    base: t.base,
+    quote: t.quote,
     balances,
     balancesError,
-    stats: trader.stats(),
-    recent: trader.executions(count),
+    stats: t.trader.stats(),
+    recent: t.trader.executions(o.count),
   });
-  process.stdout.write(`${report}\n`);
-  return 0;
+  if (o.symbol !== undefined) {
+    const wanted = resolveSymbol(o.symbol, traded);
+    return formatTraderReport(input(traded.find((t) => t.trader.symbol === wanted)!));
+  }
+  if (traded.length === 1) return formatTraderReport(input(traded[0]!));
+  const kind = lead.trader.mode === 'live' ? 'live' : 'paper';
+  return formatAccountReport({
+    mode: kind,
+    quote: account.quote,
+    maxOpenTrades: account.maxOpenTrades,
+    openTrades: account.openTrades(kind),
+    balances,
+    balancesError,
+    total: accountTotal(traded.map((t) => t.trader)),
+    symbols: traded.map(input),
+  });
 }

@@ -123,7 +123,12 @@ export const traderSchema = z.looseObject({
   limit_price_adjustment: z.number().min(0).max(0.5).default(0.001),
   order_type: z.enum(['market', 'limit']).default('limit'),
   max_position_quote: z.number().nonnegative().default(0),
+  /** Per symbol: the realised loss of a UTC day that stops this symbol's buys until the next day (0 = none). */
   daily_loss_limit_quote: z.number().nonnegative().default(0),
+  /** Trades open at once across the symbols of one account; 0 = one per symbol. The free quote is split into this many shares. */
+  max_open_trades: z.number().int().nonnegative().default(0),
+  /** The realised loss of a UTC day, all symbols of the account together, that stops every buy until the next day (0 = none). */
+  total_daily_loss_limit_quote: z.number().nonnegative().default(0),
   max_data_age_bars: z.number().int().positive().default(2),
 });
 

@@ -9,6 +9,12 @@ export interface TraderStatus {
   openOrders: number;
   position?: string;
   notes?: string[];
+  /** Set on one symbol's status when the account trades several (or a symbol was asked for). */
+  symbol?: string;
+  /** Several symbols: each one's status (the figures above are the account's: the highest mode, all open orders). */
+  bySymbol?: TraderStatus[];
+  /** Several symbols: the trades open on the account against `max_open_trades`. */
+  openTrades?: { symbols: string[]; max: number };
 }
 
 export interface TradeRecord {
@@ -21,6 +27,8 @@ export interface TradeRecord {
   mode?: TradingMode;
   /** Not a trade: a difference with the account taken over at reconciliation. */
   adjustment?: boolean;
+  /** Set when the account trades several symbols. */
+  symbol?: string;
 }
 
 export interface ProfitSummary {
@@ -33,15 +41,25 @@ export interface ProfitSummary {
   maxDrawdownPercent?: number;
   firstTradeTime?: number;
   lastTradeTime?: number;
+  /** Set on one symbol's figures when the account trades several (or a symbol was asked for). */
+  symbol?: string;
+  /** Several symbols: each one's figures (the summary itself is their total). */
+  bySymbol?: ProfitSummary[];
 }
 
+/**
+ * The trading of the process. `symbol` arguments name one of `symbols` (BTCUSDT, or its base
+ * asset: BTC); without one, a call covers every symbol of the account.
+ */
 export interface TraderControl {
-  status(): Promise<TraderStatus>;
+  /** The symbols traded on the account (absent: one). */
+  symbols?: string[];
+  status(symbol?: string): Promise<TraderStatus>;
   /** Switches mode; resolves to a sentence describing the new state. */
-  setMode(mode: TradingMode): Promise<string>;
+  setMode(mode: TradingMode, symbol?: string): Promise<string>;
   balance(): Promise<Record<string, { free: number; locked?: number }>>;
-  profit(): Promise<ProfitSummary>;
-  trades(limit: number): Promise<TradeRecord[]>;
+  profit(symbol?: string): Promise<ProfitSummary>;
+  trades(limit: number, symbol?: string): Promise<TradeRecord[]>;
   /** Cancels every open order; resolves to how many were cancelled. */
-  cancelAll(): Promise<number>;
+  cancelAll(symbol?: string): Promise<number>;
 }

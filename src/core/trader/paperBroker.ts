@@ -48,6 +48,32 @@ export function emptyPaperWallet(initialBalances: Record<string, number>): Paper
   return { balances, orders: [], lastPrice: {}, lastBar: {} };
 }
 
+/**
+ * Several symbols' wallets as one (the first start of symbols that traded alone before on one
+ * account): balances added asset by asset, every order kept, each symbol's last price and bar.
+ */
+export function mergePaperWallets(wallets: readonly PaperWallet[]): PaperWallet {
+  const merged: PaperWallet = { balances: {}, orders: [], lastPrice: {}, lastBar: {}, nextOrderId: 0 };
+  for (const w of wallets) {
+    for (const [asset, b] of Object.entries(w.balances)) {
+      const m = (merged.balances[asset] ??= { free: 0, locked: 0 });
+      m.free += b.free;
+      m.locked += b.locked;
+    }
+    merged.orders.push(...structuredClone(w.orders));
+    for (const [symbol, t] of Object.entries(w.lastBar)) {
+      if (t >= (merged.lastBar[symbol] ?? -Infinity)) {
+        merged.lastBar[symbol] = t;
+        if (w.lastPrice[symbol] !== undefined) merged.lastPrice[symbol] = w.lastPrice[symbol]!;
+      }
+    }
+    for (const [symbol, p] of Object.entries(w.lastPrice)) merged.lastPrice[symbol] ??= p;
+    merged.nextOrderId = Math.max(merged.nextOrderId!, w.nextOrderId ?? 0, w.orders.length);
+  }
+  merged.orders.sort((a, b) => a.time - b.time);
+  return merged;
+}
+
 
 /**
  * A simulated wallet. Orders rest until the next closed bar: a market order fills at that bar's

@@ -21,15 +21,18 @@ const money = (x: number, digits = 2) =>
 const signed = (x: number, digits = 2) => (x > 0 ? '+' : '') + money(x, digits);
 const pct = (x: number) => (Number.isFinite(x) ? `${signed(x)}%` : '–');
 
+function balanceLine(r: Pick<TraderReportInput, 'balances' | 'balancesError' | 'quote'> & { bases: string[] }): string {
+  if (!r.balances) return `Balance: unavailable${r.balancesError ? ` (${r.balancesError})` : ''}`;
+  const assets = Object.entries(r.balances).filter(([a, b]) => a === r.quote || r.bases.includes(a) || b.free + b.locked > 0);
+  const parts = assets.map(([a, b]) => `${a} ${money(b.free, a === r.quote ? 2 : 8)}${b.locked > 0 ? ` (+${money(b.locked, a === r.quote ? 2 : 8)} in orders)` : ''}`);
+  return `Balance: ${parts.join(' · ') || 'empty'}`;
+}
+
 /** The plain-text report of `itb trades`: balance, profit figures, profit per day, recent trades. */
-export function formatTraderReport(r: TraderReportInput): string {
+export function formatTraderReport(r: TraderReportInput & { withoutBalance?: boolean }): string {
   const s = r.stats;
   const lines = [`Trader ${r.symbol}: mode ${r.mode}, state ${r.status}`];
-  if (r.balances) {
-    const assets = Object.entries(r.balances).filter(([a, b]) => a === r.quote || a === r.base || b.free + b.locked > 0);
-    const parts = assets.map(([a, b]) => `${a} ${money(b.free, a === r.quote ? 2 : 8)}${b.locked > 0 ? ` (+${money(b.locked, a === r.quote ? 2 : 8)} in orders)` : ''}`);
-    lines.push(`Balance: ${parts.join(' · ') || 'empty'}`);
-  } else lines.push(`Balance: unavailable${r.balancesError ? ` (${r.balancesError})` : ''}`);
+  if (!r.withoutBalance) lines.push(balanceLine({ ...r, bases: [r.base] }));
   lines.push(
     `Profit: realised ${signed(s.realised)} ${r.quote} (${pct(s.realisedPercent)}) over ${s.trades} trade${s.trades === 1 ? '' : 's'} · unrealised ${signed(s.unrealised)} ${r.quote}${s.position > 0 ? ` on ${money(s.position, 8)} ${r.base}` : ''}`,
   );
@@ -46,5 +49,33 @@ export function formatTraderReport(r: TraderReportInput): string {
       lines.push(`  ${formatTime(e.time).slice(0, 16)}  ${e.side === 'buy' ? 'BUY ' : 'SELL'}  ${money(e.quantity, 8)} @ ${money(e.price)}${profit}${e.adjustment ? '  (adjustment: taken over from the account)' : ''}`);
     }
   } else lines.push('No trades yet.');
+  return lines.join('\n');
+}
+
+export interface AccountReportInput {
+  /** The account's kind as its symbols trade it (paper, live). */
+  mode: string;
+  quote: string;
+  maxOpenTrades: number;
+  openTrades: string[];
+  balances?: Balances;
+  balancesError?: string;
+  /** The symbols' figures together (accountStats). */
+  total: TradeStats;
+  symbols: TraderReportInput[];
+}
+
+/**
+ * `itb trades` of several symbols on one account: the shared balance once, the total profit,
+ * then each symbol's report without a balance of its own.
+ */
+export function formatAccountReport(r: AccountReportInput): string {
+  const t = r.total;
+  const lines = [
+    `Account (${r.mode}): ${r.symbols.map((s) => s.symbol).join(', ')} · open trades ${r.openTrades.length} of max_open_trades ${r.maxOpenTrades}${r.openTrades.length ? ` (${r.openTrades.join(', ')})` : ''}`,
+    balanceLine({ ...r, bases: r.symbols.map((s) => s.base) }),
+    `Total: realised ${signed(t.realised)} ${r.quote} (${pct(t.realisedPercent)}) over ${t.trades} trade${t.trades === 1 ? '' : 's'} · unrealised ${signed(t.unrealised)} ${r.quote}`,
+  ];
+  for (const s of r.symbols) lines.push('', formatTraderReport({ ...s, withoutBalance: true }));
   return lines.join('\n');
 }

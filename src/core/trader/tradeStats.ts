@@ -135,6 +135,26 @@ export function tradeStats(ledger: readonly Execution[], lastPrice: number, star
   };
 }
 
+/**
+ * The figures of several symbols' ledgers together: the closed trades of all in time order (win
+ * rate, drawdown and profit per day of the account), the unrealised profit summed; `position` is
+ * NaN (no one asset).
+ */
+export function accountStats(books: readonly { ledger: readonly Execution[]; lastPrice: number }[], startEquity: number): TradeStats {
+  const sells = books.flatMap((b) => b.ledger.filter((e) => e.side === 'sell' && e.profit !== undefined)).sort((a, b) => a.time - b.time);
+  const total = tradeStats(sells, NaN, startEquity);
+  const each = books.map((b) => tradeStats(b.ledger, b.lastPrice, startEquity));
+  const firsts = books.flatMap((b) => (b.ledger.length ? [b.ledger[0]!.time] : []));
+  const lasts = books.flatMap((b) => (b.ledger.length ? [b.ledger.at(-1)!.time] : []));
+  return {
+    ...total,
+    unrealised: each.reduce((sum, s) => sum + s.unrealised, 0),
+    position: NaN,
+    firstTradeTime: firsts.length ? Math.min(...firsts) : undefined,
+    lastTradeTime: lasts.length ? Math.max(...lasts) : undefined,
+  };
+}
+
 /** Realised profit of the UTC day that contains `time`. */
 export function realisedOnDay(ledger: readonly Execution[], time: number): number {
   const day = Math.floor(time / DAY) * DAY;

@@ -3,8 +3,9 @@ import { UserError, describeError } from '../../shared/errors.ts';
 import { describeProfits, formatAmount, formatFillMessage, formatTransactionStats } from '../notify/tradeMessages.ts';
 import { DAY, type Freq } from '../time.ts';
 import type { Logger } from '../../shared/log.ts';
+import { TradingAccount } from './account.ts';
 import { OrderRejectedError, type Balances, type Broker, type Order, type OrderSide } from './broker.ts';
-import { clientOrderIdFor, floorToStep, isOurClientOrderId, roundToTick, ruleViolation } from './marketRules.ts';
+import { clientOrderIdFor, floorToStep, isOurClientOrderId, roundToTick, ruleViolation, splitSymbol } from './marketRules.ts';
 import type { PaperBroker, PaperWallet } from './paperBroker.ts';
 import { openPosition, realisedOnDay, tradeStats, withRealisedProfit, type Execution, type TradeStats } from './tradeStats.ts';
 
@@ -83,6 +84,16 @@ export interface TraderOptions {
   transactions?: TransactionRecorder;
   /** Tells the admins something they must know (the mode at start-up, books that differ from the account). */
   tellAdmins?: (text: string) => void | Promise<void>;
+  /**
+   * The account shared with the traders of other symbols (the paper wallet or the exchange
+   * account, and its limits); absent: an account of this symbol alone, as a single trader has.
+   */
+  account?: TradingAccount;
+  /**
+   * True when the paper wallet is stored apart from this state (shared by several symbols): a
+   * paper order's intent then reaches the state file before the wallet takes the order, as a live one's.
+   */
+  paperWalletApart?: boolean;
 }
 
 /** How far back start-up reconciliation looks for fills of our orders the books lack. */
@@ -120,6 +131,7 @@ export function startMode(configured: TraderMode, stored: TraderMode | undefined
  * data, the position cap and the daily loss limit stop new buys.
  */
 export class Trader {
+  readonly account: TradingAccount;
   private readonly reconciled = { paper: false, live: false };
   private chain: Promise<unknown> = Promise.resolve();
   private lastNote_ = '';
@@ -129,6 +141,10 @@ export class Trader {
   private forcedOffFrom: 'paper' | 'live' | undefined;
 
   constructor(private readonly opts: TraderOptions) {
+    this.account =
+      opts.account ??
+      new TradingAccount({ limits: opts.settings, quote: splitSymbol(opts.symbol).quote, tellAdmins: opts.tellAdmins, log: opts.log });
+    this.account.join(this);
     const st = opts.store.data;
     const stored = st.modeChosen ? st.mode : undefined;
     const { mode, notice } = startMode(opts.settings.mode, stored);
@@ -144,6 +160,25 @@ export class Trader {
 
   get mode(): TraderMode {
     return this.opts.store.data.mode;
+  }
+
+  get symbol(): string {
+    return this.opts.symbol;
+  }
+
+  /** The trader's clock (the service's, simulated in a replay). */
+  now(): number {
+    return this.opts.clock();
+  }
+
+  /** The close of the last bar seen (NaN before the first). */
+  get lastClose(): number {
+    return this.opts.store.data.lastClose;
+  }
+
+  /** This symbol's book on the paper wallet or the live account (the account reads the others'). */
+  bookOf(kind: 'paper' | 'live'): TraderBook {
+    return this.opts.store.data.books[kind];
   }
 
   /** The newest condition that kept the trader from acting (stale data, a rejection, the loss limit), if any. */
@@ -233,12 +268,15 @@ export class Trader {
     priceAdjustment(book, bar.close);
 
     if (book.order) {
+      const booked = book.ledger.length;
       try {
         if (!(await this.settleOrder(broker, book, out))) return out;
       } catch (e) {
         this.note(out, `cannot check order ${book.order.clientOrderId}, will retry next bar: ${describeError(e)}`);
         return out;
       }
+      // A losing sell may bring all symbols together to the total loss limit: the admins hear of it now.
+      if (book.ledger.length > booked && book.ledger.at(-1)!.side === 'sell') await this.account.totalLossStop(mode, this.opts.clock());
     }
 
     const side: OrderSide | undefined = bar.buy && !bar.sell ? 'buy' : bar.sell && !bar.buy ? 'sell' : undefined;
@@ -253,15 +291,29 @@ export class Trader {
       this.note(out, `no ${side} order: the bar of ${new Date(bar.time).toISOString()} is ${ageBars.toFixed(1)} bars old (limit ${this.opts.settings.max_data_age_bars})`);
       return out;
     }
-    if (side === 'buy' && this.opts.settings.daily_loss_limit_quote > 0) {
-      const today = realisedOnDay(book.ledger, this.opts.clock());
-      if (today <= -this.opts.settings.daily_loss_limit_quote) {
-        this.note(out, `no buy order: today's realised loss ${(-today).toFixed(2)} reached the daily limit ${this.opts.settings.daily_loss_limit_quote}`);
-        return out;
-      }
+    if (side === 'sell') {
+      await this.place(broker, book, side, bar, out);
+      return out;
     }
-    await this.place(broker, book, side, bar, out);
+    // Buys of all symbols on the account are decided one at a time: each sees the trades and the
+    // free quote the others left.
+    await this.account.exclusive(async () => {
+      const blocked = await this.buyBlocked(mode, book);
+      if (blocked) this.note(out, `no buy order: ${blocked}`);
+      else await this.place(broker, book, side, bar, out);
+    });
     return out;
+  }
+
+  /** Why no trade may open now: this symbol's daily loss limit, or the account's limits. */
+  private async buyBlocked(mode: 'paper' | 'live', book: TraderBook): Promise<string | undefined> {
+    const now = this.opts.clock();
+    const limit = this.opts.settings.daily_loss_limit_quote;
+    if (limit > 0) {
+      const today = realisedOnDay(book.ledger, now);
+      if (today <= -limit) return `today's realised loss ${(-today).toFixed(2)} reached the daily limit ${limit}`;
+    }
+    return this.account.buyBlocked(mode, this.opts.symbol, now);
   }
 
   /**
@@ -349,7 +401,9 @@ export class Trader {
     const price = limit ? roundToTick(bar.close * (side === 'buy' ? 1 - s.limit_price_adjustment : 1 + s.limit_price_adjustment), rules.tickSize) : bar.close;
     let quantity: number;
     if (side === 'buy') {
-      let spend = Math.min((quoteBal.free * s.percentage_used_for_trade) / 100, quoteBal.free / (1 + s.fees));
+      // The free quote is the account's: this buy takes one share of it (all of it when alone).
+      const stake = quoteBal.free / this.account.shares(broker.kind, this.opts.symbol);
+      let spend = Math.min((stake * s.percentage_used_for_trade) / 100, stake / (1 + s.fees));
       if (s.max_position_quote > 0) spend = Math.min(spend, s.max_position_quote - (baseBal.free + baseBal.locked) * bar.close);
       quantity = floorToStep(Math.max(spend, 0) / price, rules.stepSize);
     } else {
@@ -362,8 +416,9 @@ export class Trader {
     }
     const clientOrderId = clientOrderIdFor(this.opts.symbol, bar.time, side);
     // A live order's intent is saved before the request, with the stamp that bounds when the
-    // request can execute, so a crash mid-request is found at restart (a paper order cannot be
-    // half placed: start-up reconciliation adopts it).
+    // request can execute, so a crash mid-request is found at restart. A paper order is in the
+    // same file as the wallet, or (a shared wallet) its intent is saved first too: a restart then
+    // finds the order in the wallet or knows it was never placed, and does not redo its bar.
     const stamp = broker.orderStamp?.();
     book.order = {
       clientOrderId,
@@ -381,7 +436,7 @@ export class Trader {
       ...(stamp ? { validUntil: stamp.validUntil } : {}),
     };
     book.status = side === 'buy' ? 'BUYING' : 'SELLING';
-    if (broker.kind === 'live') await this.opts.store.write();
+    if (broker.kind === 'live' || this.opts.paperWalletApart) await this.opts.store.write();
     try {
       book.order = await broker.placeOrder({ symbol: this.opts.symbol, side, type: s.order_type, price: limit ? price : undefined, quantity, clientOrderId, timestamp: stamp?.timestamp });
       out.notes.push(`${side} order ${clientOrderId}: ${quantity} ${rules.base}${limit ? ` at ${price}` : ' at market'}`);
@@ -502,8 +557,9 @@ export class Trader {
     return Number.isFinite(price) && qty * price < rules.minNotional ? 'SOLD' : 'BOUGHT';
   }
 
-  /** To the admins (whose notifier logs it too), or to the log when there is none. */
-  private async tell(text: string): Promise<void> {
+  /** To the admins (whose notifier logs it too), or to the log when there is none; named by symbol when the account has several. */
+  private async tell(message: string): Promise<void> {
+    const text = this.account.symbols.length > 1 && !message.includes(this.opts.symbol) ? `${this.opts.symbol}: ${message}` : message;
     if (!this.opts.tellAdmins) return void this.opts.log?.warn(text);
     try {
       await this.opts.tellAdmins(text);
