@@ -134,7 +134,7 @@ async function runSplit(label: string, matrix: Frame, base: Config, trainStart: 
 }
 
 /** The two gb models of rows [start, end) trained in a process of their own: its wall time and peak RSS. */
-function gbTrainingProcess(matrix: Frame, base: Config, start: number, end: number): BenchRow[] {
+function gbTrainingProcess(label: string, matrix: Frame, base: Config, start: number, end: number): BenchRow[] {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-bench-gb-'));
   try {
     const dump = path.join(folder, 'matrix.bin');
@@ -148,7 +148,7 @@ function gbTrainingProcess(matrix: Frame, base: Config, start: number, end: numb
     const { seconds, cpuSeconds, peakMb } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; cpuSeconds: number; peakMb: number };
     return [
       {
-        name: '9 months → 3 months: gb training process, peak RSS',
+        name: `${label}: gb training process, peak RSS`,
         value: peakMb,
         unit: 'MB',
         baseline: 716,
@@ -177,13 +177,14 @@ export async function bench(): Promise<BenchRow[]> {
   const ps = all.lowerBound(Date.UTC(2025, 8, 1));
   const split1 = await runSplit('9 months → 3 months', all, base, yearStart, ps - h - 1, ps, all.length - h, true);
   rows.push(...split1.rows);
-  rows.push(...gbTrainingProcess(all, base, yearStart, ps - h - 1));
+  rows.push(...gbTrainingProcess('9 months → 3 months', all, base, yearStart, ps - h - 1));
 
   // One year, then the next month.
   const novStart = all.lowerBound(Date.UTC(2025, 10, 1));
   const trainEnd = novStart - h - 1;
   const split2 = await runSplit('1 year → next month', all, base, trainEnd - YEAR_ROWS, trainEnd, novStart, all.length - h, false);
   rows.push(...split2.rows);
+  rows.push(...gbTrainingProcess('1 year → next month', all, base, trainEnd - YEAR_ROWS, trainEnd));
 
   // The service's path: one new row scored by all six models.
   const models = split2.models.flatMap((s) => s.models);

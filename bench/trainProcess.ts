@@ -1,14 +1,14 @@
 /**
  * A training process on its own, for its peak memory (models.bench.ts runs it):
  * `node bin/run-ts.mjs bench/trainProcess.ts DUMP CONFIG.json` reads a table written by
- * `writeFrameDump` and a config, trains every model as `itb train` does (worker threads, no
- * files written) and prints `{"seconds": …, "cpuSeconds": …, "peakMb": …}` on its last line (CPU time of all its
+ * `writeFrameDump` and a config, trains every model as `itb train` does (the rows' arrays made,
+ * the table let go, then worker threads; no files written) and prints `{"seconds": …, "cpuSeconds": …, "peakMb": …}` on its last line (CPU time of all its
  * threads, which a busy machine stretches less than the wall time).
  */
 import fs from 'node:fs';
 import type { Config } from '../src/config/schema.ts';
 import { Frame } from '../src/core/frame.ts';
-import { trainAll } from '../src/models/trainAll.ts';
+import { prepareTraining, trainPrepared } from '../src/models/trainAll.ts';
 import { peakRssMb } from './lib.ts';
 
 /** The time column and `columns` of `frame` as one file: a JSON header line, then float64 columns. */
@@ -31,11 +31,11 @@ function readFrameDump(file: string): Frame {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [dump, configFile] = process.argv.slice(2);
-  const frame = readFrameDump(dump!);
   const config = JSON.parse(fs.readFileSync(configFile!, 'utf8')) as Config;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  await trainAll(config, frame, { save: false });
+  const jobs = await prepareTraining(config, readFrameDump(dump!));
+  await trainPrepared(config, jobs, { save: false });
   const cpu = process.cpuUsage(cpu0);
   console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakMb: peakRssMb() }));
 }

@@ -48,6 +48,24 @@ const sourceMeta = {
   },
 };
 
+/**
+ * Packages stay in node_modules and load from there, except those every command loads at start
+ * and that are plain code (no files of their own read at run time, no worker threads): in the
+ * bundle they cost one module instead of a hundred (zod's 106 files took ~40 ms to load, ~20 ms
+ * as part of the bundle).
+ */
+const BUNDLED_PACKAGES = new Set(['zod', 'jsonc-parser']);
+const packagesOutside = {
+  name: 'itb-packages-outside',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:')) return { path: args.path, external: true };
+      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+      return BUNDLED_PACKAGES.has(name) ? undefined : { path: args.path, external: true };
+    });
+  },
+};
+
 /** The bundle's entries: the CLI and the worker threads' modules (each started by a .mjs beside it). */
 const ENTRIES = {
   cli: 'src/cli.ts',
@@ -77,9 +95,9 @@ export async function bundledEntry(name) {
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      packages: 'external',
       outdir: tmp,
-      plugins: [sourceMeta],
+      mainFields: ['module', 'main'], // the packages' ES module builds (jsonc-parser's main is UMD)
+      plugins: [sourceMeta, packagesOutside],
       logLevel: 'silent',
     });
     try {

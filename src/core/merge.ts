@@ -188,13 +188,25 @@ export function mergeDataSources(sources: MergeSource[], freq: Freq, options: { 
       while (j + 1 < src.length && src.time[j + 1]! === t) j++;
       if (j < src.length && src.time[j] === t) rowAt[i] = j;
     }
-    const present = Uint8Array.from(rowAt, (r) => (r >= 0 ? 1 : 0));
+    const present = new Uint8Array(time.length);
+    // whether the raster's bars are one run of the source's rows (no gap, nothing off the raster)
+    const first = rowAt[0] ?? -1;
+    let oneRun = first >= 0;
+    for (let i = 0; i < time.length; i++) {
+      present[i] = rowAt[i]! >= 0 ? 1 : 0;
+      if (rowAt[i] !== first + i) oneRun = false;
+    }
     const g = gapsOf(present, time, options.topGaps ?? 5);
     gaps.push({ label: p.label, missingBars: g.missing, largest: g.largest });
     p.names.forEach((name, c) => {
       const from = src.get(name);
-      const col = new Float64Array(time.length);
-      for (let i = 0; i < time.length; i++) col[i] = rowAt[i]! >= 0 ? from[rowAt[i]!]! : NaN;
+      let col: Float64Array;
+      // one run: the source's own rows (a view: the sources are read for the merge alone; a copy when interpolation will write into it)
+      if (oneRun) col = options.interpolate ? from.slice(first, first + time.length) : from.subarray(first, first + time.length);
+      else {
+        col = new Float64Array(time.length);
+        for (let i = 0; i < time.length; i++) col[i] = rowAt[i]! >= 0 ? from[rowAt[i]!]! : NaN;
+      }
       let kind: ColumnKind = src.kind(name);
       if (options.interpolate) {
         interpolateLinear(col);

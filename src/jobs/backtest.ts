@@ -159,12 +159,12 @@ function normaliseParams(params: Record<string, number>): GridParams {
 }
 
 /**
- * Reads signals.csv from the symbol folder; without it, predictions.csv with the
- * signal_sets computed on it. A missing file names the command that makes it.
+ * Reads signals.csv from the symbol folder (`only`: just those of these columns); without it,
+ * predictions.csv with the signal_sets computed on it. A missing file names the command that makes it.
  */
-export async function loadSignalFrame(config: Config): Promise<Frame> {
+export async function loadSignalFrame(config: Config, only?: string[]): Promise<Frame> {
   const signals = resolveDataFile(stageFile(config, config.signal_file_name));
-  if (fs.existsSync(signals)) return readTable(signals, { timeColumn: config.time_column });
+  if (fs.existsSync(signals)) return readTable(signals, { timeColumn: config.time_column, only });
   const predictions = resolveDataFile(stageFile(config, config.predict_file_name));
   if (fs.existsSync(predictions)) {
     const frame = await readTable(predictions, { timeColumn: config.time_column });

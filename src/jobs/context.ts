@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { SymbolConfig } from '../config/symbols.ts';
 import type { Logger } from '../shared/log.ts';
 import type { ProgressReporter } from '../shared/progress.ts';
-import type { Frame } from '../core/frame.ts';
+import { Frame } from '../core/frame.ts';
 import { log } from '../shared/log.ts';
 
 /** What every job (a pipeline stage, the service) is given. */
@@ -43,5 +43,17 @@ export function applyRowWindow(frame: Frame, config: Config): Frame {
       ? `using the last ${keep} of ${frame.length} rows (train_length ${n} + features_horizon ${config.features_horizon}); set "train_length": 0 to use all rows`
       : `using only the last ${keep} of ${frame.length} rows because "train" is false (predict_length ${n} + features_horizon ${config.features_horizon}); set "train": true for offline work on all rows`,
   );
-  return frame.tail(keep);
+  return rowsView(frame, frame.length - keep, frame.length);
+}
+
+/**
+ * Rows [start, end) of a stage's table as a frame whose columns are views of the same arrays: a
+ * stage drops its input for the result, so nothing else sees the sharing, and a year of columns is
+ * not copied (nor held twice) for a cut of a few rows.
+ */
+export function rowsView(frame: Frame, start: number, end: number): Frame {
+  if (start === 0 && end === frame.length) return frame;
+  const out = new Frame(frame.time.subarray(start, end));
+  for (const name of frame.columnNames()) out.set(name, frame.get(name).subarray(start, end), frame.kind(name));
+  return out;
 }

@@ -4,7 +4,7 @@ import { loadModelSet } from '../models/modelSet.ts';
 import { allLabels, allTrainFeatures, appendPredictionMetrics, PRICE_COLUMNS, predictionTable, readMatrix, takeRows } from '../models/stageData.ts';
 import { completeRows } from '../models/trainSets.ts';
 import { STAGE_OUTPUT, writeTable } from '../storage/table.ts';
-import { applyRowWindow, type JobContext } from './context.ts';
+import { applyRowWindow, rowsView, type JobContext } from './context.ts';
 
 /**
  * `itb predict` (the original's predict.py): score matrix.csv's rows that have every train
@@ -21,7 +21,9 @@ export async function run(ctx: JobContext): Promise<number> {
   const dropped = window.length - keep.length;
   if (dropped) ctx.log.warn(`${dropped} rows have a missing feature and are left out`);
   if (!keep.length) throw new UserError('no row of the matrix has every train feature, so there is nothing to predict');
-  const matrix = dropped ? takeRows(window, keep) : window;
+  // usually only the first rows lack a feature: the rest is one run of rows, taken as it is
+  const oneRun = keep[keep.length - 1]! - keep[0]! === keep.length - 1;
+  const matrix = oneRun ? rowsView(window, keep[0]!, keep[0]! + keep.length) : takeRows(window, keep);
 
   const scores = models.predictFrame(matrix);
   const table = predictionTable(scores, matrix, 0, labels);

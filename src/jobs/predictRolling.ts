@@ -6,7 +6,7 @@ import { allLabels, allTrainFeatures, appendPredictionMetrics, PRICE_COLUMNS, pr
 import { trainAll } from '../models/trainAll.ts';
 import { rowOfBound, truncateRows, walkForwardPlan } from '../models/walkForward.ts';
 import { STAGE_OUTPUT, writeTable } from '../storage/table.ts';
-import type { JobContext } from './context.ts';
+import { rowsView, type JobContext } from './context.ts';
 
 /**
  * `itb predict-rolling` (the original's predict_rolling.py): walk-forward backtest of the
@@ -29,7 +29,7 @@ export async function run(ctx: JobContext): Promise<number> {
     ctx.log.info(
       `step ${k + 1}/${plan.length}: train rows ${step.trainStart}…${step.trainEnd - 1} (${formatTime(matrix.time[step.trainStart]!)} … ${formatTime(matrix.time[step.trainEnd - 1]!)}), predict ${formatTime(matrix.time[step.predictStart]!)} … ${formatTime(matrix.time[step.predictEnd - 1]!)}`,
     );
-    models = await trainAll(config, matrix.slice(step.trainStart, step.trainEnd), { progress: ctx.progress, signal: ctx.signal, concurrency });
+    models = await trainAll(config, rowsView(matrix, step.trainStart, step.trainEnd), { progress: ctx.progress, signal: ctx.signal, concurrency });
     const scores = models.predictFrame(matrix, { start: step.predictStart, end: step.predictEnd });
     parts.push(predictionTable(scores, matrix, step.predictStart, labels));
     ctx.progress({ stage: 'predict-rolling', done: k + 1, total: plan.length, unit: 'steps' });

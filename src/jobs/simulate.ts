@@ -31,7 +31,8 @@ export async function run(ctx: JobContext): Promise<number> {
   sortValue(sim.sort_by); // a bad sort key fails before the work starts
   const rule = findScoreRule(config.signal_sets, sim.signal_generator);
   const grid = parseGrid(sim.grid, sim.buy_sell_equal);
-  const frame = simulateWindow(await loadSignalFrame(config), config);
+  // the grid, the chart and the walk-forward run read the close and the rule's scores
+  const frame = simulateWindow(await loadSignalFrame(config, ['close', ...rule.scores]), config);
   if (frame.length < 2) throw new UserError('simulate_model.data_start/data_end leave fewer than two rows of signals');
   const combos = expandGrid(grid);
   const rules = combos.map((p) => thresholdsFor(rule, p));

@@ -22,7 +22,7 @@ function fitJs(X: Float64Array, y: Float64Array, n: number, f: number, s: GbSett
       trees: fit.bestIteration,
       stopped_early: fit.stoppedEarly,
       final_loss: fit.trainLoss,
-      ...(fit.validRows ? { validation_rows: fit.validRows, validation_metric: s.metric, validation_score: fit.validMetric } : {}),
+      ...(fit.validRows ? { validation_rows: fit.validRows, validation_gap_rows: fit.gapRows, validation_metric: s.metric, validation_score: fit.validMetric } : {}),
       bins: fit.bins,
     },
   };
@@ -50,7 +50,7 @@ async function fitXgboost(X: Float64Array, y: Float64Array, n: number, f: number
 
 export const gb: Algorithm = {
   async fit(X, y, n, f, def, ctx) {
-    const s = gbSettings(def.train ?? {}, { name: def.name, isRegression: ctx.isRegression, seed: ctx.seed });
+    const s = gbSettings(def.train ?? {}, { name: def.name, isRegression: ctx.isRegression, seed: ctx.seed, labelHorizon: ctx.labelHorizon });
     if (s.ignored.length) log().warn(`algorithm ${def.name}: unknown train keys are ignored: ${s.ignored.join(', ')}`);
     const result = s.engine === 'xgboost' ? await fitXgboost(X, y, n, f, s, def.name, ctx) : fitJs(X, y, n, f, s, ctx);
     return { weights: result.weights, info: { ...result.info, ignored_keys: s.ignored } };

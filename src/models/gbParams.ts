@@ -40,6 +40,11 @@ export interface GbSettings {
   earlyStoppingRounds: number;
   /** Share of the training rows, the latest ones, held out for early stopping. */
   validationFraction: number;
+  /**
+   * Rows left out between the rows trained on and the held-out ones: the label horizon, so that no
+   * training row's label looks into the rows that decide when to stop.
+   */
+  validationGap: number;
   metric: GbMetric;
   seed: number;
   /** Threads of the XGBoost engine (0: all cores). */
@@ -100,7 +105,7 @@ const METRICS: Record<string, GbMetric> = {
 type Key = keyof typeof ALIASES;
 
 /** Reads the `train` keys of algorithm `name`; a bad value is one sentence naming the key. */
-export function gbSettings(train: Record<string, unknown>, opts: { name: string; isRegression: boolean; seed: number }): GbSettings {
+export function gbSettings(train: Record<string, unknown>, opts: { name: string; isRegression: boolean; seed: number; labelHorizon?: number }): GbSettings {
   const { name } = opts;
   const given = (keys: string[]) => keys.find((k) => train[k] !== undefined && train[k] !== null);
   const pick = (key: Key): unknown => {
@@ -183,6 +188,7 @@ export function gbSettings(train: Record<string, unknown>, opts: { name: string;
     boostFromAverage: flag('boost_from_average', true),
     earlyStoppingRounds,
     validationFraction: num(ALIASES.validation_fraction, earlyStoppingRounds > 0 ? 0.1 : 0, (x) => x >= 0 && x < 1, 'a number in [0, 1)'),
+    validationGap: opts.labelHorizon ?? 0,
     metric,
     seed: num(ALIASES.seed, opts.seed, whole, 'a whole number'),
     threads: num(ALIASES.num_threads, 1, any, 'a number'),

@@ -1,3 +1,4 @@
+import { UserError } from '../shared/errors.ts';
 import type { GbSettings } from './gbParams.ts';
 import { binFeatures, binRows, type FeatureBinning } from './gbdtBins.ts';
 import { histogramKernels, type HistogramKernels } from './gbdtKernels.ts';
@@ -64,9 +65,10 @@ export interface GbdtFit {
   bestIteration: number;
   stoppedEarly: boolean;
   trainLoss: number;
-  /** Rows trained on and held out for validation. */
+  /** Rows trained on, held out for validation, and left out between them (see GbSettings.validationGap). */
   trainRows: number;
   validRows: number;
+  gapRows: number;
   validMetric?: number;
   bins: number[];
 }
@@ -486,12 +488,19 @@ export function trainGbdt(X: Float64Array, y: Float64Array, n: number, f: number
   if (n < 1 || f < 1) throw new Error('gbdt needs at least one row and one feature');
   const validRows = s.earlyStoppingRounds > 0 ? Math.floor(n * s.validationFraction) : 0;
   const early = validRows > 0;
-  const nt = n - validRows;
+  const gapRows = early ? s.validationGap : 0;
+  // rows [0, nt) are trained on, [n - validRows, n) held out, the gap between them left out
+  const nt = n - validRows - gapRows;
+  if (nt < 1) {
+    throw new UserError(
+      `gb: early stopping holds out the last ${validRows} of ${n} rows after a gap of ${gapRows} rows (label_horizon: the labels of the rows before it look into it), which leaves no row to train on; lower validation_fraction or train on more rows`,
+    );
+  }
   const binary = s.objective === 'binary';
   const { binnings, bins } = binFeatures(X, nt, f, { maxBin: s.maxBin, minDataInBin: s.minDataInBin, sampleRows: s.binSampleRows, seed: s.seed });
-  const validBins = early ? binRows(X.subarray(nt * f), validRows, f, binnings) : null;
+  const validBins = early ? binRows(X.subarray((n - validRows) * f), validRows, f, binnings) : null;
   const yt = y.subarray(0, nt);
-  const yv = y.subarray(nt, n);
+  const yv = y.subarray(n - validRows, n);
 
   let positives = 0;
   let mean = 0;
@@ -618,6 +627,7 @@ export function trainGbdt(X: Float64Array, y: Float64Array, n: number, f: number
     trainLoss,
     trainRows: nt,
     validRows,
+    gapRows,
     validMetric: early ? bestMetric : undefined,
     bins: binnings.map((b) => b.numBins),
   };

@@ -76,16 +76,25 @@ function scoreRows(m: LoadedModel, frame: Frame, start: number, end: number): Fl
   const out = new Float64Array(Math.max(0, end - start)).fill(NaN);
   const X = new Float64Array(Math.min(CHUNK_ROWS, out.length) * f);
   const where = new Int32Array(Math.min(CHUNK_ROWS, out.length));
+  const mean = Float64Array.from(m.scaler?.mean ?? new Array<number>(f).fill(0));
+  const scale = Float64Array.from(m.scaler?.scale ?? new Array<number>(f).fill(1));
+  const scaled = m.scaler !== null;
   for (let c0 = start; c0 < end; c0 += CHUNK_ROWS) {
     const c1 = Math.min(end, c0 + CHUNK_ROWS);
+    // column by column into the chunk's rows; a row with a missing value is dropped after
+    const n = c1 - c0;
+    for (let j = 0; j < f; j++) {
+      const col = cols[j]!;
+      const mj = mean[j]!;
+      const sj = scale[j]!;
+      if (scaled) for (let r = 0; r < n; r++) X[r * f + j] = (col[c0 + r]! - mj) / sj;
+      else for (let r = 0; r < n; r++) X[r * f + j] = col[c0 + r]!;
+    }
     let k = 0;
-    rows: for (let i = c0; i < c1; i++) {
-      for (let j = 0; j < f; j++) {
-        const v = cols[j]![i]!;
-        if (Number.isNaN(v)) continue rows;
-        X[k * f + j] = m.scaler ? (v - m.scaler.mean[j]!) / m.scaler.scale[j]! : v;
-      }
-      where[k++] = i - start;
+    rows: for (let r = 0; r < n; r++) {
+      for (let j = 0; j < f; j++) if (X[r * f + j] !== X[r * f + j]) continue rows;
+      if (k !== r) X.copyWithin(k * f, r * f, r * f + f);
+      where[k++] = c0 + r - start;
     }
     if (!k) continue;
     const scores = m.predictor.predict(X.subarray(0, k * f), k);

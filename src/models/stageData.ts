@@ -31,12 +31,15 @@ export function allLabels(config: Config): string[] {
   return [...new Set(resolveTrainSets(config).flatMap((s) => s.labels))];
 }
 
-/** predictions.csv's table: the score columns, then prices and (when all are present) the labels. */
+/**
+ * predictions.csv's table: the score columns, then prices and (when all are present) the labels,
+ * as views of the scores' and the source's arrays (the table is written, not changed).
+ */
 export function predictionTable(scores: Frame, source: Frame, sourceStart: number, labels: string[]): Frame {
-  const out = new Frame(scores.time.slice());
+  const out = new Frame(scores.time);
   for (const c of scores.columnNames()) out.set(c, scores.get(c));
   const n = scores.length;
-  const copy = (c: string) => out.set(c, source.get(c).slice(sourceStart, sourceStart + n), source.kind(c));
+  const copy = (c: string) => out.set(c, source.get(c).subarray(sourceStart, sourceStart + n), source.kind(c));
   for (const c of PRICE_COLUMNS) if (source.has(c)) copy(c);
   if (labels.every((l) => source.has(l))) for (const l of labels) copy(l);
   return out;

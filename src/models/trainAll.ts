@@ -5,12 +5,18 @@ import { modelFolder } from '../config/load.ts';
 import { UserError } from '../shared/errors.ts';
 import type { Frame } from '../core/frame.ts';
 import type { ProgressReporter } from '../shared/progress.ts';
-import { refuseSingleClass, type FitJob } from './fitModel.ts';
+import { createHash } from 'node:crypto';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import type { AlgorithmDef } from '../config/schema.ts';
+import { defaultScaling } from './algorithms.ts';
+import { checkLabels, type FitJob } from './fitModel.ts';
+import { applyScaler, fitScaler, type Scaler } from './scaler.ts';
 import { usesXgboost } from './gbParams.ts';
 import { modelFromArtifact, type LoadedModel } from './modelFiles.ts';
 import { newTrainingId, saveModelSet } from './modelSetFolder.ts';
 import { ModelSet } from './modelSet.ts';
-import { algorithmRows, completeRows, featureMatrix, resolveTrainSets, scoreColumnName } from './trainSets.ts';
+import { algorithmRows, completeRows, resolveTrainSets, scoreColumnName } from './trainSets.ts';
 import type { WorkerMessage } from './trainWorker.ts';
 import type { ModelArtifact } from './types.ts';
 
@@ -33,31 +39,107 @@ export interface TrainAllOptions {
  * `every_nth_row` and `length` apply. Cancel with `signal`.
  */
 export async function trainAll(config: Config, matrix: Frame, options: TrainAllOptions = {}): Promise<ModelSet> {
+  return trainPrepared(config, await prepareTraining(config, matrix, options), options);
+}
+
+/**
+ * The jobs of trainAll with their arrays made from `matrix`: per train set and distinct training
+ * rows, the rows' features once (row-major, in shared memory that every worker reads), scaled
+ * once for the algorithms that scale (in place when none of them reads the unscaled rows), and
+ * each label's values. Single-class labels are refused here, before any work. The jobs hold no
+ * reference to `matrix`: a caller that drops it holds only these arrays while the models fit.
+ */
+export async function prepareTraining(config: Config, matrix: Frame, options: Pick<TrainAllOptions, 'seed'> = {}): Promise<FitJob[]> {
   const sets = resolveTrainSets(config);
   // The xgboost engine fails early, in one sentence, when its library is missing.
   if (sets.some((s) => s.algorithms.some(usesXgboost))) (await import('./xgboost.ts')).xgboost();
+  // in the order of the train sets, then labels, then algorithms (as the score columns)
   const jobs: FitJob[] = [];
+  let base = 0;
   for (const set of sets) {
     for (const c of [...set.features, ...set.labels]) matrix.get(c); // a missing column is a clear error before any work
     const complete = completeRows(matrix, [...set.features, ...set.labels]);
-    const X = featureMatrix(matrix, set.features, 0, matrix.length, true);
-    const time = new Float64Array(new SharedArrayBuffer(matrix.length * 8));
-    time.set(matrix.time);
-    for (const label of set.labels) {
-      const y = new Float64Array(new SharedArrayBuffer(matrix.length * 8));
-      y.set(matrix.get(label));
-      for (const def of set.algorithms) {
-        jobs.push({ scoreColumn: scoreColumnName(label, def.name), label, features: set.features, def, X, y, time, rows: algorithmRows(complete, def), seed: options.seed ?? 1 });
+    // the algorithms that train on the same rows share the arrays made from them
+    const groups: { rows: Int32Array; defs: AlgorithmDef[]; at: number[] }[] = [];
+    set.algorithms.forEach((def, a) => {
+      const rows = algorithmRows(complete, def);
+      const same = groups.find((g) => g.rows.length === rows.length && g.rows.every((r, i) => r === rows[i]));
+      if (same) {
+        same.defs.push(def);
+        same.at.push(a);
+      } else groups.push({ rows, defs: [def], at: [a] });
+    });
+    for (const { rows, defs, at } of groups) {
+      const f = set.features.length;
+      const n = rows.length;
+      const X = gatherRows(matrix, set.features, rows);
+      const hash = createHash('sha256').update(new Uint8Array(X.buffer, X.byteOffset, X.byteLength));
+      const labelData = set.labels.map((label) => {
+        const y = new Float64Array(new SharedArrayBuffer(n * 8));
+        const column = matrix.get(label);
+        for (let k = 0; k < n; k++) y[k] = column[rows[k]!]!;
+        const fingerprint = hash.copy().update(new Uint8Array(y.buffer, y.byteOffset, y.byteLength)).digest('hex');
+        return { label, y, fingerprint };
+      });
+      const scales = defs.map((d) => d.params?.is_scale ?? defaultScaling(d.algo));
+      let scaled: { X: Float64Array; scaler: Scaler } | undefined;
+      if (scales.some(Boolean)) {
+        const scaler = fitScaler(X, n, f);
+        const Xs = scales.every(Boolean) ? X : new Float64Array(new SharedArrayBuffer(X.byteLength));
+        if (Xs !== X) Xs.set(X);
+        scaled = { X: applyScaler(scaler, Xs, f), scaler };
       }
+      const start = n ? matrix.time[rows[0]!]! : NaN;
+      const end = n ? matrix.time[rows[n - 1]!]! : NaN;
+      labelData.forEach(({ label, y, fingerprint }, l) => {
+        defs.forEach((def, d) => {
+          const job = { scoreColumn: scoreColumnName(label, def.name), label, features: set.features, def, y, start, end, fingerprint, seed: options.seed ?? 1, labelHorizon: config.label_horizon };
+          jobs[base + l * set.algorithms.length + at[d]!] = scales[d] ? { ...job, X: scaled!.X, scaler: scaled!.scaler } : { ...job, X, scaler: null };
+        });
+      });
     }
+    base += set.labels.length * set.algorithms.length;
   }
-  for (const job of jobs) refuseSingleClass(job);
+  for (const job of jobs) checkLabels(job);
+  return jobs;
+}
+
+/** Fits prepared jobs (see prepareTraining) in worker threads and saves them as trainAll does. */
+export async function trainPrepared(config: Config, jobs: FitJob[], options: TrainAllOptions = {}): Promise<ModelSet> {
+  collectGarbage();
   const artifacts = await runJobs(jobs, options);
   const trainingId = newTrainingId();
   if (options.save !== false) saveModelSet(options.folder ?? modelFolder(config), artifacts, trainingId);
   const models: LoadedModel[] = [];
   for (const a of artifacts) models.push(await modelFromArtifact(a, trainingId));
   return new ModelSet(models);
+}
+
+/**
+ * A full garbage collection, so that what the caller let go before the fits (the table the jobs
+ * were made from: ~70 MB for a year) is returned before the workers add theirs: V8 collects when
+ * this thread allocates, and it allocates next to nothing while the workers train. gc() is
+ * reached as Jest's leak detector reaches it; where it cannot be, the memory comes back later.
+ */
+function collectGarbage(): void {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    (vm.runInNewContext('gc') as () => void)();
+  } catch {
+    /* no gc(): V8 collects in its own time */
+  }
+}
+
+/** The named columns at the given rows as one row-major matrix (rows × columns) in shared memory. */
+function gatherRows(frame: Frame, features: string[], rows: Int32Array): Float64Array {
+  const f = features.length;
+  const n = rows.length;
+  const X = new Float64Array(new SharedArrayBuffer(n * f * 8));
+  features.forEach((name, j) => {
+    const c = frame.get(name);
+    for (let k = 0; k < n; k++) X[k * f + j] = c[rows[k]!]!;
+  });
+  return X;
 }
 
 async function runJobs(jobs: FitJob[], options: TrainAllOptions): Promise<ModelArtifact[]> {
@@ -108,7 +190,7 @@ function runInWorker(job: FitJob, workers: Set<Worker>, progress?: ProgressRepor
       void worker.terminate();
       fn();
     };
-    progress?.({ stage, done: job.rows.length, total: 0, unit: 'rows', detail: `starting ${job.def.algo}` });
+    progress?.({ stage, done: job.y.length, total: 0, unit: 'rows', detail: `starting ${job.def.algo}` });
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') {
         const elapsedMs = Date.now() - started;

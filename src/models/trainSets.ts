@@ -68,15 +68,3 @@ export function algorithmRows(rows: Int32Array, def: AlgorithmDef): Int32Array {
   if (length && length < out.length) out = out.slice(out.length - length);
   return out;
 }
-
-/** The named columns as one row-major matrix (rows × columns). */
-export function featureMatrix(frame: Frame, features: string[], start = 0, end = frame.length, shared = false): Float64Array {
-  const f = features.length;
-  const n = end - start;
-  const X = shared ? new Float64Array(new SharedArrayBuffer(n * f * 8)) : new Float64Array(n * f);
-  features.forEach((name, j) => {
-    const c = frame.get(name);
-    for (let i = 0; i < n; i++) X[i * f + j] = c[start + i]!;
-  });
-  return X;
-}

@@ -21,6 +21,8 @@ export interface FitProgress {
 export interface FitContext {
   seed: number;
   isRegression: boolean;
+  /** Rows after a row that its label looks into (the config's label_horizon); a held-out slice keeps this far from the rows trained on. */
+  labelHorizon: number;
   progress(p: FitProgress): void;
 }
 

@@ -5,6 +5,7 @@ import { Frame, type ColumnKind } from '../core/frame.ts';
 import { UserError } from '../shared/errors.ts';
 import { DAY, epochToMs } from '../core/time.ts';
 import { openAtomic } from './atomic.ts';
+import { NUMBER_ROOM, putFixed, putShortest, scanEnd, scanFloatText, scanNumber } from './numberText.ts';
 
 export interface ReadCsvOptions {
   /** Name of the time column; by default `timestamp`, else `open_time`, else `time`/`date`. */
@@ -28,8 +29,6 @@ export interface WriteCsvOptions {
   durable?: boolean;
 }
 
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-const TWO53 = 9007199254740992;
 
 /** Reads a whole file, transparently un-gzipping `.gz` files (or any gzip content). */
 export function readFileMaybeGz(file: string): Buffer {
@@ -68,59 +67,6 @@ export function resolveDataFile(file: string): string {
   return file;
 }
 
-/** Where scanNumber stopped; -1 when the cell needs the general path. */
-let scanEnd = -1;
-/** Whether the number scanNumber read was written with a fraction or an exponent (a float column's text). */
-let scanFloatText = false;
-
-const latin1 = (buf: Buffer, s: number, e: number): string => (buf as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(s, e);
-
-/**
- * Parses a plain decimal (sign, digits, fraction) starting at s, stopping at the first other
- * byte (its position goes to scanEnd). Exact: only values the double arithmetic below gets
- * correctly rounded are taken; others (long mantissas, exponents) and anything unusual set
- * scanEnd = -1 for the general path. An empty cell is NaN.
- */
-function scanNumber(buf: Buffer, s: number, end: number): number {
-  let i = s;
-  if (i === end || buf[i] === 44) {
-    scanEnd = i;
-    return NaN;
-  }
-  let neg = false;
-  let c = buf[i]!;
-  if (c === 45) {
-    neg = true;
-    i++;
-  }
-  let mant = 0;
-  let digits = 0;
-  let exp = 0;
-  while (i < end && (c = buf[i]! - 48) >= 0 && c <= 9) {
-    mant = mant * 10 + c;
-    digits++;
-    i++;
-  }
-  if (i < end && buf[i] === 46) {
-    i++;
-    while (i < end && (c = buf[i]! - 48) >= 0 && c <= 9) {
-      mant = mant * 10 + c;
-      digits++;
-      exp--;
-      i++;
-    }
-  }
-  if (digits === 0 || mant >= TWO53 || (i < end && (buf[i]! | 32) === 101)) {
-    scanEnd = -1;
-    return NaN;
-  }
-  scanEnd = i;
-  scanFloatText = exp < 0;
-  const v = exp === 0 ? mant : exp >= -22 ? mant / POW10[-exp]! : NaN;
-  if (v !== v) scanEnd = -1;
-  return neg ? -v : v;
-}
-
 function slowNumber(buf: Buffer, s: number, e: number): number | 'bool1' | 'bool0' | null {
   const text = buf.toString('latin1', s, e).trim();
   if (text === '') return NaN;
@@ -134,59 +80,16 @@ function slowNumber(buf: Buffer, s: number, e: number): number | 'bool1' | 'bool
   return Number.isNaN(v) ? null : v;
 }
 
-/** Parses a decimal number in buf[s, e); exact (correctly rounded) on the fast path. */
+/** Parses a number in buf[s, e) (Number()'s value), `True`/`False`, or a missing value; null when it is none of them. */
 function fastNumber(buf: Buffer, s: number, e: number): number | 'bool1' | 'bool0' | null {
-  let i = s;
-  let neg = false;
-  const c0 = buf[i];
-  if (c0 === 45) {
-    neg = true;
-    i++;
-  } else if (c0 === 43) i++;
-  let mant = 0;
-  let digits = 0;
-  let exp = 0;
-  let c = 0;
-  while (i < e && (c = buf[i]! - 48) >= 0 && c <= 9) {
-    mant = mant * 10 + c;
-    digits++;
-    i++;
+  if (s < e) {
+    const v = scanNumber(buf, s, e);
+    if (scanEnd === e) return v;
+    // the original's booleans, as pandas writes them
+    if (e - s === 4 && buf[s] === 84 && buf[s + 1] === 114 && buf[s + 2] === 117 && buf[s + 3] === 101) return 'bool1';
+    if (e - s === 5 && buf[s] === 70 && buf[s + 1] === 97 && buf[s + 2] === 108 && buf[s + 3] === 115 && buf[s + 4] === 101) return 'bool0';
   }
-  if (i < e && buf[i] === 46) {
-    i++;
-    while (i < e && (c = buf[i]! - 48) >= 0 && c <= 9) {
-      mant = mant * 10 + c;
-      digits++;
-      exp--;
-      i++;
-    }
-  }
-  if (i < e && (buf[i]! | 32) === 101) {
-    i++;
-    let eneg = false;
-    if (buf[i] === 45) {
-      eneg = true;
-      i++;
-    } else if (buf[i] === 43) i++;
-    let ev = 0;
-    let edigits = 0;
-    while (i < e && (c = buf[i]! - 48) >= 0 && c <= 9) {
-      ev = ev * 10 + c;
-      edigits++;
-      i++;
-    }
-    if (!edigits) return slowNumber(buf, s, e);
-    exp += eneg ? -ev : ev;
-  }
-  if (i !== e || digits === 0) return slowNumber(buf, s, e);
-  // a long mantissa or a large exponent: Number() on the text rounds correctly
-  if (mant >= TWO53) return Number(latin1(buf, s, e));
-  let v: number;
-  if (exp === 0) v = mant;
-  else if (exp < 0 && exp >= -22) v = mant / POW10[-exp]!;
-  else if (exp > 0 && exp <= 22 && mant * POW10[exp]! < TWO53) v = mant * POW10[exp]!;
-  else return Number(latin1(buf, s, e));
-  return neg ? -v : v;
+  return slowNumber(buf, s, e);
 }
 
 /** Two decimal digits at i as a number; -1000 when they are not digits (fails every range check). */
@@ -528,192 +431,45 @@ function timeFormatter(): (t: number) => string {
   };
 }
 
-/** Bytes of a CSV being written: numbers and times go straight in as ASCII; full chunks go to `sink`. */
-class CsvBytes {
-  private buf = Buffer.allocUnsafe(1 << 20);
-  private pos = 0;
-  /** Digits of the number being written, least significant first. */
-  private readonly digits = new Uint8Array(24);
+/**
+ * Time cells: `YYYY-MM-DD hh:mm:ss` straight into bytes, the date part made once per day; other
+ * times (with milliseconds) as timeFormatter writes them.
+ */
+class TimeCells {
   /** The day of the last time cell ("YYYY-MM-DD ") and its start. */
   private readonly day = Buffer.alloc(11);
   private dayStart = NaN;
   private readonly slowTime = timeFormatter();
 
-  constructor(private readonly sink: (chunk: Buffer) => void) {}
-
-  /** Room for at least n more bytes (hands a nearly full chunk to the sink). */
-  room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    this.flush();
-    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
-  }
-
-  flush(): void {
-    if (!this.pos) return;
-    this.sink(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(this.buf.length);
-    this.pos = 0;
-  }
-
-  byte(b: number): void {
-    this.buf[this.pos++] = b;
-  }
-
-  text(t: string): void {
-    this.room(t.length * 3);
-    this.pos += this.buf.write(t, this.pos, 'utf8');
-  }
-
-  /** ASCII text (a number's digits). */
-  ascii(t: string): void {
-    this.room(t.length);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let k = 0; k < t.length; k++) buf[p++] = t.charCodeAt(k);
-    this.pos = p;
-  }
-
-  /** A whole number 0 ≤ x < 2^53 in decimal. */
-  int(x: number): void {
-    if (x >= 2147483648) {
-      const hi = Math.floor(x / 1e8);
-      this.int(hi);
-      this.digitsOf(x - hi * 1e8, 8);
-      return;
-    }
-    let w = 1;
-    for (let p = 10; w < 10 && x >= p; p *= 10) w++;
-    this.digitsOf(x, w);
-  }
-
-  /** m·10^-k (m whole, below 2^50; k ≤ 9) with exactly k decimals, after a minus sign when `negative`. */
-  decimal(negative: boolean, m: number, k: number): void {
-    if (negative) this.byte(45);
-    const p = POW10[k]!;
-    const whole = Math.floor(m / p);
-    this.int(whole);
-    if (k) {
-      this.byte(46);
-      this.digitsOf(m - whole * p, k);
-    }
-  }
-
-  /** x (an int32 below 10^width) as exactly `width` digits, with leading zeros. */
-  digitsOf(x: number, width: number): void {
-    const buf = this.buf;
-    let p = this.pos + width;
-    this.pos = p;
-    let r = x | 0;
-    for (let k = 0; k < width; k++) {
-      const q = (r / 10) | 0;
-      buf[--p] = 48 + r - q * 10;
-      r = q;
-    }
-  }
-
-  /** A time cell: `YYYY-MM-DD hh:mm:ss`, the date written once per day; other times as formatTime writes them. */
-  time(t: number): void {
-    this.room(32);
+  /** Writes the cell of t at pos (room for 32 bytes), returns the position after it. */
+  put(buf: Buffer, pos: number, t: number): number {
     let ms = t - this.dayStart;
     if (!(ms >= 0 && ms < DAY) && Number.isFinite(t)) {
       this.dayStart = Math.floor(t / DAY) * DAY;
       this.day.write(`${new Date(this.dayStart).toISOString().slice(0, 10)} `, 'latin1');
       ms = t - this.dayStart;
     }
-    if (!(ms % 1000 === 0)) {
-      this.text(this.slowTime(t));
-      return;
-    }
-    this.pos += this.day.copy(this.buf, this.pos);
+    if (!(ms % 1000 === 0)) return pos + buf.write(this.slowTime(t), pos, 'latin1');
+    pos += this.day.copy(buf, pos);
     const sec = ms / 1000;
-    this.two(Math.floor(sec / 3600));
-    this.byte(58);
-    this.two(Math.floor(sec / 60) % 60);
-    this.byte(58);
-    this.two(sec % 60);
-  }
-
-  private two(x: number): void {
-    this.buf[this.pos++] = 48 + ((x / 10) | 0);
-    this.buf[this.pos++] = 48 + (x % 10);
+    pos = putTwo(buf, pos, Math.floor(sec / 3600));
+    buf[pos++] = 58;
+    pos = putTwo(buf, pos, Math.floor(sec / 60) % 60);
+    buf[pos++] = 58;
+    return putTwo(buf, pos, sec % 60);
   }
 }
 
-const TWO50 = 2 ** 50;
-const TWO40 = 2 ** 40;
-
-/**
- * A number as the shortest text that reads back to the same double (what String() writes):
- * values with up to 9 decimals are written from their digits, others through String(). With
- * m = round(|v|·10^9) below 2^50, m/10^9 = |v| exactly means |v| has a decimal of at most 9
- * places, and no other such decimal lies as close (their spacing exceeds the double's), so m
- * without its trailing zeros is String()'s own digit string. `-0` stays `-0`.
- */
-function putShortest(out: CsvBytes, v: number): void {
-  if (v !== v) return;
-  out.room(32);
-  if (v === 0) {
-    if (1 / v < 0) out.byte(45);
-    out.byte(48);
-    return;
-  }
-  const a = v < 0 ? -v : v;
-  if (a >= 1e-6 && a < TWO50 / 1e9) {
-    const m = Math.round(a * 1e9);
-    if (m / 1e9 === a) {
-      const whole = Math.floor(a);
-      let frac = (m - whole * 1e9) | 0; // below 10^9
-      if (v < 0) out.byte(45);
-      out.int(whole);
-      if (frac) {
-        let width = 9;
-        for (let q = (frac / 10) | 0; q * 10 === frac; q = (frac / 10) | 0) {
-          frac = q;
-          width--;
-        }
-        out.byte(46);
-        out.digitsOf(frac, width);
-      }
-      return;
-    }
-  } else if (a >= TWO50 / 1e9 && a < 1e15) {
-    // larger values: the fewest decimals k that give |v| back (m below 2^50 as above)
-    for (let k = 0; k <= 9; k++) {
-      const p = POW10[k]!;
-      const m = Math.round(a * p);
-      if (m >= TWO50) break;
-      if (m / p === a) {
-        out.decimal(v < 0, m, k);
-        return;
-      }
-    }
-  }
-  out.ascii(String(v));
+function putTwo(buf: Buffer, pos: number, x: number): number {
+  buf[pos] = 48 + ((x / 10) | 0);
+  buf[pos + 1] = 48 + (x % 10);
+  return pos + 2;
 }
 
-/** `decimals` (≤ 9) digits after the point as toFixed writes them; whole numbers without a fraction. */
-function putDecimals(out: CsvBytes, v: number, decimals: number): void {
-  if (v !== v) return;
-  out.room(32);
-  const a = v < 0 ? -v : v;
-  if (Number.isInteger(v) && a < 1e15) {
-    if (v < 0) out.byte(45);
-    out.int(a);
-    return;
-  }
-  const p = POW10[decimals]!;
-  const x = a * p;
-  if (x < TWO40 && decimals <= 9) {
-    // below 2^40 the product is within 2^-13 of a·10^d, so clear of a tie its rounding is toFixed's
-    const floor = Math.floor(x);
-    const half = x - floor - 0.5;
-    if (half > 1e-3 || half < -1e-3) {
-      out.decimal(v < 0, half > 0 ? floor + 1 : floor, decimals);
-      return;
-    }
-  }
-  out.ascii(v.toFixed(decimals));
-}
+const TRUE = Buffer.from('True');
+const FALSE = Buffer.from('False');
+/** Bytes formatted before they are handed to the file (or gzip). */
+const CHUNK_OUT = 1 << 20;
 
 /**
  * Writes a frame as CSV (gzipped when the name ends in `.gz`), atomically: the old file
@@ -728,25 +484,34 @@ export function writeCsv(file: string, frame: Frame, options: WriteCsvOptions = 
   const gz = file.endsWith('.gz');
   const target = openAtomic(file, { durable: options.durable });
   try {
-    const out = new CsvBytes(gz ? (chunk) => target.write(zlib.gzipSync(chunk, { level: 6 })) : (chunk) => target.write(chunk));
-    out.text([options.timeColumn ?? 'timestamp', ...names].join(',') + '\n');
+    const sink = gz ? (chunk: Buffer) => target.write(zlib.gzipSync(chunk, { level: 6 })) : (chunk: Buffer) => target.write(chunk);
+    const header = Buffer.from([options.timeColumn ?? 'timestamp', ...names].join(',') + '\n', 'utf8');
+    // a row takes at most this many bytes: a time cell and, per column, a comma and a number
+    const rowRoom = 32 + cols.length * (1 + NUMBER_ROOM) + 1;
+    let buf = Buffer.allocUnsafe(Math.max(CHUNK_OUT, rowRoom, header.length));
+    let pos = header.copy(buf, 0);
+    const times = new TimeCells();
     const n = frame.length;
     const time = frame.time;
+    const ncol = cols.length;
+    const fixed = decimals !== undefined;
     for (let i = 0; i < n; i++) {
-      out.time(time[i]!);
-      for (let c = 0; c < cols.length; c++) {
-        out.room(1);
-        out.byte(44);
-        const v = cols[c]![i]!;
-        if (bools[c]) {
-          if (v === v) out.text(v ? 'True' : 'False');
-        } else if (decimals === undefined) putShortest(out, v);
-        else putDecimals(out, v, decimals);
+      if (pos + rowRoom > buf.length) {
+        sink(buf.subarray(0, pos));
+        buf = Buffer.allocUnsafe(buf.length);
+        pos = 0;
       }
-      out.room(1);
-      out.byte(10);
+      pos = times.put(buf, pos, time[i]!);
+      for (let c = 0; c < ncol; c++) {
+        buf[pos++] = 44;
+        const v = cols[c]![i]!;
+        if (v !== v) continue;
+        if (bools[c]) pos += (v ? TRUE : FALSE).copy(buf, pos);
+        else pos = fixed ? putFixed(buf, pos, v, decimals) : putShortest(buf, pos, v);
+      }
+      buf[pos++] = 10;
     }
-    out.flush();
+    if (pos) sink(buf.subarray(0, pos));
     target.commit();
   } catch (e) {
     target.abort();

@@ -79,6 +79,65 @@ function plainPage(fd: number, el: SchemaElement, chunk: ColumnChunk, rows: numb
 }
 
 /**
+ * Reads a column chunk of booleans into out[at…] (1/0, NaN for a null) when it is one uncompressed
+ * PLAIN data page (v1), nullable or not, as this module writes them; false (nothing read) otherwise.
+ * Definition levels may be RLE or bit-packed runs (bit width 1), as any writer makes them.
+ */
+function readBoolPage(fd: number, el: SchemaElement, chunk: ColumnChunk, rows: number, out: Float64Array, at: number): boolean {
+  const m = chunk.meta_data;
+  const optional = el.repetition_type === 'OPTIONAL';
+  if (!m || m.codec !== 'UNCOMPRESSED' || m.dictionary_page_offset !== undefined || (!optional && el.repetition_type !== 'REQUIRED')) return false;
+  const size = Number(m.total_compressed_size);
+  const bytes = Buffer.allocUnsafe(size);
+  if (fs.readSync(fd, bytes, 0, size, Number(m.data_page_offset)) !== size) return false;
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  const h = parquetHeader(reader);
+  const d = h.data_page_header;
+  if (h.type !== 'DATA_PAGE' || !d || d.encoding !== 'PLAIN' || d.num_values !== rows || h.compressed_page_size !== h.uncompressed_page_size || reader.offset + h.compressed_page_size !== size) return false;
+  let p = reader.offset;
+  // which rows have a value: all, or as the definition levels say
+  let present: Uint8Array | undefined;
+  let count = rows;
+  if (optional) {
+    if (d.definition_level_encoding !== 'RLE' || p + 4 > size) return false;
+    const levelsEnd = p + 4 + bytes.readUInt32LE(p);
+    p += 4;
+    present = new Uint8Array(rows);
+    let r = 0;
+    while (r < rows && p < levelsEnd) {
+      let header = 0;
+      for (let shift = 0; ; shift += 7) {
+        const b = bytes[p++]!;
+        header += (b & 0x7f) * 2 ** shift;
+        if (b < 0x80 || p >= levelsEnd) break;
+      }
+      if (header % 2) {
+        // bit-packed: groups of eight levels, one bit each
+        const groups = Math.floor(header / 2);
+        for (let k = 0; k < groups * 8 && r < rows; k++) present[r++] = (bytes[p + (k >> 3)]! >> (k & 7)) & 1;
+        p += groups;
+      } else {
+        const run = header / 2;
+        const level = bytes[p++]! & 1;
+        for (let k = 0; k < run && r < rows; k++) present[r++] = level;
+      }
+    }
+    if (r !== rows || p !== levelsEnd) return false;
+    count = 0;
+    for (let i = 0; i < rows; i++) count += present[i]!;
+  }
+  if (p + Math.ceil(count / 8) !== size) return false;
+  for (let i = 0, k = 0; i < rows; i++) {
+    if (present && !present[i]) out[at + i] = NaN;
+    else {
+      out[at + i] = (bytes[p + (k >> 3)]! >> (k & 7)) & 1;
+      k++;
+    }
+  }
+  return true;
+}
+
+/**
  * Reads a parquet file into a Frame: DOUBLE/FLOAT/INT columns become float (INT64/INT32 'int'),
  * BOOLEAN columns bool, nulls NaN; the time column (timestamp of any unit, date, or an epoch
  * number) becomes epoch ms. Text columns are refused with the column's name.
@@ -141,6 +200,12 @@ async function readOpen(fd: number, label: string, options: ReadCsvOptions): Pro
       let direct = name !== timeName || el.logical_type?.type === 'TIMESTAMP';
       for (const rg of meta.row_groups) {
         const rows = Number(rg.num_rows);
+        if (el.type === 'BOOLEAN') {
+          direct &&= readBoolPage(fd, el, rg.columns[c]!, rows, out, row);
+          if (!direct) break;
+          row += rows;
+          continue;
+        }
         const page = direct ? plainPage(fd, el, rg.columns[c]!, rows) : undefined;
         if (!page) {
           direct = false;

@@ -245,6 +245,27 @@ describe('gbdt: training', () => {
     expect(loss / 1500).toBeCloseTo(r.validMetric!, 5);
   });
 
+  it('leaves a label_horizon gap between the rows it trains on and the held-out rows (their labels would look into them)', () => {
+    const train = { num_boost_round: 400, num_leaves: 31, learning_rate: 0.5, early_stopping_round: 10, validation_fraction: 0.25 };
+    const s = gbSettings(train, { name: 'gb', isRegression: false, seed: 1, labelHorizon: 200 });
+    const r = trainGbdt(X, y, frame.length, f, s);
+    expect(r.validRows).toBe(1500);
+    expect(r.gapRows).toBe(200);
+    expect(r.trainRows).toBe(4300);
+    // the gap's rows take no part: whatever their features and labels, the same trees (and the same held-out rows decide)
+    const X2 = X.slice();
+    const y2 = y.slice();
+    for (let i = 4300; i < 4500; i++) {
+      y2[i] = 1 - y2[i]!;
+      for (let j = 0; j < f; j++) X2[i * f + j] = -X2[i * f + j]!;
+    }
+    const r2 = trainGbdt(X2, y2, frame.length, f, s);
+    expect(xgboostJsonOfGbdt(r2.model)).toBe(xgboostJsonOfGbdt(r.model));
+    expect(r2.validMetric).toBe(r.validMetric);
+    // too few rows for the held-out slice and the gap is one sentence
+    expect(() => trainGbdt(X, y, 240, f, s)).toThrow(/leaves no row to train on/);
+  });
+
   it('repeats a run exactly for a seed (bagging and feature_fraction draw from it)', () => {
     const run = (seed: number) =>
       xgboostJsonOfGbdt(trainGbdt(X, y, frame.length, f, gbSettings({ num_boost_round: 20, bagging_fraction: 0.5, bagging_freq: 1, feature_fraction: 0.67 }, { name: 'gb', isRegression: false, seed }), undefined).model);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lc } from '../../src/models/lc.ts';
+import { lc, newtonSums, plainNewtonSums, MADE_SUMS_MAX_FEATURES } from '../../src/models/lc.ts';
+import { sigmoid } from '../../src/models/sigmoid.ts';
 import { MlpPredictor, type DenseLayer } from '../../src/models/mlp.ts';
 import { trainMlp } from '../../src/models/mlpTrainer.ts';
 import { nn } from '../../src/models/nn.ts';
@@ -16,7 +17,7 @@ for (let i = 0; i < n; i++) {
   X[i * f + 1] = frame.get('b')[i]!;
 }
 const y = frame.get('y');
-const ctx = (progress: (p: FitProgress) => void = () => {}) => ({ seed: 1, isRegression: false, progress });
+const ctx = (progress: (p: FitProgress) => void = () => {}) => ({ seed: 1, isRegression: false, labelHorizon: 0, progress });
 
 async function meanScore(def: Parameters<typeof lc.fit>[4]): Promise<number> {
   const fit = await lc.fit(X, y, n, f, def, ctx());
@@ -109,5 +110,31 @@ describe('scaler', () => {
     expect(s.scale[0]).toBeCloseTo(Math.sqrt(1.25), 12);
     expect(s.scale[1]).toBe(1);
     expect(Array.from(applyScaler(s, m.slice(), 2)).filter((_, i) => i % 2 === 1)).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('lc Newton sums: the function made for a feature count equals the plain loop bit for bit', () => {
+  it('for logistic and least squares, weighted or not, below and above the cut-off', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+    for (const feats of [1, 4, 11, MADE_SUMS_MAX_FEATURES, MADE_SUMS_MAX_FEATURES + 1]) {
+      const rows = 257;
+      const Xr = Float64Array.from({ length: rows * feats }, rnd);
+      const yr = Float64Array.from({ length: rows }, () => (rnd() > 0.2 ? 1 : 0));
+      const w = Float64Array.from({ length: rows }, () => 1 + rnd());
+      const beta = Float64Array.from({ length: feats + 1 }, () => rnd() * 0.3);
+      for (const logistic of [true, false]) {
+        for (const weights of [null, w]) {
+          const m = feats + 1;
+          const [g1, g2] = [new Float64Array(m), new Float64Array(m)];
+          const [h1, h2] = [new Float64Array(m * m), new Float64Array(m * m)];
+          newtonSums(feats, logistic, weights !== null)(Xr, yr, weights, beta, rows, g1, h1, sigmoid);
+          plainNewtonSums(feats, logistic)(Xr, yr, weights, beta, rows, g2, h2, sigmoid);
+          expect(Array.from(g1)).toEqual(Array.from(g2));
+          expect(Array.from(h1)).toEqual(Array.from(h2));
+          expect(g1.some((v) => v !== 0)).toBe(true);
+        }
+      }
+    }
   });
 });

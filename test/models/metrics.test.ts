@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { averagePrecision, classificationScores, formatScoreLine, regressionScores, rocAuc, scoreAgainstLabel } from '../../src/models/metrics.ts';
+import { averagePrecision, classificationScores, formatScoreLine, regressionScores, rocAuc, scoreAgainstLabel, sortNumbers } from '../../src/models/metrics.ts';
+import { seededRandom } from '../../src/models/random.ts';
 import { Frame } from '../../src/core/frame.ts';
 import { takeRows } from '../../src/models/stageData.ts';
 
@@ -44,6 +45,32 @@ describe('prediction metrics (scikit-learn definitions)', () => {
   it('formats a line as the original writes predictions.txt (Python dict, 3 decimals)', () => {
     const line = formatScoreLine('high_20_lc', { auc: 0.61234, ap: 0.1, f1: 0, precision: 1, recall: NaN });
     expect(line).toBe("high_20_lc: {'auc': 0.612, 'ap': 0.1, 'f1': 0.0, 'precision': 1.0, 'recall': nan}");
+  });
+});
+
+describe('sortNumbers (the metrics’ sort)', () => {
+  it('orders as Float64Array.prototype.sort does: any bits, -0 before 0, ±Infinity, NaN last, ties', () => {
+    const random = seededRandom(5);
+    const f64 = new Float64Array(1);
+    const u32 = new Uint32Array(f64.buffer);
+    const cases: Record<string, (i: number) => number> = {
+      'any bits': () => {
+        u32[0] = random() * 2 ** 32;
+        u32[1] = random() * 2 ** 32;
+        return f64[0]!;
+      },
+      'scores in (0, 1)': () => 1 / (1 + Math.exp(-(random() * 8 - 6))),
+      'signed, with specials': () => [0, -0, 1, -1, NaN, Infinity, -Infinity, 0.5, -2.5e-300, 1e300][Math.floor(random() * 10)]!,
+      'one value': () => 0.25,
+    };
+    for (const [name, make] of Object.entries(cases)) {
+      for (const n of [0, 1, 100, 5000, 70_000]) {
+        const a = Float64Array.from({ length: n }, (_, i) => make(i));
+        const want = a.slice().sort();
+        sortNumbers(a);
+        expect(a.every((v, i) => Object.is(v, want[i])), `${name}, ${n} values`).toBe(true);
+      }
+    }
   });
 });
 

@@ -15,7 +15,7 @@ describe('nn files are TensorFlow.js layers models', () => {
       X[i * f + 1] = frame.get('b')[i]!;
     }
     const def = { name: 'nn', algo: 'nn' as const, params: { layers: [5, 3] }, train: { n_epochs: 3, bs: 32, learning_rate: 0.01, engine: 'js' } };
-    const fit = await nn.fit(X, frame.get('y'), 600, f, def, { seed: 3, isRegression: false, progress: () => {} });
+    const fit = await nn.fit(X, frame.get('y'), 600, f, def, { seed: 3, isRegression: false, labelHorizon: 0, progress: () => {} });
     const meta = JSON.parse(textDecoder.decode(fit.weights['nn.json']));
     const ours = new MlpPredictor(layersFromTfjsArtifacts(meta.modelTopology, meta.weightSpecs, fit.weights['nn.bin']!)).predict(X, 600);
 

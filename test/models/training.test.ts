@@ -70,6 +70,40 @@ describe('training', () => {
     expect(readmePromises()).toContain(SINGLE_CLASS_PROMISE);
   });
 
+  it('gb’s early stopping keeps the config’s label_horizon between the rows it trains on and the held-out ones', async () => {
+    const gb = { name: 'gb', algo: 'gb', params: { is_scale: false }, train: { num_boost_round: 30, early_stopping_round: 5 } };
+    const fitOf = async (labelHorizon: number) => {
+      const set = await trainAll(testConfig(dir, { algorithms: [gb], label_horizon: labelHorizon, model_folder: path.join(dir, `gap-${labelHorizon}`) }), frame);
+      return set.models[0]!.manifest.fit as Record<string, unknown>;
+    };
+    expect(await fitOf(60)).toMatchObject({ validation_rows: 200, validation_gap_rows: 60 });
+    expect(await fitOf(0)).toMatchObject({ validation_rows: 200, validation_gap_rows: 0 });
+  });
+
+  it('algorithms that share rows get the same arrays: scaled (lc, nn) and unscaled (gb) fit as each would alone', async () => {
+    const algorithms = [
+      { name: 'lc', algo: 'lc', params: { is_scale: true }, train: {} },
+      { name: 'gb', algo: 'gb', params: { is_scale: false }, train: { num_boost_round: 20 } },
+      { name: 'nn', algo: 'nn', params: { is_scale: true, layers: [3] }, train: { n_epochs: 2, bs: 128 } },
+    ];
+    const files = (folder: string) => Object.fromEntries(fs.readdirSync(folder).filter((f) => /\.(bin|json)$/.test(f) && !/model-set/.test(f)).map((f) => [f, fs.readFileSync(path.join(folder, f))]));
+    const manifest = (text: Buffer) => {
+      const m = JSON.parse(text.toString('utf8')) as Record<string, unknown> & { training: Record<string, unknown> };
+      return { ...m, training_id: undefined, created_at: undefined, training: { ...m.training, seconds: undefined } };
+    };
+    const together = path.join(dir, 'together');
+    await trainAll(testConfig(dir, { algorithms, model_folder: together }), frame);
+    const all = files(together);
+    for (const def of algorithms) {
+      const alone = path.join(dir, `alone-${def.name}`);
+      await trainAll(testConfig(dir, { algorithms: [def], model_folder: alone }), frame);
+      for (const [name, bytes] of Object.entries(files(alone))) {
+        if (name.endsWith('.json') && !name.includes(`.${def.name}.`)) expect(manifest(all[name]!), name).toEqual(manifest(bytes));
+        else expect(Buffer.compare(all[name]!, bytes), name).toBe(0);
+      }
+    }
+  });
+
   it('prepares each algorithm’s rows: every_nth_row, then the last `length`', () => {
     const rows = Int32Array.from({ length: 10 }, (_, i) => i * 2);
     expect(Array.from(algorithmRows(rows, { name: 'x', algo: 'lc', params: { every_nth_row: 3, length: 3 }, train: {} }))).toEqual([6, 12, 18]);
