@@ -18,7 +18,7 @@ interface Command {
   /**
    * With several symbols: 'each' (default) runs the command for each symbol in turn, `concurrency`
    * of them at a time; 'process' hands the module all of them (the service); 'account' hands it
-   * all of them and the `--symbol` values as `ctx.symbolArgs` (the shared trading account: `trades`);
+   * all of them and the `--symbol` values as `ctx.symbolArgs` (the shared trading account: `trades`, `output`);
    * 'one' needs `--symbol`.
    */
   symbols?: 'each' | 'process' | 'account' | 'one';
@@ -55,7 +55,7 @@ export const COMMANDS: Record<string, Command> = {
     needsConfig: true,
     usage: 'itb backtest -c CONFIG [30d | 2025-01-01..2025-02-01] [buy=0.1 sell=-0.1] [long|short|both]',
   },
-  output: { summary: "run output_sets on the last row of signals.csv (notifications, trader)", load: () => import('./app/output.ts'), needsConfig: true },
+  output: { summary: "run output_sets on the last row of signals.csv (notifications, trader)", load: () => import('./app/output.ts'), needsConfig: true, symbols: 'account' },
   serve: { summary: 'the online service: every bar fetch, score, notify, trade; the Telegram bot', load: () => import('./app/serve.ts'), needsConfig: true, symbols: 'process' },
   trades: {
     summary: 'show the trader’s balance, profit and recent trades',

@@ -22,7 +22,7 @@ export interface JobContext {
    * `config` set to it.
    */
   symbols?: SymbolConfig[];
-  /** The `--symbol` values, for a command given every symbol of the account (`itb trades`). */
+  /** The `--symbol` values, for a command given every symbol of the account (`itb trades`, `itb output`). */
   symbolArgs?: string[];
 }
 
