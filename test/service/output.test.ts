@@ -175,13 +175,14 @@ describe('itb output: output_sets on the last row of signals.csv', () => {
 
     // A symbol that fails is named and the others still run; the exit code says one failed.
     fs.rmSync(path.join(dir, 'ETHUSDT', 'signals.csv'));
-    writeCsv(path.join(dir, 'BTCUSDT', 'signals.csv'), frameFromRows([{ timestamp: lastClosed + MINUTE, open: 74896.5, high: 74896.5, low: 74896.5, close: 74896.5, volume: 1, trade_score: -0.02, buy_signal_column: 0, sell_signal_column: 0 }]));
+    writeCsv(path.join(dir, 'BTCUSDT', 'signals.csv'), frameFromRows([{ timestamp: lastClosed + MINUTE, open: 74896.5, high: 74896.5, low: 74896.5, close: 74896.5, volume: 1, trade_score: 0.001, buy_signal_column: 0, sell_signal_column: 0 }]));
     const errors: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((text: string) => void errors.push(text));
     lines.length = 0;
     expect(await run({ ...ctx, symbols })).toBe(1);
     expect(errors).toEqual([expect.stringMatching(/^ETHUSDT: failed: .*signals\.csv does not exist/)]);
-    expect(lines.join('')).toMatch(/📣 #BTCUSDT \*〈〈〈📉 ₿ 74,896 Indicator: -0.02 /);
+    // (out of the BUY ZONE: a band change whatever the minute)
+    expect(lines.join('')).toMatch(/📣 #BTCUSDT ₿ 74,896 Indicator: \+0\.00 ↓/);
   });
 
   it('says what to do when signals.csv is missing', async () => {
