@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import zlib from 'node:zlib';
 import path from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { Frame, type ColumnKind } from '../core/frame.ts';
 import { UserError } from '../shared/errors.ts';
 import { DAY, epochToMs } from '../core/time.ts';
@@ -16,6 +18,8 @@ export interface ReadCsvOptions {
   only?: string[];
   /** The file has no header line: these are its column names (e.g. Binance's dump files). */
   header?: string[];
+  /** Plain files from this many bytes on are read by two threads (default 24 MiB; tests set less). */
+  twoThreadsFrom?: number;
 }
 
 export interface WriteCsvOptions {
@@ -172,14 +176,16 @@ export function pickTimeColumn(header: string[], wanted?: string): number {
 export function readCsv(file: string, options: ReadCsvOptions = {}): Frame {
   const label = path.basename(file);
   const fd = openToRead(file);
+  let other: CsvPartThread | null = null;
   try {
     const size = fs.fstatSync(fd).size;
     let chunk = Buffer.allocUnsafe(Math.min(size, CHUNK) || 1);
     let have = fs.readSync(fd, chunk, 0, chunk.length, 0);
     if (have >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) return parseCsv(readFileMaybeGz(file), label, options);
-    if (have === size) return parseCsv(chunk.subarray(0, have), label, options);
-    // The header, then whole lines chunk by chunk; a line cut by the chunk's end starts the next.
     let headerEnd = chunk.indexOf(10);
+    const split = size >= (options.twoThreadsFrom ?? TWO_THREADS_FROM) && headerEnd > 0 && twoThreadsAllowed() ? lineStartNear(fd, headerEnd + 1 + Math.floor((size - headerEnd - 1) / 2), size) : -1;
+    if (split < 0 && have === size) return parseCsv(chunk.subarray(0, have), label, options);
+    // The header, then whole lines chunk by chunk; a line cut by the chunk's end starts the next.
     while (headerEnd < 0 && have < size) {
       const bigger = Buffer.allocUnsafe(chunk.length * 2);
       chunk.copy(bigger, 0, 0, have);
@@ -188,29 +194,171 @@ export function readCsv(file: string, options: ReadCsvOptions = {}): Frame {
       headerEnd = chunk.indexOf(10);
     }
     const parser = csvParser(chunk, headerEnd < 0 ? have : headerEnd, label, options, size);
-    let filePos = have;
-    let from = headerEnd < 0 ? have : headerEnd + 1;
-    for (;;) {
-      const last = filePos < size ? chunk.lastIndexOf(10, have - 1) : have - 1;
-      if (last >= from) parser.lines(chunk, from, filePos < size ? last + 1 : have);
-      if (filePos >= size) break;
-      const rest = last >= from ? have - (last + 1) : have - from;
-      const restStart = have - rest;
-      if (rest * 2 > chunk.length) {
-        const bigger = Buffer.allocUnsafe(chunk.length * 2);
-        chunk.copy(bigger, 0, restStart, have);
-        chunk = bigger;
-      } else chunk.copy(chunk, 0, restStart, have);
-      const got = fs.readSync(fd, chunk, rest, chunk.length - rest, filePos);
-      if (got <= 0) throw new Error(`${file} changed while it was read`);
-      filePos += got;
-      have = rest + got;
-      from = 0;
+    const from = headerEnd < 0 ? have : headerEnd + 1;
+    if (split < 0) {
+      feedLines(fd, file, parser, chunk, have, 0, from, size);
+      return parser.finish();
     }
+    // Two threads: the lines from `split` on are read by a worker thread meanwhile.
+    other = startCsvPart(file, split, size, parser.header, options);
+    feedLines(fd, file, parser, chunk, Math.min(have, split), 0, from, split);
+    const part = other.result();
+    if (part) csvThreads.parts++;
+    if (part && 'error' in part) {
+      const lines = parser.lineCount();
+      const message = part.error.replace(/\u0001(\d+)\u0001/g, (_, n: string) => String(lines + Number(n)));
+      throw part.user ? new UserError(message) : new Error(message);
+    }
+    if (part) parser.append(part);
+    else feedLines(fd, file, parser, chunk, 0, split, split, size); // the worker did not run: this thread reads the rest
     return parser.finish();
+  } finally {
+    other?.close();
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Feeds the whole lines of the file's bytes [pos, limit) to the parser, chunk by chunk; chunk
+ * holds the file's bytes [chunkPos, chunkPos + have) already (have may be 0), pos is in them or
+ * at their end, and limit is the file's size or the start of a line.
+ */
+function feedLines(fd: number, file: string, parser: CsvParser, chunk: Buffer, have: number, chunkPos: number, pos: number, limit: number): void {
+  let filePos = chunkPos + have;
+  let from = pos - chunkPos;
+  for (;;) {
+    const atEnd = filePos >= limit;
+    if (have > from) {
+      const last = atEnd ? have - 1 : chunk.lastIndexOf(10, have - 1);
+      if (last >= from) {
+        parser.lines(chunk, from, atEnd ? have : last + 1);
+        from = last + 1;
+      }
+    }
+    if (atEnd) return;
+    const rest = have - from;
+    if (rest * 2 > chunk.length) {
+      const bigger = Buffer.allocUnsafe(chunk.length * 2);
+      chunk.copy(bigger, 0, from, have);
+      chunk = bigger;
+    } else if (rest > 0) chunk.copy(chunk, 0, from, have);
+    const got = fs.readSync(fd, chunk, rest, Math.min(chunk.length - rest, limit - filePos), filePos);
+    if (got <= 0) throw new Error(`${file} changed while it was read`);
+    filePos += got;
+    have = rest + got;
+    from = 0;
+  }
+}
+
+/** How many parts of CSV files a worker thread read (or stopped at a bad line of); for the tests. */
+export const csvThreads = { parts: 0 };
+
+/** Plain CSV files from this size on are read by two threads (a half each, see readCsvPart). */
+const TWO_THREADS_FROM = 24 << 20;
+
+/** Two threads when there are two cores, unless ITB_CSV_THREADS=1. */
+function twoThreadsAllowed(): boolean {
+  return process.env.ITB_CSV_THREADS !== '1' && (os.availableParallelism?.() ?? os.cpus().length) >= 2;
+}
+
+/** The start of the first line after the file's byte `at`; -1 when there is none before the end. */
+function lineStartNear(fd: number, at: number, size: number): number {
+  const look = Buffer.allocUnsafe(1 << 16);
+  for (let pos = at; pos < size; pos += look.length) {
+    const got = fs.readSync(fd, look, 0, look.length, pos);
+    if (got <= 0) return -1;
+    const nl = look.subarray(0, got).indexOf(10);
+    if (nl >= 0) return pos + nl + 1 < size ? pos + nl + 1 : -1;
+  }
+  return -1;
+}
+
+/** The columns of a part of a CSV file read by another thread (see csvParser's append). */
+export interface CsvPart {
+  rows: number;
+  time: Float64Array;
+  data: (Float64Array | null)[];
+  kinds: ('unknown' | ColumnKind)[];
+}
+
+/**
+ * Reads the lines of the file's bytes [from, to) (from is a line's start) with the given header,
+ * as readCsv would; line numbers in error messages are marked \u0001n\u0001 (n counted from the
+ * part's first line) for the caller to make them the file's.
+ */
+export function readCsvPart(file: string, from: number, to: number, header: string[], options: ReadCsvOptions, beat: () => void): CsvPart {
+  const fd = openToRead(file);
+  try {
+    const chunk = Buffer.allocUnsafe(Math.min(to - from, CHUNK) || 1);
+    const have = fs.readSync(fd, chunk, 0, chunk.length, from);
+    const parser = csvParser(chunk.subarray(0, have), -1, path.basename(file), { ...options, header }, to - from, (n) => `\u0001${n}\u0001`, beat);
+    feedLines(fd, file, parser, chunk, have, from, from, to);
+    return parser.part();
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** A worker thread reading a part of a CSV file: its result, or null when it did not run. */
+interface CsvPartThread {
+  result(): CsvPart | { error: string; user: boolean } | null;
+  close(): void;
+}
+
+/** How long the reading thread may wait for the worker to start, or between two of its chunks. */
+const PART_START_MS = 10_000;
+const PART_STALL_MS = 10_000;
+
+function startCsvPart(file: string, from: number, to: number, header: string[], options: ReadCsvOptions): CsvPartThread {
+  // flags[0]: 0 not started, 1 reading, 2 done (its message sent), 3 failed to load; flags[1]: chunks read
+  const flags = new Int32Array(new SharedArrayBuffer(8));
+  const { port1, port2 } = new MessageChannel();
+  let worker: Worker | null = null;
+  try {
+    worker = new Worker(new URL('./csvWorker.mjs', import.meta.url), {
+      workerData: { file, from, to, header, options: { timeColumn: options.timeColumn, columns: options.columns, only: options.only }, flags, port: port2 },
+      transferList: [port2],
+    });
+    worker.unref();
+    worker.on('error', () => {}); // a worker that fails is replaced by this thread's reading
+  } catch {
+    worker = null;
+  }
+  const close = () => {
+    void worker?.terminate();
+    worker = null;
+    port1.close();
+  };
+  return {
+    result() {
+      if (!worker) return null;
+      let beat = Atomics.load(flags, 1);
+      let idle = 0;
+      for (;;) {
+        const state = Atomics.load(flags, 0);
+        if (state === 2) break;
+        if (state === 3) {
+          close(); // it could not load: this thread reads its part
+          return null;
+        }
+        Atomics.wait(flags, 0, state, 100);
+        const now = Atomics.load(flags, 1);
+        if (now !== beat || Atomics.load(flags, 0) !== state) {
+          beat = now;
+          idle = 0;
+        } else if ((idle += 100) >= (state === 0 ? PART_START_MS : PART_STALL_MS)) {
+          close();
+          return null;
+        }
+      }
+      const message = receiveMessageOnPort(port1)?.message as { part?: CsvPart; error?: string; user?: boolean } | undefined;
+      close();
+      if (!message) return null;
+      if (message.error !== undefined) return { error: message.error, user: message.user === true };
+      return message.part ?? null;
+    },
+    close,
+  };
 }
 
 /** Bytes read at a time by readCsv. */
@@ -233,7 +381,28 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
  * whole lines (in one buffer or chunk after chunk), then `finish()`. Columns start at the rows
  * that `bytes` of text would hold at the first lines' length and grow when there are more.
  */
-function csvParser(first: Buffer, headerEnd: number, label: string, options: ReadCsvOptions, bytes: number): { lines(buf: Buffer, from: number, to: number): void; finish(): Frame } {
+interface CsvParser {
+  /** The column names. */
+  header: string[];
+  lines(buf: Buffer, from: number, to: number): void;
+  /** Lines read so far, the header's included. */
+  lineCount(): number;
+  /** Adds the rows another thread read from the lines after these (see readCsvPart). */
+  append(part: CsvPart): void;
+  /** The columns read, to send to another thread. */
+  part(): CsvPart;
+  finish(): Frame;
+}
+
+function csvParser(
+  first: Buffer,
+  headerEnd: number,
+  label: string,
+  options: ReadCsvOptions,
+  bytes: number,
+  lineText: (n: number) => string | number = (n) => n,
+  beat: () => void = () => {},
+): CsvParser {
   let start = 0;
   if (first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf) start = 3;
   const header = options.header ?? splitHeader(first.toString('utf8', start, Math.max(start, headerEnd)).replace(/\r$/, ''));
@@ -282,8 +451,8 @@ function csvParser(first: Buffer, headerEnd: number, label: string, options: Rea
   let r = 0;
   let lineNo = options.header ? 0 : 1;
 
-  const grow = () => {
-    capacity = Math.ceil(capacity * 1.25) + 1024;
+  const grow = (exactly?: number) => {
+    capacity = exactly ?? Math.ceil(capacity * 1.25) + 1024;
     const bigger = (a: Float64Array) => {
       const b = new Float64Array(capacity);
       b.set(a);
@@ -302,7 +471,7 @@ function csvParser(first: Buffer, headerEnd: number, label: string, options: Rea
     const tooFew = (p: number, end: number) => {
       let n = 1;
       for (let i = p; i < end; i++) if (buf[i] === 44) n++;
-      return new UserError(`${label} line ${ln}: expected ${ncol} values, found ${n}`);
+      return new UserError(`${label} line ${lineText(ln)}: expected ${ncol} values, found ${n}`);
     };
     for (let p = from; p < to; ) {
       const nl = buf.indexOf(10, p);
@@ -357,7 +526,7 @@ function csvParser(first: Buffer, headerEnd: number, label: string, options: Rea
             }
             const t = parseTimeCell(buf, s0, e0);
             if (Number.isNaN(t)) {
-              throw new UserError(`${label} line ${ln}: "${buf.toString('utf8', s0, e0)}" in column ${header[timeIdx]} is not a time`);
+              throw new UserError(`${label} line ${lineText(ln)}: "${buf.toString('utf8', s0, e0)}" in column ${header[timeIdx]} is not a time`);
             }
             tm[row] = t;
           }
@@ -370,6 +539,23 @@ function csvParser(first: Buffer, headerEnd: number, label: string, options: Rea
     }
     r = row;
     lineNo = ln;
+    beat();
+  }
+
+  function append(part: CsvPart): void {
+    if (r + part.rows > capacity) grow(r + part.rows);
+    time.set(part.time.subarray(0, part.rows), r);
+    for (let c = 0; c < ncol; c++) {
+      const col = data[c];
+      if (!col) continue;
+      col.set(part.data[c]!.subarray(0, part.rows), r);
+      // a column's kind as one pass over all its rows would have found it
+      const k = kinds[c]!;
+      const k2 = part.kinds[c]!;
+      if (k === 'unknown') kinds[c] = k2;
+      else if (k === 'int' && k2 === 'float') kinds[c] = 'float';
+    }
+    r += part.rows;
   }
 
   /** The general path for one cell [s, e): quotes, empty, True/False, nan, any number text. */
@@ -390,7 +576,7 @@ function csvParser(first: Buffer, headerEnd: number, label: string, options: Rea
       col[row] = v === 'bool1' ? 1 : 0;
       if (kinds[c] === 'unknown') kinds[c] = 'bool';
     } else {
-      throw new UserError(`${label} line ${lineNo}: "${buf.toString('utf8', s, e)}" in column ${header[c]} is not a number`);
+      throw new UserError(`${label} line ${lineText(lineNo)}: "${buf.toString('utf8', s, e)}" in column ${header[c]} is not a number`);
     }
   }
 
@@ -405,7 +591,14 @@ function csvParser(first: Buffer, headerEnd: number, label: string, options: Rea
     return frame;
   }
 
-  return { lines, finish };
+  return {
+    header,
+    lines,
+    lineCount: () => lineNo,
+    append,
+    part: () => ({ rows: r, time, data: data.slice(), kinds: kinds.slice() }),
+    finish,
+  };
 }
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
