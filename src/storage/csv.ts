@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import zlib from 'node:zlib';
 import path from 'node:path';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { Frame, type ColumnKind } from '../core/frame.ts';
 import { UserError } from '../shared/errors.ts';
 import { DAY, epochToMs } from '../core/time.ts';
@@ -31,6 +31,8 @@ export interface WriteCsvOptions {
   columns?: string[];
   /** false: no fsync before the atomic rename (a stage's output, which the stage can make again). */
   durable?: boolean;
+  /** Tables from this many cells (rows × columns) on are written by two threads (tests set less). */
+  twoThreadsFrom?: number;
 }
 
 
@@ -176,14 +178,16 @@ export function pickTimeColumn(header: string[], wanted?: string): number {
 export function readCsv(file: string, options: ReadCsvOptions = {}): Frame {
   const label = path.basename(file);
   const fd = openToRead(file);
-  let other: CsvPartThread | null = null;
   try {
     const size = fs.fstatSync(fd).size;
     let chunk = Buffer.allocUnsafe(Math.min(size, CHUNK) || 1);
     let have = fs.readSync(fd, chunk, 0, chunk.length, 0);
     if (have >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) return parseCsv(readFileMaybeGz(file), label, options);
     let headerEnd = chunk.indexOf(10);
-    const split = size >= (options.twoThreadsFrom ?? TWO_THREADS_FROM) && headerEnd > 0 && twoThreadsAllowed() ? lineStartNear(fd, headerEnd + 1 + Math.floor((size - headerEnd - 1) / 2), size) : -1;
+    const two = size >= (options.twoThreadsFrom ?? TWO_THREADS_FROM) && headerEnd > 0 && twoThreadsAllowed() && csvHelper() !== null;
+    // this thread's share of the bytes: more while the helper is still starting (50-100 ms)
+    const share = two && Atomics.load(helper!.flags, 0) === 1 ? 0.5 : 0.56;
+    const split = two ? lineStartNear(fd, headerEnd + 1 + Math.floor((size - headerEnd - 1) * share), size) : -1;
     if (split < 0 && have === size) return parseCsv(chunk.subarray(0, have), label, options);
     // The header, then whole lines chunk by chunk; a line cut by the chunk's end starts the next.
     while (headerEnd < 0 && have < size) {
@@ -199,21 +203,22 @@ export function readCsv(file: string, options: ReadCsvOptions = {}): Frame {
       feedLines(fd, file, parser, chunk, have, 0, from, size);
       return parser.finish();
     }
-    // Two threads: the lines from `split` on are read by a worker thread meanwhile.
-    other = startCsvPart(file, split, size, parser.header, options);
+    // Two threads: the lines from `split` on are read by the helper thread meanwhile.
+    const h = helper!;
+    const id = h.nextId++;
+    h.port.postMessage({ task: 'read', id, file, from: split, to: size, header: parser.header, options: { timeColumn: options.timeColumn, columns: options.columns, only: options.only } });
     feedLines(fd, file, parser, chunk, Math.min(have, split), 0, from, split);
-    const part = other.result();
-    if (part) csvThreads.parts++;
-    if (part && 'error' in part) {
+    const answer = helperAnswer(h, id, true);
+    if (answer) csvThreads.parts++;
+    if (answer?.error !== undefined) {
       const lines = parser.lineCount();
-      const message = part.error.replace(/\u0001(\d+)\u0001/g, (_, n: string) => String(lines + Number(n)));
-      throw part.user ? new UserError(message) : new Error(message);
+      const message = answer.error.replace(/\u0001(\d+)\u0001/g, (_, n: string) => String(lines + Number(n)));
+      throw answer.user ? new UserError(message) : new Error(message);
     }
-    if (part) parser.append(part);
-    else feedLines(fd, file, parser, chunk, 0, split, split, size); // the worker did not run: this thread reads the rest
+    if (answer?.part) parser.append(answer.part);
+    else feedLines(fd, file, parser, chunk, 0, split, split, size); // the helper did not run: this thread reads the rest
     return parser.finish();
   } finally {
-    other?.close();
     fs.closeSync(fd);
   }
 }
@@ -250,8 +255,6 @@ function feedLines(fd: number, file: string, parser: CsvParser, chunk: Buffer, h
   }
 }
 
-/** How many parts of CSV files a worker thread read (or stopped at a bad line of); for the tests. */
-export const csvThreads = { parts: 0 };
 
 /** Plain CSV files from this size on are read by two threads (a half each, see readCsvPart). */
 const TWO_THREADS_FROM = 24 << 20;
@@ -299,68 +302,6 @@ export function readCsvPart(file: string, from: number, to: number, header: stri
   }
 }
 
-/** A worker thread reading a part of a CSV file: its result, or null when it did not run. */
-interface CsvPartThread {
-  result(): CsvPart | { error: string; user: boolean } | null;
-  close(): void;
-}
-
-/** How long the reading thread may wait for the worker to start, or between two of its chunks. */
-const PART_START_MS = 10_000;
-const PART_STALL_MS = 10_000;
-
-function startCsvPart(file: string, from: number, to: number, header: string[], options: ReadCsvOptions): CsvPartThread {
-  // flags[0]: 0 not started, 1 reading, 2 done (its message sent), 3 failed to load; flags[1]: chunks read
-  const flags = new Int32Array(new SharedArrayBuffer(8));
-  const { port1, port2 } = new MessageChannel();
-  let worker: Worker | null = null;
-  try {
-    worker = new Worker(new URL('./csvWorker.mjs', import.meta.url), {
-      workerData: { file, from, to, header, options: { timeColumn: options.timeColumn, columns: options.columns, only: options.only }, flags, port: port2 },
-      transferList: [port2],
-    });
-    worker.unref();
-    worker.on('error', () => {}); // a worker that fails is replaced by this thread's reading
-  } catch {
-    worker = null;
-  }
-  const close = () => {
-    void worker?.terminate();
-    worker = null;
-    port1.close();
-  };
-  return {
-    result() {
-      if (!worker) return null;
-      let beat = Atomics.load(flags, 1);
-      let idle = 0;
-      for (;;) {
-        const state = Atomics.load(flags, 0);
-        if (state === 2) break;
-        if (state === 3) {
-          close(); // it could not load: this thread reads its part
-          return null;
-        }
-        Atomics.wait(flags, 0, state, 100);
-        const now = Atomics.load(flags, 1);
-        if (now !== beat || Atomics.load(flags, 0) !== state) {
-          beat = now;
-          idle = 0;
-        } else if ((idle += 100) >= (state === 0 ? PART_START_MS : PART_STALL_MS)) {
-          close();
-          return null;
-        }
-      }
-      const message = receiveMessageOnPort(port1)?.message as { part?: CsvPart; error?: string; user?: boolean } | undefined;
-      close();
-      if (!message) return null;
-      if (message.error !== undefined) return { error: message.error, user: message.user === true };
-      return message.part ?? null;
-    },
-    close,
-  };
-}
-
 /** Bytes read at a time by readCsv. */
 const CHUNK = 8 << 20;
 
@@ -374,6 +315,88 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
   const parser = csvParser(buf, headerEnd, label, options, buf.length);
   if (headerEnd + 1 < buf.length) parser.lines(buf, headerEnd + 1, buf.length);
   return parser.finish();
+}
+
+/** Parts of CSV files the helper thread read (or stopped at a bad line of), files two threads wrote; for the tests. */
+export const csvThreads = { parts: 0, writes: 0, blocks: 0 };
+
+/**
+ * The worker thread that reads and formats CSV beside this thread: started at the first big file
+ * and kept (unref'd) for the rest of the process, so later files find it running and warm. This
+ * thread waits for its answers on shared flags (Atomics.wait), not on the event loop, so that
+ * readCsv and writeCsv stay synchronous. Null when it cannot run: this thread then does the work.
+ */
+interface CsvHelper {
+  worker: Worker;
+  port: MessagePort;
+  /** [0]: 0 starting, 1 running, 3 failed to load; [1]: beats (a chunk read, a block formatted, an
+   * answer sent, the start); [2]: format requests below this id are not wanted any more. */
+  flags: Int32Array;
+  answers: Map<number, HelperAnswer>;
+  nextId: number;
+}
+
+type HelperAnswer = { id: number; part?: CsvPart; error?: string; user?: boolean; bytes?: ArrayBuffer; length?: number };
+
+let helper: CsvHelper | null | undefined;
+
+/** How long this thread waits for the helper to start, or between two of its beats while it works. */
+const HELPER_START_MS = 10_000;
+const HELPER_STALL_MS = 10_000;
+
+function csvHelper(): CsvHelper | null {
+  if (helper !== undefined) return helper;
+  try {
+    const flags = new Int32Array(new SharedArrayBuffer(12));
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(new URL('./csvWorker.mjs', import.meta.url), { workerData: { flags, port: port2 }, transferList: [port2] });
+    worker.unref();
+    worker.on('error', () => dropHelper());
+    helper = { worker, port: port1, flags, answers: new Map(), nextId: 1 };
+  } catch {
+    helper = null;
+  }
+  return helper;
+}
+
+function dropHelper(): void {
+  if (helper) {
+    void helper.worker.terminate();
+    helper.port.close();
+  }
+  helper = null;
+}
+
+/**
+ * The helper's answer to request `id`; null when it does not run, or (waitStart false) has not
+ * started yet: this thread then does that work itself.
+ */
+function helperAnswer(h: CsvHelper, id: number, waitStart: boolean): HelperAnswer | null {
+  let idle = 0;
+  for (;;) {
+    for (let m = receiveMessageOnPort(h.port); m; m = receiveMessageOnPort(h.port)) {
+      const answer = m.message as HelperAnswer;
+      if (answer.id >= id) h.answers.set(answer.id, answer); // earlier ones were done here meanwhile
+    }
+    const got = h.answers.get(id);
+    if (got) {
+      h.answers.delete(id);
+      return got;
+    }
+    const state = Atomics.load(h.flags, 0);
+    if (state === 3 || helper !== h) {
+      dropHelper();
+      return null;
+    }
+    if (state === 0 && !waitStart) return null;
+    const beat = Atomics.load(h.flags, 1);
+    Atomics.wait(h.flags, 1, beat, 100);
+    if (Atomics.load(h.flags, 1) !== beat) idle = 0;
+    else if ((idle += 100) >= (state === 0 ? HELPER_START_MS : HELPER_STALL_MS)) {
+      dropHelper();
+      return null;
+    }
+  }
 }
 
 /**
@@ -628,7 +651,7 @@ function timeFormatter(): (t: number) => string {
  * Time cells: `YYYY-MM-DD hh:mm:ss` straight into bytes, the date part made once per day; other
  * times (with milliseconds) as timeFormatter writes them.
  */
-class TimeCells {
+export class TimeCells {
   /** The day of the last time cell ("YYYY-MM-DD ") and its start. */
   private readonly day = Buffer.alloc(11);
   private dayStart = NaN;
@@ -672,42 +695,104 @@ const CHUNK_OUT = 1 << 20;
 export function writeCsv(file: string, frame: Frame, options: WriteCsvOptions = {}): void {
   const names = options.columns ?? frame.columnNames();
   const cols = names.map((n) => frame.get(n));
-  const bools = names.map((n) => frame.kind(n) === 'bool');
-  const decimals = options.decimals;
+  const format: RowFormat = { bools: names.map((n) => frame.kind(n) === 'bool'), decimals: options.decimals };
   const gz = file.endsWith('.gz');
   const target = openAtomic(file, { durable: options.durable });
   try {
     const sink = gz ? (chunk: Buffer) => target.write(zlib.gzipSync(chunk, { level: 6 })) : (chunk: Buffer) => target.write(chunk);
-    const header = Buffer.from([options.timeColumn ?? 'timestamp', ...names].join(',') + '\n', 'utf8');
-    // a row takes at most this many bytes: a time cell and, per column, a comma and a number
-    const rowRoom = 32 + cols.length * (1 + NUMBER_ROOM) + 1;
-    let buf = Buffer.allocUnsafe(Math.max(CHUNK_OUT, rowRoom, header.length));
-    let pos = header.copy(buf, 0);
-    const times = new TimeCells();
+    sink(Buffer.from([options.timeColumn ?? 'timestamp', ...names].join(',') + '\n', 'utf8'));
     const n = frame.length;
-    const time = frame.time;
-    const ncol = cols.length;
-    const fixed = decimals !== undefined;
-    for (let i = 0; i < n; i++) {
-      if (pos + rowRoom > buf.length) {
+    const room = rowRoom(cols.length);
+    const times = new TimeCells();
+    const h = n * Math.max(cols.length, 1) >= (options.twoThreadsFrom ?? TWO_THREADS_CELLS) && twoThreadsAllowed() ? csvHelper() : null;
+    if (h) {
+      // Two threads: blocks of rows, every other one formatted by the helper thread meanwhile
+      // (a few sent ahead); a block it has not done when it is due (still starting) is done here.
+      const block = Math.max(256, Math.floor(BLOCK_OUT / room));
+      const blocks = Math.ceil(n / block);
+      const ids = new Map<number, number>();
+      let sent = -1;
+      const sendUpTo = (last: number) => {
+        for (let k = sent < 0 ? 1 : sent + 2; k <= last && k < blocks; k += 2) {
+          const from = k * block;
+          const time = frame.time.slice(from, from + block);
+          const part = cols.map((c) => c.slice(from, from + block));
+          const id = h.nextId++;
+          ids.set(k, id);
+          h.port.postMessage({ task: 'format', id, format, time, cols: part }, [time.buffer as ArrayBuffer, ...part.map((c) => c.buffer as ArrayBuffer)]);
+          sent = k;
+        }
+      };
+      sendUpTo(5);
+      const own = Buffer.allocUnsafe(Math.max(BLOCK_OUT, room));
+      for (let k = 0; k < blocks; k++) {
+        const from = k * block;
+        const answer = k % 2 === 1 && helper === h ? helperAnswer(h, ids.get(k)!, false) : null;
+        if (answer?.bytes) {
+          sink(Buffer.from(answer.bytes, 0, answer.length));
+          csvThreads.blocks++;
+        }
+        else {
+          if (k % 2 === 1) Atomics.store(h.flags, 2, ids.get(k)! + 1); // the helper may skip it now
+          sink(own.subarray(0, formatRows(own, 0, frame.time, cols, format, times, from, Math.min(n, from + block))));
+        }
+        if (k % 2 === 1 && helper === h) sendUpTo(k + 6);
+      }
+      csvThreads.writes++;
+    } else {
+      let buf = Buffer.allocUnsafe(Math.max(CHUNK_OUT, room));
+      const rows = Math.max(1, Math.floor(buf.length / room));
+      for (let from = 0; from < n; from += rows) {
+        const pos = formatRows(buf, 0, frame.time, cols, format, times, from, Math.min(n, from + rows));
         sink(buf.subarray(0, pos));
         buf = Buffer.allocUnsafe(buf.length);
-        pos = 0;
       }
-      pos = times.put(buf, pos, time[i]!);
-      for (let c = 0; c < ncol; c++) {
-        buf[pos++] = 44;
-        const v = cols[c]![i]!;
-        if (v !== v) continue;
-        if (bools[c]) pos += (v ? TRUE : FALSE).copy(buf, pos);
-        else pos = fixed ? putFixed(buf, pos, v, decimals) : putShortest(buf, pos, v);
-      }
-      buf[pos++] = 10;
     }
-    if (pos) sink(buf.subarray(0, pos));
     target.commit();
   } catch (e) {
     target.abort();
     throw e;
   }
 }
+
+/** How CSV cells are written: booleans as True/False, floats with fixed decimals or shortest. */
+export interface RowFormat {
+  bools: boolean[];
+  decimals: number | undefined;
+}
+
+/** A row takes at most this many bytes: a time cell and, per column, a comma and a number. */
+function rowRoom(ncol: number): number {
+  return 32 + ncol * (1 + NUMBER_ROOM) + 1;
+}
+
+/** Writes rows [from, to) at pos in buf (room for them), returns the position after them. */
+export function formatRows(buf: Buffer, pos: number, time: Float64Array, cols: Float64Array[], format: RowFormat, times: TimeCells, from: number, to: number): number {
+  const { bools, decimals } = format;
+  const ncol = cols.length;
+  const fixed = decimals !== undefined;
+  for (let i = from; i < to; i++) {
+    pos = times.put(buf, pos, time[i]!);
+    for (let c = 0; c < ncol; c++) {
+      buf[pos++] = 44;
+      const v = cols[c]![i]!;
+      if (v !== v) continue;
+      if (bools[c]) pos += (v ? TRUE : FALSE).copy(buf, pos);
+      else pos = fixed ? putFixed(buf, pos, v, decimals) : putShortest(buf, pos, v);
+    }
+    buf[pos++] = 10;
+  }
+  return pos;
+}
+
+/** Rows of `cols` (a block of a table) formatted as CSV lines in a buffer of their own. */
+export function formatBlock(time: Float64Array, cols: Float64Array[], format: RowFormat): Buffer {
+  const buf = Buffer.allocUnsafeSlow(Math.max(1, time.length * rowRoom(cols.length)));
+  return buf.subarray(0, formatRows(buf, 0, time, cols, format, new TimeCells(), 0, time.length));
+}
+
+/** Tables from this many cells on are written by two threads (rows × columns). */
+const TWO_THREADS_CELLS = 2_000_000;
+/** Bytes of CSV text per block of rows (at most) when two threads write. */
+const BLOCK_OUT = 2 << 20;
+

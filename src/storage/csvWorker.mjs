@@ -8,6 +8,7 @@ try {
   await importEntry('csvWorker', new URL('./csvWorker.ts', import.meta.url).href);
 } catch (e) {
   Atomics.store(workerData.flags, 0, 3);
-  Atomics.notify(workerData.flags, 0);
+  Atomics.add(workerData.flags, 1, 1);
+  Atomics.notify(workerData.flags, 1);
   throw e;
 }

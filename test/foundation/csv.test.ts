@@ -238,3 +238,39 @@ describe('a big CSV is read by two threads, a half each', () => {
     expect(csvThreads.parts).toBe(before);
   });
 });
+
+describe('a big table is written by two threads, a block of rows each in turn', () => {
+  it('writes the same bytes as one thread: floats shortest and fixed, whole numbers, booleans, NaN, times with milliseconds', () => {
+    const n = 60_000;
+    const time = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 60_000 + (i % 1000 === 7 ? 123 : 0));
+    const fr = new Frame(time);
+    const doubles = awkwardDoubles(n);
+    fr.set('x', doubles, 'float');
+    fr.set('whole', Float64Array.from({ length: n }, (_, i) => (i % 11 === 0 ? NaN : i * 3)), 'int');
+    fr.set('flag', Float64Array.from({ length: n }, (_, i) => (i % 13 === 0 ? NaN : i % 2)), 'bool');
+    fr.set('price', Float64Array.from({ length: n }, (_, i) => 40000 + i / 7), 'float');
+    // the helper thread running (a big read waits for it to start), so that it formats blocks
+    const big = file();
+    writeCsv(big, fr, { twoThreadsFrom: Infinity });
+    expect(readCsv(big, { twoThreadsFrom: 1 }).length).toBe(n);
+    const blocks = csvThreads.blocks;
+    for (const decimals of [undefined, 6]) {
+      const one = file();
+      const two = file();
+      writeCsv(one, fr, { decimals, twoThreadsFrom: Infinity });
+      const before = csvThreads.writes;
+      writeCsv(two, fr, { decimals, twoThreadsFrom: 1 });
+      expect(csvThreads.writes).toBe(before + 1);
+      const a = fs.readFileSync(one);
+      expect(a.length).toBeGreaterThan(1_000_000);
+      expect(fs.readFileSync(two).equals(a)).toBe(true);
+    }
+    expect(csvThreads.blocks).toBeGreaterThan(blocks);
+    // and a second file at once, through the same helper thread, read back by two threads
+    const again = file();
+    writeCsv(again, fr, { twoThreadsFrom: 1 });
+    const back = readCsv(again, { twoThreadsFrom: 1 });
+    expectSameBits(doubles, back.get('x'));
+    expect(Array.from(back.time)).toEqual(Array.from(time));
+  });
+});
