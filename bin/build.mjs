@@ -71,6 +71,7 @@ const ENTRIES = {
   cli: 'src/cli.ts',
   gridWorker: 'src/core/backtest/gridWorker.ts',
   trainWorker: 'src/models/trainWorker.ts',
+  csvWorker: 'src/storage/csvWorker.ts',
 };
 
 /** The bundle's entry file for the current sources (built when missing), or null to run through tsx. */

@@ -48,6 +48,7 @@ const OUTSIDE_SRC: Record<string, string> = {
   // from the CLI's bundle when there is one: bin/build.mjs says where it is.
   'core/backtest/gridWorker.mjs -> bin/build.mjs': 'the grid-search worker starts from the bundle',
   'models/trainWorkerBoot.mjs -> bin/build.mjs': 'the training worker starts from the bundle',
+  'storage/csvWorker.mjs -> bin/build.mjs': 'the worker reading half of a big CSV file starts from the bundle',
 };
 
 interface ImportRef {

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import zlib from 'node:zlib';
 import path from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { Frame, type ColumnKind } from '../core/frame.ts';
 import { UserError } from '../shared/errors.ts';
 import { DAY, epochToMs } from '../core/time.ts';
@@ -16,6 +18,8 @@ export interface ReadCsvOptions {
   only?: string[];
   /** The file has no header line: these are its column names (e.g. Binance's dump files). */
   header?: string[];
+  /** Plain files from this many bytes on are read by two threads (default 24 MiB; tests set less). */
+  twoThreadsFrom?: number;
 }
 
 export interface WriteCsvOptions {
@@ -27,6 +31,8 @@ export interface WriteCsvOptions {
   columns?: string[];
   /** false: no fsync before the atomic rename (a stage's output, which the stage can make again). */
   durable?: boolean;
+  /** Tables from this many cells (rows × columns) on are written by two threads (tests set less). */
+  twoThreadsFrom?: number;
 }
 
 
@@ -177,9 +183,13 @@ export function readCsv(file: string, options: ReadCsvOptions = {}): Frame {
     let chunk = Buffer.allocUnsafe(Math.min(size, CHUNK) || 1);
     let have = fs.readSync(fd, chunk, 0, chunk.length, 0);
     if (have >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) return parseCsv(readFileMaybeGz(file), label, options);
-    if (have === size) return parseCsv(chunk.subarray(0, have), label, options);
-    // The header, then whole lines chunk by chunk; a line cut by the chunk's end starts the next.
     let headerEnd = chunk.indexOf(10);
+    const two = size >= (options.twoThreadsFrom ?? TWO_THREADS_FROM) && headerEnd > 0 && twoThreadsAllowed() && csvHelper() !== null;
+    // this thread's share of the bytes: more while the helper is still starting (50-100 ms)
+    const share = two && Atomics.load(helper!.flags, 0) === 1 ? 0.5 : 0.56;
+    const split = two ? lineStartNear(fd, headerEnd + 1 + Math.floor((size - headerEnd - 1) * share), size) : -1;
+    if (split < 0 && have === size) return parseCsv(chunk.subarray(0, have), label, options);
+    // The header, then whole lines chunk by chunk; a line cut by the chunk's end starts the next.
     while (headerEnd < 0 && have < size) {
       const bigger = Buffer.allocUnsafe(chunk.length * 2);
       chunk.copy(bigger, 0, 0, have);
@@ -188,26 +198,105 @@ export function readCsv(file: string, options: ReadCsvOptions = {}): Frame {
       headerEnd = chunk.indexOf(10);
     }
     const parser = csvParser(chunk, headerEnd < 0 ? have : headerEnd, label, options, size);
-    let filePos = have;
-    let from = headerEnd < 0 ? have : headerEnd + 1;
-    for (;;) {
-      const last = filePos < size ? chunk.lastIndexOf(10, have - 1) : have - 1;
-      if (last >= from) parser.lines(chunk, from, filePos < size ? last + 1 : have);
-      if (filePos >= size) break;
-      const rest = last >= from ? have - (last + 1) : have - from;
-      const restStart = have - rest;
-      if (rest * 2 > chunk.length) {
-        const bigger = Buffer.allocUnsafe(chunk.length * 2);
-        chunk.copy(bigger, 0, restStart, have);
-        chunk = bigger;
-      } else chunk.copy(chunk, 0, restStart, have);
-      const got = fs.readSync(fd, chunk, rest, chunk.length - rest, filePos);
-      if (got <= 0) throw new Error(`${file} changed while it was read`);
-      filePos += got;
-      have = rest + got;
-      from = 0;
+    const from = headerEnd < 0 ? have : headerEnd + 1;
+    if (split < 0) {
+      feedLines(fd, file, parser, chunk, have, 0, from, size);
+      return parser.finish();
     }
+    // Two threads: the lines from `split` on are read by the helper thread meanwhile.
+    const h = helper!;
+    const id = h.nextId++;
+    h.port.postMessage({ task: 'read', id, file, from: split, to: size, header: parser.header, options: { timeColumn: options.timeColumn, columns: options.columns, only: options.only } });
+    feedLines(fd, file, parser, chunk, Math.min(have, split), 0, from, split);
+    const answer = helperAnswer(h, id, true);
+    if (answer) csvThreads.parts++;
+    if (answer?.error !== undefined) {
+      const lines = parser.lineCount();
+      const message = answer.error.replace(/\u0001(\d+)\u0001/g, (_, n: string) => String(lines + Number(n)));
+      throw answer.user ? new UserError(message) : new Error(message);
+    }
+    if (answer?.part) parser.append(answer.part);
+    else feedLines(fd, file, parser, chunk, 0, split, split, size); // the helper did not run: this thread reads the rest
     return parser.finish();
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Feeds the whole lines of the file's bytes [pos, limit) to the parser, chunk by chunk; chunk
+ * holds the file's bytes [chunkPos, chunkPos + have) already (have may be 0), pos is in them or
+ * at their end, and limit is the file's size or the start of a line.
+ */
+function feedLines(fd: number, file: string, parser: CsvParser, chunk: Buffer, have: number, chunkPos: number, pos: number, limit: number): void {
+  let filePos = chunkPos + have;
+  let from = pos - chunkPos;
+  for (;;) {
+    const atEnd = filePos >= limit;
+    if (have > from) {
+      const last = atEnd ? have - 1 : chunk.lastIndexOf(10, have - 1);
+      if (last >= from) {
+        parser.lines(chunk, from, atEnd ? have : last + 1);
+        from = last + 1;
+      }
+    }
+    if (atEnd) return;
+    const rest = have - from;
+    if (rest * 2 > chunk.length) {
+      const bigger = Buffer.allocUnsafe(chunk.length * 2);
+      chunk.copy(bigger, 0, from, have);
+      chunk = bigger;
+    } else if (rest > 0) chunk.copy(chunk, 0, from, have);
+    const got = fs.readSync(fd, chunk, rest, Math.min(chunk.length - rest, limit - filePos), filePos);
+    if (got <= 0) throw new Error(`${file} changed while it was read`);
+    filePos += got;
+    have = rest + got;
+    from = 0;
+  }
+}
+
+
+/** Plain CSV files from this size on are read by two threads (a half each, see readCsvPart). */
+const TWO_THREADS_FROM = 24 << 20;
+
+/** Two threads when there are two cores, unless ITB_CSV_THREADS=1. */
+function twoThreadsAllowed(): boolean {
+  return process.env.ITB_CSV_THREADS !== '1' && (os.availableParallelism?.() ?? os.cpus().length) >= 2;
+}
+
+/** The start of the first line after the file's byte `at`; -1 when there is none before the end. */
+function lineStartNear(fd: number, at: number, size: number): number {
+  const look = Buffer.allocUnsafe(1 << 16);
+  for (let pos = at; pos < size; pos += look.length) {
+    const got = fs.readSync(fd, look, 0, look.length, pos);
+    if (got <= 0) return -1;
+    const nl = look.subarray(0, got).indexOf(10);
+    if (nl >= 0) return pos + nl + 1 < size ? pos + nl + 1 : -1;
+  }
+  return -1;
+}
+
+/** The columns of a part of a CSV file read by another thread (see csvParser's append). */
+export interface CsvPart {
+  rows: number;
+  time: Float64Array;
+  data: (Float64Array | null)[];
+  kinds: ('unknown' | ColumnKind)[];
+}
+
+/**
+ * Reads the lines of the file's bytes [from, to) (from is a line's start) with the given header,
+ * as readCsv would; line numbers in error messages are marked \u0001n\u0001 (n counted from the
+ * part's first line) for the caller to make them the file's.
+ */
+export function readCsvPart(file: string, from: number, to: number, header: string[], options: ReadCsvOptions, beat: () => void): CsvPart {
+  const fd = openToRead(file);
+  try {
+    const chunk = Buffer.allocUnsafe(Math.min(to - from, CHUNK) || 1);
+    const have = fs.readSync(fd, chunk, 0, chunk.length, from);
+    const parser = csvParser(chunk.subarray(0, have), -1, path.basename(file), { ...options, header }, to - from, (n) => `\u0001${n}\u0001`, beat);
+    feedLines(fd, file, parser, chunk, have, from, from, to);
+    return parser.part();
   } finally {
     fs.closeSync(fd);
   }
@@ -228,12 +317,115 @@ export function parseCsv(buf: Buffer, label: string, options: ReadCsvOptions = {
   return parser.finish();
 }
 
+/** Parts of CSV files the helper thread read (or stopped at a bad line of), files two threads wrote; for the tests. */
+export const csvThreads = { parts: 0, writes: 0, blocks: 0 };
+
+/**
+ * The worker thread that reads and formats CSV beside this thread: started at the first big file
+ * and kept (unref'd) for the rest of the process, so later files find it running and warm. This
+ * thread waits for its answers on shared flags (Atomics.wait), not on the event loop, so that
+ * readCsv and writeCsv stay synchronous. Null when it cannot run: this thread then does the work.
+ */
+interface CsvHelper {
+  worker: Worker;
+  port: MessagePort;
+  /** [0]: 0 starting, 1 running, 3 failed to load; [1]: beats (a chunk read, a block formatted, an
+   * answer sent, the start); [2]: format requests below this id are not wanted any more. */
+  flags: Int32Array;
+  answers: Map<number, HelperAnswer>;
+  nextId: number;
+}
+
+type HelperAnswer = { id: number; part?: CsvPart; error?: string; user?: boolean; bytes?: ArrayBuffer; length?: number };
+
+let helper: CsvHelper | null | undefined;
+
+/** How long this thread waits for the helper to start, or between two of its beats while it works. */
+const HELPER_START_MS = 10_000;
+const HELPER_STALL_MS = 10_000;
+
+function csvHelper(): CsvHelper | null {
+  if (helper !== undefined) return helper;
+  try {
+    const flags = new Int32Array(new SharedArrayBuffer(12));
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(new URL('./csvWorker.mjs', import.meta.url), { workerData: { flags, port: port2 }, transferList: [port2] });
+    worker.unref();
+    worker.on('error', () => dropHelper());
+    helper = { worker, port: port1, flags, answers: new Map(), nextId: 1 };
+  } catch {
+    helper = null;
+  }
+  return helper;
+}
+
+function dropHelper(): void {
+  if (helper) {
+    void helper.worker.terminate();
+    helper.port.close();
+  }
+  helper = null;
+}
+
+/**
+ * The helper's answer to request `id`; null when it does not run, or (waitStart false) has not
+ * started yet: this thread then does that work itself.
+ */
+function helperAnswer(h: CsvHelper, id: number, waitStart: boolean): HelperAnswer | null {
+  let idle = 0;
+  for (;;) {
+    for (let m = receiveMessageOnPort(h.port); m; m = receiveMessageOnPort(h.port)) {
+      const answer = m.message as HelperAnswer;
+      if (answer.id >= id) h.answers.set(answer.id, answer); // earlier ones were done here meanwhile
+    }
+    const got = h.answers.get(id);
+    if (got) {
+      h.answers.delete(id);
+      return got;
+    }
+    const state = Atomics.load(h.flags, 0);
+    if (state === 3 || helper !== h) {
+      dropHelper();
+      return null;
+    }
+    if (state === 0 && !waitStart) return null;
+    const beat = Atomics.load(h.flags, 1);
+    Atomics.wait(h.flags, 1, beat, 100);
+    if (Atomics.load(h.flags, 1) !== beat) idle = 0;
+    else if ((idle += 100) >= (state === 0 ? HELPER_START_MS : HELPER_STALL_MS)) {
+      dropHelper();
+      return null;
+    }
+  }
+}
+
 /**
  * The CSV parser: the header from buf[…headerEnd), then `lines(buf, from, to)` for runs of
  * whole lines (in one buffer or chunk after chunk), then `finish()`. Columns start at the rows
  * that `bytes` of text would hold at the first lines' length and grow when there are more.
  */
-function csvParser(first: Buffer, headerEnd: number, label: string, options: ReadCsvOptions, bytes: number): { lines(buf: Buffer, from: number, to: number): void; finish(): Frame } {
+interface CsvParser {
+  /** The column names. */
+  header: string[];
+  lines(buf: Buffer, from: number, to: number): void;
+  /** Lines read so far, the header's included. */
+  lineCount(): number;
+  /** Adds the rows another thread read from the lines after these (see readCsvPart). */
+  append(part: CsvPart): void;
+  /** The columns read, to send to another thread. */
+  part(): CsvPart;
+  finish(): Frame;
+}
+
+function csvParser(
+  first: Buffer,
+  headerEnd: number,
+  label: string,
+  options: ReadCsvOptions,
+  bytes: number,
+  lineText: (n: number) => string | number = (n) => n,
+  beat: () => void = () => {},
+): CsvParser {
   let start = 0;
   if (first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf) start = 3;
   const header = options.header ?? splitHeader(first.toString('utf8', start, Math.max(start, headerEnd)).replace(/\r$/, ''));
@@ -282,8 +474,8 @@ function csvParser(first: Buffer, headerEnd: number, label: string, options: Rea
   let r = 0;
   let lineNo = options.header ? 0 : 1;
 
-  const grow = () => {
-    capacity = Math.ceil(capacity * 1.25) + 1024;
+  const grow = (exactly?: number) => {
+    capacity = exactly ?? Math.ceil(capacity * 1.25) + 1024;
     const bigger = (a: Float64Array) => {
       const b = new Float64Array(capacity);
       b.set(a);
@@ -302,7 +494,7 @@ function csvParser(first: Buffer, headerEnd: number, label: string, options: Rea
     const tooFew = (p: number, end: number) => {
       let n = 1;
       for (let i = p; i < end; i++) if (buf[i] === 44) n++;
-      return new UserError(`${label} line ${ln}: expected ${ncol} values, found ${n}`);
+      return new UserError(`${label} line ${lineText(ln)}: expected ${ncol} values, found ${n}`);
     };
     for (let p = from; p < to; ) {
       const nl = buf.indexOf(10, p);
@@ -357,7 +549,7 @@ function csvParser(first: Buffer, headerEnd: number, label: string, options: Rea
             }
             const t = parseTimeCell(buf, s0, e0);
             if (Number.isNaN(t)) {
-              throw new UserError(`${label} line ${ln}: "${buf.toString('utf8', s0, e0)}" in column ${header[timeIdx]} is not a time`);
+              throw new UserError(`${label} line ${lineText(ln)}: "${buf.toString('utf8', s0, e0)}" in column ${header[timeIdx]} is not a time`);
             }
             tm[row] = t;
           }
@@ -370,6 +562,23 @@ function csvParser(first: Buffer, headerEnd: number, label: string, options: Rea
     }
     r = row;
     lineNo = ln;
+    beat();
+  }
+
+  function append(part: CsvPart): void {
+    if (r + part.rows > capacity) grow(r + part.rows);
+    time.set(part.time.subarray(0, part.rows), r);
+    for (let c = 0; c < ncol; c++) {
+      const col = data[c];
+      if (!col) continue;
+      col.set(part.data[c]!.subarray(0, part.rows), r);
+      // a column's kind as one pass over all its rows would have found it
+      const k = kinds[c]!;
+      const k2 = part.kinds[c]!;
+      if (k === 'unknown') kinds[c] = k2;
+      else if (k === 'int' && k2 === 'float') kinds[c] = 'float';
+    }
+    r += part.rows;
   }
 
   /** The general path for one cell [s, e): quotes, empty, True/False, nan, any number text. */
@@ -390,7 +599,7 @@ function csvParser(first: Buffer, headerEnd: number, label: string, options: Rea
       col[row] = v === 'bool1' ? 1 : 0;
       if (kinds[c] === 'unknown') kinds[c] = 'bool';
     } else {
-      throw new UserError(`${label} line ${lineNo}: "${buf.toString('utf8', s, e)}" in column ${header[c]} is not a number`);
+      throw new UserError(`${label} line ${lineText(lineNo)}: "${buf.toString('utf8', s, e)}" in column ${header[c]} is not a number`);
     }
   }
 
@@ -405,7 +614,14 @@ function csvParser(first: Buffer, headerEnd: number, label: string, options: Rea
     return frame;
   }
 
-  return { lines, finish };
+  return {
+    header,
+    lines,
+    lineCount: () => lineNo,
+    append,
+    part: () => ({ rows: r, time, data: data.slice(), kinds: kinds.slice() }),
+    finish,
+  };
 }
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
@@ -435,7 +651,7 @@ function timeFormatter(): (t: number) => string {
  * Time cells: `YYYY-MM-DD hh:mm:ss` straight into bytes, the date part made once per day; other
  * times (with milliseconds) as timeFormatter writes them.
  */
-class TimeCells {
+export class TimeCells {
   /** The day of the last time cell ("YYYY-MM-DD ") and its start. */
   private readonly day = Buffer.alloc(11);
   private dayStart = NaN;
@@ -479,42 +695,104 @@ const CHUNK_OUT = 1 << 20;
 export function writeCsv(file: string, frame: Frame, options: WriteCsvOptions = {}): void {
   const names = options.columns ?? frame.columnNames();
   const cols = names.map((n) => frame.get(n));
-  const bools = names.map((n) => frame.kind(n) === 'bool');
-  const decimals = options.decimals;
+  const format: RowFormat = { bools: names.map((n) => frame.kind(n) === 'bool'), decimals: options.decimals };
   const gz = file.endsWith('.gz');
   const target = openAtomic(file, { durable: options.durable });
   try {
     const sink = gz ? (chunk: Buffer) => target.write(zlib.gzipSync(chunk, { level: 6 })) : (chunk: Buffer) => target.write(chunk);
-    const header = Buffer.from([options.timeColumn ?? 'timestamp', ...names].join(',') + '\n', 'utf8');
-    // a row takes at most this many bytes: a time cell and, per column, a comma and a number
-    const rowRoom = 32 + cols.length * (1 + NUMBER_ROOM) + 1;
-    let buf = Buffer.allocUnsafe(Math.max(CHUNK_OUT, rowRoom, header.length));
-    let pos = header.copy(buf, 0);
-    const times = new TimeCells();
+    sink(Buffer.from([options.timeColumn ?? 'timestamp', ...names].join(',') + '\n', 'utf8'));
     const n = frame.length;
-    const time = frame.time;
-    const ncol = cols.length;
-    const fixed = decimals !== undefined;
-    for (let i = 0; i < n; i++) {
-      if (pos + rowRoom > buf.length) {
+    const room = rowRoom(cols.length);
+    const times = new TimeCells();
+    const h = n * Math.max(cols.length, 1) >= (options.twoThreadsFrom ?? TWO_THREADS_CELLS) && twoThreadsAllowed() ? csvHelper() : null;
+    if (h) {
+      // Two threads: blocks of rows, every other one formatted by the helper thread meanwhile
+      // (a few sent ahead); a block it has not done when it is due (still starting) is done here.
+      const block = Math.max(256, Math.floor(BLOCK_OUT / room));
+      const blocks = Math.ceil(n / block);
+      const ids = new Map<number, number>();
+      let sent = -1;
+      const sendUpTo = (last: number) => {
+        for (let k = sent < 0 ? 1 : sent + 2; k <= last && k < blocks; k += 2) {
+          const from = k * block;
+          const time = frame.time.slice(from, from + block);
+          const part = cols.map((c) => c.slice(from, from + block));
+          const id = h.nextId++;
+          ids.set(k, id);
+          h.port.postMessage({ task: 'format', id, format, time, cols: part }, [time.buffer as ArrayBuffer, ...part.map((c) => c.buffer as ArrayBuffer)]);
+          sent = k;
+        }
+      };
+      sendUpTo(5);
+      const own = Buffer.allocUnsafe(Math.max(BLOCK_OUT, room));
+      for (let k = 0; k < blocks; k++) {
+        const from = k * block;
+        const answer = k % 2 === 1 && helper === h ? helperAnswer(h, ids.get(k)!, false) : null;
+        if (answer?.bytes) {
+          sink(Buffer.from(answer.bytes, 0, answer.length));
+          csvThreads.blocks++;
+        }
+        else {
+          if (k % 2 === 1) Atomics.store(h.flags, 2, ids.get(k)! + 1); // the helper may skip it now
+          sink(own.subarray(0, formatRows(own, 0, frame.time, cols, format, times, from, Math.min(n, from + block))));
+        }
+        if (k % 2 === 1 && helper === h) sendUpTo(k + 6);
+      }
+      csvThreads.writes++;
+    } else {
+      let buf = Buffer.allocUnsafe(Math.max(CHUNK_OUT, room));
+      const rows = Math.max(1, Math.floor(buf.length / room));
+      for (let from = 0; from < n; from += rows) {
+        const pos = formatRows(buf, 0, frame.time, cols, format, times, from, Math.min(n, from + rows));
         sink(buf.subarray(0, pos));
         buf = Buffer.allocUnsafe(buf.length);
-        pos = 0;
       }
-      pos = times.put(buf, pos, time[i]!);
-      for (let c = 0; c < ncol; c++) {
-        buf[pos++] = 44;
-        const v = cols[c]![i]!;
-        if (v !== v) continue;
-        if (bools[c]) pos += (v ? TRUE : FALSE).copy(buf, pos);
-        else pos = fixed ? putFixed(buf, pos, v, decimals) : putShortest(buf, pos, v);
-      }
-      buf[pos++] = 10;
     }
-    if (pos) sink(buf.subarray(0, pos));
     target.commit();
   } catch (e) {
     target.abort();
     throw e;
   }
 }
+
+/** How CSV cells are written: booleans as True/False, floats with fixed decimals or shortest. */
+export interface RowFormat {
+  bools: boolean[];
+  decimals: number | undefined;
+}
+
+/** A row takes at most this many bytes: a time cell and, per column, a comma and a number. */
+function rowRoom(ncol: number): number {
+  return 32 + ncol * (1 + NUMBER_ROOM) + 1;
+}
+
+/** Writes rows [from, to) at pos in buf (room for them), returns the position after them. */
+export function formatRows(buf: Buffer, pos: number, time: Float64Array, cols: Float64Array[], format: RowFormat, times: TimeCells, from: number, to: number): number {
+  const { bools, decimals } = format;
+  const ncol = cols.length;
+  const fixed = decimals !== undefined;
+  for (let i = from; i < to; i++) {
+    pos = times.put(buf, pos, time[i]!);
+    for (let c = 0; c < ncol; c++) {
+      buf[pos++] = 44;
+      const v = cols[c]![i]!;
+      if (v !== v) continue;
+      if (bools[c]) pos += (v ? TRUE : FALSE).copy(buf, pos);
+      else pos = fixed ? putFixed(buf, pos, v, decimals) : putShortest(buf, pos, v);
+    }
+    buf[pos++] = 10;
+  }
+  return pos;
+}
+
+/** Rows of `cols` (a block of a table) formatted as CSV lines in a buffer of their own. */
+export function formatBlock(time: Float64Array, cols: Float64Array[], format: RowFormat): Buffer {
+  const buf = Buffer.allocUnsafeSlow(Math.max(1, time.length * rowRoom(cols.length)));
+  return buf.subarray(0, formatRows(buf, 0, time, cols, format, new TimeCells(), 0, time.length));
+}
+
+/** Tables from this many cells on are written by two threads (rows × columns). */
+const TWO_THREADS_CELLS = 2_000_000;
+/** Bytes of CSV text per block of rows (at most) when two threads write. */
+const BLOCK_OUT = 2 << 20;
+

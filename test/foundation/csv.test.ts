@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Frame } from '../../src/core/frame.ts';
 import { UserError } from '../../src/shared/errors.ts';
-import { parseCsv, readCsv, writeCsv } from '../../src/storage/csv.ts';
+import { csvThreads, parseCsv, readCsv, writeCsv } from '../../src/storage/csv.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-csv-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -173,5 +173,104 @@ describe('a large CSV is read in chunks', () => {
     }
     const bad = writeText(`${text}\n1700000000,1,2,maybe`);
     expect(() => readCsv(bad)).toThrow(`line 500002: "maybe" in column flag is not a number`);
+  });
+});
+
+describe('a big CSV is read by two threads, a half each', () => {
+  // kinds decided by the second half: `late` is empty in the first half and whole numbers after,
+  // `mixed` whole numbers first and decimals after, `flag` True/False with gaps
+  const rows: string[] = ['timestamp,a,late,mixed,flag,skip'];
+  const count = 200_000;
+  for (let i = 0; i < count; i++) {
+    const second = i >= (count * 3) / 4; // surely in the second thread's half
+    rows.push(`2024-01-01 00:00:00,${(i * 7919) % 100003}.${i % 1000},${second ? i : ''},${second && i % 5 === 0 ? i / 4 : i},${i % 7 === 0 ? '' : i % 2 ? 'True' : 'False'},x${i}`);
+  }
+  const text = rows.join('\n') + '\n';
+
+  it('reads what one thread reads: values, times, kinds, also with a column list', () => {
+    const f = writeText(text);
+    const whole = parseCsv(Buffer.from(text), 'whole', { columns: ['a', 'late', 'mixed', 'flag'] });
+    const before = csvThreads.parts;
+    const two = readCsv(f, { columns: ['a', 'late', 'mixed', 'flag'], twoThreadsFrom: 1 });
+    expect(csvThreads.parts).toBe(before + 1);
+    expect(two.length).toBe(count);
+    expect(Array.from(two.time)).toEqual(Array.from(whole.time));
+    for (const c of ['a', 'late', 'mixed', 'flag']) {
+      expectSameBits(whole.get(c), two.get(c));
+      expect(two.kind(c)).toBe(whole.kind(c));
+    }
+    expect(two.kind('late')).toBe('int');
+    expect(two.kind('mixed')).toBe('float');
+    expect(two.kind('flag')).toBe('bool');
+    expect(two.columnNames()).not.toContain('skip');
+  });
+
+  it("a bad line in the second thread's half is named by its line in the file", () => {
+    const lines = text.split('\n');
+    lines[count - 10] = '2024-01-01 00:00:00,1,2,3,True,x';
+    lines[count - 9] = '2024-01-01 00:00:00,1,2,3,perhaps,x';
+    const f = writeText(lines.join('\n'));
+    const before = csvThreads.parts;
+    expect(() => readCsv(f, { columns: ['a', 'flag'], twoThreadsFrom: 1 })).toThrow(`${path.basename(f)} line ${count - 8}: "perhaps" in column flag is not a number`);
+    expect(csvThreads.parts).toBe(before + 1);
+    const short = text.split('\n');
+    short[count] = '2024-01-01 00:00:00,1';
+    const g = writeText(short.join('\n'));
+    expect(() => readCsv(g, { columns: ['a', 'flag'], twoThreadsFrom: 1 })).toThrow(`${path.basename(g)} line ${count + 1}: expected 6 values, found 2`);
+  });
+
+  it("a bad line in the first half stops the read as before", () => {
+    const lines = text.split('\n');
+    lines[5] = '2024-01-01 00:00:00,1,2,3,True';
+    const f = writeText(lines.join('\n'));
+    expect(() => readCsv(f, { columns: ['a', 'flag'], twoThreadsFrom: 1 })).toThrow(`${path.basename(f)} line 6: expected 6 values, found 5`);
+  });
+
+  it('ITB_CSV_THREADS=1 reads in one thread', () => {
+    const f = writeText(text);
+    const before = csvThreads.parts;
+    process.env.ITB_CSV_THREADS = '1';
+    try {
+      expect(readCsv(f, { columns: ['a', 'flag'], twoThreadsFrom: 1 }).length).toBe(count);
+    } finally {
+      delete process.env.ITB_CSV_THREADS;
+    }
+    expect(csvThreads.parts).toBe(before);
+  });
+});
+
+describe('a big table is written by two threads, a block of rows each in turn', () => {
+  it('writes the same bytes as one thread: floats shortest and fixed, whole numbers, booleans, NaN, times with milliseconds', () => {
+    const n = 60_000;
+    const time = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 60_000 + (i % 1000 === 7 ? 123 : 0));
+    const fr = new Frame(time);
+    const doubles = awkwardDoubles(n);
+    fr.set('x', doubles, 'float');
+    fr.set('whole', Float64Array.from({ length: n }, (_, i) => (i % 11 === 0 ? NaN : i * 3)), 'int');
+    fr.set('flag', Float64Array.from({ length: n }, (_, i) => (i % 13 === 0 ? NaN : i % 2)), 'bool');
+    fr.set('price', Float64Array.from({ length: n }, (_, i) => 40000 + i / 7), 'float');
+    // the helper thread running (a big read waits for it to start), so that it formats blocks
+    const big = file();
+    writeCsv(big, fr, { twoThreadsFrom: Infinity });
+    expect(readCsv(big, { twoThreadsFrom: 1 }).length).toBe(n);
+    const blocks = csvThreads.blocks;
+    for (const decimals of [undefined, 6]) {
+      const one = file();
+      const two = file();
+      writeCsv(one, fr, { decimals, twoThreadsFrom: Infinity });
+      const before = csvThreads.writes;
+      writeCsv(two, fr, { decimals, twoThreadsFrom: 1 });
+      expect(csvThreads.writes).toBe(before + 1);
+      const a = fs.readFileSync(one);
+      expect(a.length).toBeGreaterThan(1_000_000);
+      expect(fs.readFileSync(two).equals(a)).toBe(true);
+    }
+    expect(csvThreads.blocks).toBeGreaterThan(blocks);
+    // and a second file at once, through the same helper thread, read back by two threads
+    const again = file();
+    writeCsv(again, fr, { twoThreadsFrom: 1 });
+    const back = readCsv(again, { twoThreadsFrom: 1 });
+    expectSameBits(doubles, back.get('x'));
+    expect(Array.from(back.time)).toEqual(Array.from(time));
   });
 });

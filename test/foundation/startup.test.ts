@@ -30,15 +30,15 @@ describe('the itb command runs a bundle of src/ kept in step with the sources', 
     expect(await bundledCli()).toBe(first);
   });
 
-  it('the worker threads (training, grid search) start from the same bundle', async () => {
+  it('the worker threads (training, grid search, CSV reading) start from the same bundle', async () => {
     const { bundledCli, bundledEntry } = await build();
     const dir = path.dirname((await bundledCli())!);
-    for (const name of ['trainWorker', 'gridWorker']) {
+    for (const name of ['trainWorker', 'gridWorker', 'csvWorker']) {
       expect(await bundledEntry(name)).toBe(path.join(dir, `${name}.js`));
       expect(fs.existsSync(path.join(dir, `${name}.js`))).toBe(true);
     }
-    for (const boot of ['src/models/trainWorkerBoot.mjs', 'src/core/backtest/gridWorker.mjs']) {
-      expect(fs.readFileSync(path.join(ROOT, boot), 'utf8')).toMatch(/await importEntry\('(train|grid)Worker'/);
+    for (const boot of ['src/models/trainWorkerBoot.mjs', 'src/core/backtest/gridWorker.mjs', 'src/storage/csvWorker.mjs']) {
+      expect(fs.readFileSync(path.join(ROOT, boot), 'utf8')).toMatch(/await importEntry\('(train|grid|csv)Worker'/);
     }
   });
 
