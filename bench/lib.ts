@@ -44,3 +44,8 @@ export const SHARED_DATA =
   process.env.ITB_SHARED_DATA ??
   ['../../shared/data/', '../../../shared/data/'].map((p) => new URL(p, import.meta.url).pathname).find((p) => existsSync(p)) ??
   new URL('../../shared/data/', import.meta.url).pathname;
+
+/** The symbols bench's symbol names: S000USDT, S001USDT, … */
+export function benchSymbol(k: number): string {
+  return `S${String(k).padStart(3, '0')}USDT`;
+}

@@ -6,8 +6,11 @@ import type { BotServices } from '../bot/services.ts';
 import type { SendLimits } from '../bot/sendLimiter.ts';
 import { startTerminalChat, type TerminalChat } from '../bot/terminal.ts';
 import { botCommands } from '../commands/index.ts';
-import { stateFolder } from '../config/load.ts';
+import { botStateFolder } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { normalizeSymbol } from '../config/symbolNames.ts';
+import { moveToSymbols } from '../bot/subscriptions.ts';
+import { symbolTag } from '../bot/symbols.ts';
 import { UserError, describeError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import type { StateFileReport } from '../storage/jsonStore.ts';
@@ -19,15 +22,37 @@ export function createBot(deps: Omit<BotDeps, 'commands'>): ItbBot {
   return buildBot({ ...deps, commands: botCommands() });
 }
 
-/** The bot's publisher as the outputs' channel: score bands decided by the bot (with subscribers' settings). */
-function botChannel(bot: ItbBot): ChannelPublisher {
+/**
+ * The bot's publisher as one symbol's outputs' channel: score bands decided by the bot (with
+ * subscribers' settings). Post keys of a symbol other than the bot's own carry its name, so two
+ * symbols' posts of one bar are two posts.
+ */
+function botChannel(bot: ItbBot, symbol: string): ChannelPublisher {
   const p = bot.publisher;
+  const own = symbol === bot.runtime.config.symbol;
+  const key = (k: string | undefined) => (k === undefined || own ? k : `${symbol}/${k}`);
   return {
-    publish: async (text, options) => void p.publishText(text, { markdown: true, key: options?.key }),
-    publishPhoto: async (png, caption, options) => void p.publishDiagram(png, caption, { key: options?.key }),
-    publishScore: async (notifier, bar) => void (await p.publishScore(notifier, bar)),
+    publish: async (text, options) => void p.publishText(text, { markdown: true, key: key(options?.key), symbol }),
+    publishPhoto: async (png, caption, options) => void p.publishDiagram(png, caption, { key: key(options?.key), symbol }),
+    publishScore: async (notifier, bar) => void (await p.publishScore(notifier, bar, symbol)),
   };
 }
+
+/** The console's channel for one symbol of several: its posts and captions start with its tag. */
+function taggedChannel(channel: ChannelPublisher, tag: string): ChannelPublisher {
+  if (!tag) return channel;
+  return {
+    publish: (text, options) => channel.publish(tag + text, options),
+    publishPhoto: (png, caption, options) => channel.publishPhoto(png, caption && tag + caption, options),
+  };
+}
+
+/** A symbol's channel: its entry in `telegram.channels` (its config's, then the bot's), else its config's `channel`, else the bot's. */
+export function channelOf(bot: Config, symbolConfig: Config): string | number {
+  const mapped = (m: Record<string, string | number>) => Object.entries(m).find(([k]) => normalizeSymbol(k) === symbolConfig.symbol)?.[1];
+  return mapped(symbolConfig.telegram.channels) ?? mapped(bot.telegram.channels) ?? (symbolConfig.telegram.channel !== '' ? symbolConfig.telegram.channel : bot.telegram.channel);
+}
+
 
 export type TerminalChatMode = 'off' | 'interactive' | 'piped';
 
@@ -39,6 +64,13 @@ export interface ProcessBotOptions {
   withoutToken: 'terminal' | 'console';
   /** The folder of the state files (charts and terminal photos are written there). */
   folder: string;
+  /** Where the bot keeps its state (subscribers, outbox, audit); default: the config's state folder. */
+  botFolder?: string;
+  /**
+   * Every symbol's config when the process serves several (the first is `config`'s symbol): each
+   * gets its channel and its tag in posts, and subscribers of a bot of one symbol follow the first.
+   */
+  symbols?: Config[];
   log: Logger;
   /** Telegram sending limits (tests scale them up). */
   limits?: SendLimits;
@@ -52,7 +84,15 @@ export interface ProcessBotOptions {
  */
 export interface ProcessBot {
   bot: ItbBot | null;
+  /** The channel of the first symbol's outputs (the only one of a process of one symbol). */
   publisher: ChannelPublisher;
+  /** The channel of a symbol's outputs. */
+  publisherFor(symbol: string): ChannelPublisher;
+  /**
+   * Runs one tick of every symbol with its score posts held back, then sends them: a chat that
+   * would get more than `telegram.digest_above` of them gets one digest post (several symbols).
+   */
+  tickBatch<T>(tick: () => Promise<T>): Promise<T>;
   admins: AdminNotifier;
   /** Resolves when the person closes the terminal chat (never without one). */
   chatClosed: Promise<void>;
@@ -78,11 +118,29 @@ export async function openProcessBot(config: Config, o: ProcessBotOptions): Prom
   const services: BotServices = {};
   let bot: ItbBot | null = null;
   let chat: TerminalChat | null = null;
+  const symbols = o.symbols ?? [config];
+  const several = symbols.length > 1;
   if (config.telegram.token || o.withoutToken === 'terminal') {
     const botConfig = config.telegram.token || config.telegram.channel !== '' ? config : { ...config, telegram: { ...config.telegram, channel: 'channel' } };
-    bot = createBot({ config: botConfig, store: await openBotStore(stateFolder(config), o.stateReport), services, log, limits: o.limits });
+    const store = await openBotStore(o.botFolder ?? botStateFolder(config), o.stateReport);
+    if (several) {
+      const moved = moveToSymbols(store.state, config.symbol);
+      if (moved) {
+        log.info(`${moved} subscriber(s) of the ${config.symbol} bot now follow ${config.symbol} among ${symbols.length} symbols (/subscribe SYMBOL adds others)`);
+        await store.state.write();
+      }
+    }
+    bot = createBot({ config: botConfig, store, services, log, limits: o.limits });
+    for (const c of symbols) bot.publisher.addSymbol({ config: c, tag: several ? symbolTag(c.symbol) : '', channel: channelOf(botConfig, c) });
   }
-  const publisher: ChannelPublisher = bot ? botChannel(bot) : new ConsolePublisher(path.join(o.folder, 'charts'));
+  const printed = new ConsolePublisher(path.join(o.folder, 'charts'));
+  const channels = new Map(symbols.map((c) => [c.symbol, bot ? botChannel(bot, c.symbol) : taggedChannel(printed, several ? symbolTag(c.symbol) : '')]));
+  const publisherFor = (symbol: string): ChannelPublisher => {
+    const channel = channels.get(symbol);
+    if (!channel) throw new Error(`no symbol ${symbol} in this process`);
+    return channel;
+  };
+  const publisher = publisherFor(config.symbol);
   // The person at the terminal chat is an admin: they see what admins are told.
   const terminalUser = !config.telegram.token && bot ? (config.telegram.admins[0] ?? 1) : null;
   const admins: AdminNotifier = {
@@ -98,6 +156,15 @@ export async function openProcessBot(config: Config, o: ProcessBotOptions): Prom
   return {
     bot,
     publisher,
+    publisherFor,
+    async tickBatch(tick) {
+      const batch = bot?.publisher.openBatch() ?? null;
+      try {
+        return await tick();
+      } finally {
+        await bot?.publisher.closeBatch(batch);
+      }
+    },
     admins,
     get chatClosed() {
       return chatClosed;

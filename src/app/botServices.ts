@@ -1,6 +1,7 @@
 import type { BacktestRequest, BotServices, ChartImage, JobResult, LatestScore, ServiceStatus as BotStatus, TraderControl } from '../bot/services.ts';
 import type { Config } from '../config/schema.ts';
-import { UserError } from '../shared/errors.ts';
+import { eachSymbolJob, type SymbolJob } from '../bot/symbols.ts';
+import { UserError, describeError } from '../shared/errors.ts';
 import { HOUR, formatTime } from '../core/time.ts';
 import type { ProgressReporter } from '../shared/progress.ts';
 import type { DiagramOutput, DiagramRenderer } from '../jobs/service/diagram.ts';
@@ -34,6 +35,7 @@ export interface ServiceBotDeps {
 export function serviceBotServices(deps: ServiceBotDeps): BotServices {
   const { config, signaler } = deps;
   const services: BotServices = {
+    config,
     ...(deps.now ? { now: deps.now } : {}),
     async latestScore(): Promise<LatestScore | null> {
       const h = signaler.health();
@@ -103,5 +105,31 @@ export function serviceBotServices(deps: ServiceBotDeps): BotServices {
   if (deps.backtest) services.backtest = deps.backtest;
   if (!deps.logs) delete services.logs;
   if (!deps.reload) delete services.reload;
+  return services;
+}
+
+/**
+ * The bot's services of a whole process: a process of one symbol offers that symbol's; a process
+ * of several offers each symbol's under `symbols`, the trading of their shared account (`trader`:
+ * /trade, /trades, /profit, /balance name a symbol or cover them all), /download of every symbol
+ * (one job, a line per symbol), /reload of every symbol, and the logs.
+ */
+export function processBotServices(symbols: ReadonlyArray<{ symbol: string; services: BotServices }>, account?: TraderControl): BotServices {
+  if (symbols.length === 1) return symbols[0]!.services;
+  const first = symbols[0]!.services;
+  const downloads = symbols.filter((s) => s.services.download).map((s): [string, SymbolJob] => [s.symbol, (p, signal) => s.services.download!(p, signal)]);
+  const reloads = symbols.filter((s) => s.services.reload);
+  const services: BotServices = { symbols: new Map(symbols.map((s) => [s.symbol, s.services])) };
+  if (account) services.trader = account;
+  if (first.now) services.now = first.now;
+  if (first.logs) services.logs = first.logs;
+  if (downloads.length) services.download = (progress, signal) => eachSymbolJob(downloads, progress, signal);
+  if (reloads.length) {
+    services.reload = async () => {
+      const lines: string[] = [];
+      for (const s of reloads) lines.push(`${s.symbol}: ${await s.services.reload!().catch((e: unknown) => `failed: ${describeError(e)}`)}`);
+      return lines.join('\n');
+    };
+  }
   return services;
 }

@@ -49,6 +49,8 @@ export interface OpenSymbolOptions {
   ctx: JobContext;
   /** Tests: a candle source of their own (default: the config's venue). */
   source?: CandleSource;
+  /** Opens the config's candle source (default createCandleSource): a process of several symbols shares one per exchange. */
+  openSource?: (config: Config, replay: ReplayStart) => Promise<CandleSource>;
   /** Replay venue: where to start, speed, base folder of replay.file. */
   replay?: ReplayStart;
   /** Wraps the slow steps, so that a stop signal does not wait for them. */
@@ -82,7 +84,7 @@ export async function openSymbol(o: OpenSymbolOptions): Promise<OpenSymbol> {
   const models = await loadModelSet(config);
   const state = await ServiceState.open(folder, o.stateReport);
   const guard = o.guard ?? (<T>(step: Promise<T>) => step);
-  const source = o.source ?? (await guard(createCandleSource(config, { resumeAfter: state.data.lastBarTime, ...o.replay })));
+  const source = o.source ?? (await guard((o.openSource ?? createCandleSource)(config, { resumeAfter: state.data.lastBarTime, ...o.replay })));
   return { ctx, folder, models, state, source };
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, stateFolder, traderFiles } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { expandSymbols, type SymbolConfig } from '../config/symbols.ts';
 import { UserError } from '../shared/errors.ts';
 import { DAY, formatTime, parseFreq } from '../core/time.ts';
 import { readCsv, resolveDataFile } from '../storage/csv.ts';
@@ -15,6 +16,8 @@ import { runService } from './service.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const EMBEDDED_CONFIG = path.join(PROJECT_ROOT, 'src/config/samples/embedded.jsonc');
+/** `npm start -- --symbols`: BTCUSDT and ETHUSDT at 1h in one process. */
+const DEMO_2SYMBOLS_CONFIG = path.join(PROJECT_ROOT, 'src/config/samples/demo-2symbols.jsonc');
 
 export interface StartOptions {
   /** Replay speed (N× real time); 0 = as fast as possible. */
@@ -29,6 +32,8 @@ export interface StartOptions {
   noChat: boolean;
   /** Read chat commands from stdin even when it is not a terminal (e.g. piped). */
   chat: boolean;
+  /** The two-symbol demo (src/config/samples/demo-2symbols.jsonc) instead of the embedded default. */
+  symbols?: boolean;
 }
 
 const USAGE = 'usage: npm start -- [--fast | --speed N] [--bars N | --days N] [--live] [--chat | --no-chat] [-c CONFIG.jsonc]';
@@ -49,24 +54,34 @@ export function parseStartArgs(args: string[]): StartOptions {
     else if (a === '--live') o.live = true;
     else if (a === '--no-chat') o.noChat = true;
     else if (a === '--chat') o.chat = true;
+    else if (a === '--symbols') o.symbols = true;
     else throw new UserError(`unknown option "${a}" (${USAGE})`);
   }
   return o;
 }
 
-/** The embedded config with its relative folders resolved against the project, so `npm start` works from anywhere. */
-export function embeddedConfig(): Config {
-  const { config } = loadConfig(EMBEDDED_CONFIG);
-  return {
-    ...config,
-    data_folder: path.resolve(PROJECT_ROOT, config.data_folder),
-    replay: { ...config.replay, file: path.resolve(PROJECT_ROOT, config.replay.file) },
-  };
+/** A bundled config's symbols with their relative folders resolved against the project, so `npm start` works from anywhere. */
+function bundledSymbols(file: string): SymbolConfig[] {
+  // No config file of the user's: /reload reads the bundled one again (reloadBundled below).
+  return expandSymbols(loadConfig(file)).map((s) => ({
+    ...s,
+    file: '',
+    config: {
+      ...s.config,
+      data_folder: path.resolve(PROJECT_ROOT, s.config.data_folder),
+      replay: { ...s.config.replay, file: path.resolve(PROJECT_ROOT, s.config.replay.file) },
+    },
+  }));
 }
 
-/** The demo's own folder, var/demo of the project (the embedded config's data_folder). */
-function projectDemoFolder(): string {
-  return path.resolve(PROJECT_ROOT, loadConfig(EMBEDDED_CONFIG, {}).config.data_folder);
+/** The embedded config with its relative folders resolved against the project, so `npm start` works from anywhere. */
+export function embeddedConfig(): Config {
+  return bundledSymbols(EMBEDDED_CONFIG)[0]!.config;
+}
+
+/** A bundled demo's own folder in the project (var/demo, var/demo-symbols: its data_folder). */
+function projectDemoFolder(file: string): string {
+  return path.resolve(PROJECT_ROOT, loadConfig(file, {}).config.data_folder);
 }
 
 /**
@@ -78,56 +93,72 @@ function projectDemoFolder(): string {
  */
 export async function run(ctx: JobContext): Promise<number> {
   const opts = parseStartArgs(ctx.args);
-  let config = ctx.configFile ? ctx.config : embeddedConfig();
-  const live = opts.live || !!config.telegram.token;
-  if (live && config.venue === 'replay') config = { ...config, venue: config.exchange.id || 'binance' };
-  const freq = parseFreq(config.freq);
+  const bundled = opts.symbols ? DEMO_2SYMBOLS_CONFIG : EMBEDDED_CONFIG;
+  let symbols: SymbolConfig[] = ctx.configFile ? (ctx.symbols ?? [{ config: ctx.config, file: ctx.configFile, label: path.basename(ctx.configFile) }]) : bundledSymbols(bundled);
+  const live = opts.live || !!symbols[0]!.config.telegram.token;
+  if (live) symbols = symbols.map((s) => (s.config.venue === 'replay' ? { ...s, config: { ...s.config, venue: s.config.exchange.id || 'binance' } } : s));
+  const first = symbols[0]!.config;
+  const freq = parseFreq(first.freq);
 
-  const sampleFile = resolveDataFile(config.replay.file);
-  if (!fs.existsSync(sampleFile)) throw new UserError(`the bundled sample ${config.replay.file} is missing (a fresh clone has it under data/sample/)`);
-  claimDemoFolder(config, projectDemoFolder());
-  const release = lockServiceFolders(config, 'itb start', ctx.log);
+  const samples = symbols.map(({ config }) => {
+    const file = resolveDataFile(config.replay.file);
+    if (!fs.existsSync(file)) throw new UserError(`the bundled sample ${config.replay.file} is missing (a fresh clone has it under data/sample/)`);
+    return file;
+  });
+  for (const { config } of symbols) claimDemoFolder(config, projectDemoFolder(bundled));
+  const releases = symbols.map(({ config }) => lockServiceFolders(config, 'itb start', ctx.log));
   try {
-    const sample = readCsv(sampleFile, { timeColumn: config.time_column });
-    const last = sample.time[sample.length - 1]!;
+    const frames = samples.map((file, i) => readCsv(file, { timeColumn: symbols[i]!.config.time_column }));
+    // Symbols replay the same bars: those up to the end of the sample that ends first.
+    const last = Math.min(...frames.map((f) => f.time[f.length - 1]!));
     const bars = opts.bars ?? Math.round((opts.days * DAY) / freq.ms);
-    const replayStart = live ? last + freq.ms : Math.max(sample.time[0]!, last - (bars - 1) * freq.ms);
+    const replayStart = live ? last + freq.ms : Math.max(...frames.map((f) => f.time[0]!), last - (bars - 1) * freq.ms);
 
-    const training = await demoTrainingReason(config, live ? null : replayStart, freq.ms);
-    if (training) {
-      const klines = writeDemoKlines(config, sample, replayStart);
-      (training.warn ? ctx.log.warn : ctx.log.info).call(ctx.log, `${training.reason}: training on ${path.relative(process.cwd(), klines)} (candles up to ${formatTime(replayStart - freq.ms)})`);
-      await trainFromKlines({ ...ctx, config });
-    } else if (!live) {
-      // The signals /backtest reads are this replay's: scored on the candles before it, never a file an earlier run left.
-      writeDemoKlines(config, sample, replayStart);
-      await trainFromKlines({ ...ctx, config }, { train: false });
+    const started = performance.now();
+    for (const [i, { config }] of symbols.entries()) {
+      const sample = frames[i]!;
+      const training = await demoTrainingReason(config, live ? null : replayStart, freq.ms);
+      if (training) {
+        const klines = writeDemoKlines(config, sample, replayStart);
+        (training.warn ? ctx.log.warn : ctx.log.info).call(ctx.log, `${training.reason}: training on ${path.relative(process.cwd(), klines)} (candles up to ${formatTime(replayStart - freq.ms)})`);
+        await trainFromKlines({ ...ctx, config });
+      } else if (!live) {
+        // The signals /backtest reads are this replay's: scored on the candles before it, never a file an earlier run left.
+        writeDemoKlines(config, sample, replayStart);
+        await trainFromKlines({ ...ctx, config }, { train: false });
+      }
+      if (!live) {
+        // Every demo replays from its start with a fresh paper wallet: state from a run that went
+        // further would make the trader skip the bars it has already seen.
+        fs.rmSync(stateFolder(config), { recursive: true, force: true });
+        const trader = traderFiles(config);
+        for (const f of [trader.state, lastGoodCopyOf(trader.state), trader.transactions]) fs.rmSync(f, { force: true });
+      }
     }
-    if (!live) {
-      // Every demo replays from its start with a fresh paper wallet: state from a run that went
-      // further would make the trader skip the bars it has already seen.
-      fs.rmSync(stateFolder(config), { recursive: true, force: true });
-      const trader = traderFiles(config);
-      for (const f of [trader.state, lastGoodCopyOf(trader.state), trader.transactions]) fs.rmSync(f, { force: true });
-    }
+    if (symbols.length > 1) ctx.log.info(`the models and signals of ${symbols.length} symbols were ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     // The terminal shows the channel and the chat; a log line per bar would drown them (LOG_LEVEL=info brings them back).
     if (!live && !process.env.LOG_LEVEL) setLogLevel('warn');
-    const speed = opts.speed ?? config.replay.speed;
+    const speed = opts.speed ?? first.replay.speed;
     if (!live) {
       const pace = speed ? `${speed}× real time` : 'as fast as possible';
-      process.stdout.write(`Replaying ${config.symbol} ${config.freq} from ${formatTime(replayStart)} UTC (${bars} bars, ${pace}); channel posts are shown as "channel>".\n`);
+      const names = symbols.map((s) => s.config.symbol).join(', ');
+      process.stdout.write(`Replaying ${names} ${first.freq} from ${formatTime(replayStart)} UTC (${bars} bars, ${pace}); channel posts are shown as "channel>".\n`);
     }
 
+    const reloadBundled = (symbol: string) => {
+      const again = bundledSymbols(bundled).find((s) => s.config.symbol === symbol)!.config;
+      return { ...again, venue: symbols[0]!.config.venue };
+    };
     return await runService(
-      { ...ctx, config },
+      { ...ctx, config: first, configFile: symbols[0]!.file, symbols: symbols.length > 1 ? symbols : undefined },
       {
         mode: 'start',
-        reloadConfig: ctx.configFile ? undefined : () => ({ ...embeddedConfig(), venue: config.venue }),
+        reloadConfig: ctx.configFile ? undefined : reloadBundled,
         replay: live ? undefined : { start: replayStart, speed, maxTicks: opts.bars ?? 0, baseDir: PROJECT_ROOT },
         terminalChat: opts.noChat ? 'off' : process.stdin.isTTY ? 'interactive' : opts.chat ? 'piped' : 'off',
       },
     );
   } finally {
-    release();
+    for (const release of releases.reverse()) release();
   }
 }

@@ -3,7 +3,8 @@ import { UserError, describeError } from '../shared/errors.ts';
 import { traderFiles } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { openTraders } from './trader.ts';
-import { accountTotal, leadingTrader, resolveSymbol } from '../core/trader/control.ts';
+import { accountTotal, leadingTrader } from '../core/trader/control.ts';
+import { matchSymbol } from '../config/symbolNames.ts';
 import { splitSymbol } from '../core/trader/marketRules.ts';
 import { formatAccountReport, formatTraderReport, type TraderReportInput } from '../core/trader/report.ts';
 import type { Balances } from '../core/trader/broker.ts';
@@ -13,20 +14,17 @@ import type { Logger } from '../shared/log.ts';
 const USAGE =
   'usage: itb trades -c CONFIG [N] (N = how many recent trades to show, default 10); several symbols on one account: itb trades -c CONFIG -c CONFIG … [--symbol SYMBOL] [N]';
 
-/** `itb trades -c FILE [N]`: the trader's balance, profit figures and the last N trades (default 10). */
+/**
+ * `itb trades -c FILE [N]`: the trader's balance, profit figures and the last N trades (default
+ * 10); several symbols (several -c, a config's symbols) are opened together on their one account.
+ */
 export async function run(ctx: JobContext): Promise<number> {
-  const rest: string[] = [];
-  let symbol: string | undefined;
-  for (let i = 0; i < ctx.args.length; i++) {
-    const a = ctx.args[i]!;
-    if (a === '--symbol' && ctx.args[i + 1]) symbol = ctx.args[++i];
-    else if (a.startsWith('--symbol=')) symbol = a.slice('--symbol='.length);
-    else rest.push(a);
-  }
-  const [countArg, ...extra] = rest;
+  const [countArg, ...extra] = ctx.args;
   const count = countArg === undefined ? 10 : Number(countArg);
-  if (extra.length || !Number.isInteger(count) || count < 0) throw new UserError(USAGE);
-  process.stdout.write(`${await tradesReport([ctx.config], { count, symbol, log: ctx.log })}\n`);
+  const named = (ctx.symbolArgs ?? []).flatMap((s) => s.split(',')).filter(Boolean);
+  if (extra.length || named.length > 1 || !Number.isInteger(count) || count < 0) throw new UserError(USAGE);
+  const configs = ctx.symbols ? ctx.symbols.map((s) => s.config) : [ctx.config];
+  process.stdout.write(`${await tradesReport(configs, { count, symbol: named[0], log: ctx.log })}\n`);
   return 0;
 }
 
@@ -63,7 +61,7 @@ export async function tradesReport(configs: readonly Config[], o: { count: numbe
     recent: t.trader.executions(o.count),
   });
   if (o.symbol !== undefined) {
-    const wanted = resolveSymbol(o.symbol, traded);
+    const wanted = matchSymbol(o.symbol, traded.map((t) => t.trader.symbol));
     return formatTraderReport(input(traded.find((t) => t.trader.symbol === wanted)!));
   }
   if (traded.length === 1) return formatTraderReport(input(traded[0]!));

@@ -14,6 +14,8 @@ export interface BotCommandDef {
   usage: string;
   /** What it does, for /help <command>. */
   help: string;
+  /** A bot of several symbols: its usage there (the symbol argument) and what /help adds. */
+  several?: { usage: string; help: string };
   /** Starts a background job that audits its own end (the command itself is audited as "started"). */
   startsJob?: boolean;
   run(ctx: BotContext, args: string[]): Promise<void>;

@@ -18,6 +18,8 @@ export interface OutboxItem {
   /** What it is (score, signal, diagram, trade, text): for logs and tests. */
   topic: string;
   createdAt: number;
+  /** Held back with the other posts of its batch until `release` (then maybe merged); a restart sends it as it is. */
+  hold?: string;
 }
 
 export type NewOutboxItem = Omit<OutboxItem, 'id' | 'createdAt'>;
@@ -74,6 +76,8 @@ export class Outbox {
   private readonly fileRefs = new Map<string, number>();
   /** Keys of recent posts, oldest first (a Set keeps insertion order). */
   private readonly keys = new Set<string>();
+  /** Posts held back by batch (see `release`). */
+  private readonly held = new Map<string, OutboxItem[]>();
   private inFlight = 0;
   private pendingCount = 0;
   private running = false;
@@ -100,8 +104,10 @@ export class Outbox {
     const box = new Outbox(folder);
     const pending = box.replay();
     // Compact: the journal restarts with only the undelivered messages and the recent keys.
-    writeFileAtomic(box.journal, pending.map((item) => JSON.stringify({ op: 'add', item }) + '\n').join('') + box.keyLines());
-    for (const item of pending) box.queue(item);
+    // A batch held back when the process stopped is sent as it is: its release will never come.
+    const unheld = pending.map(({ hold: _, ...item }) => item);
+    writeFileAtomic(box.journal, unheld.map((item) => JSON.stringify({ op: 'add', item }) + '\n').join('') + box.keyLines());
+    for (const item of unheld) box.queue(item);
     return box;
   }
 
@@ -163,17 +169,57 @@ export class Outbox {
    * Stores the messages (durably, before anything is sent) and queues them. With `once`, a
    * repeat of a post already queued under that key is ignored (returns no items).
    */
-  enqueue(items: NewOutboxItem[], options: { once?: string } = {}): OutboxItem[] {
-    const { once } = options;
+  enqueue(items: NewOutboxItem[], options: { once?: string; hold?: string } = {}): OutboxItem[] {
+    const { once, hold } = options;
     if (once !== undefined && this.keys.has(once)) return [];
-    const now = Date.now();
-    const full = items.map((it) => ({ ...it, id: `${this.idPrefix}-${(this.seq++).toString(36)}`, createdAt: now }));
+    const full = this.stamp(items, hold);
     // The key goes last: a write cut short keeps the messages rather than a key without them.
     this.append([...full.map((item) => ({ op: 'add' as const, item })), ...(once !== undefined ? [{ op: 'once' as const, key: once }] : [])]);
     if (once !== undefined) this.remember(once);
+    if (hold !== undefined) {
+      const batch = this.held.get(hold) ?? [];
+      batch.push(...full);
+      this.held.set(hold, batch);
+      this.pendingCount += full.length;
+      return full;
+    }
     for (const item of full) this.queue(item);
     this.pump();
     return full;
+  }
+
+  private stamp(items: NewOutboxItem[], hold?: string): OutboxItem[] {
+    const now = Date.now();
+    return items.map((it) => ({ ...it, id: `${this.idPrefix}-${(this.seq++).toString(36)}`, createdAt: now, ...(hold !== undefined ? { hold } : {}) }));
+  }
+
+  /**
+   * Sends the posts held back under `hold` (enqueue's option), chat by chat: `merge` may replace a chat's posts by
+   * others (a digest of them); it returns null to send them as they are. The replacement is stored
+   * before the posts it replaces are marked, so a crash in between sends both rather than neither.
+   */
+  releaseHeld(hold: string, merge?: (chatId: string | number, items: OutboxItem[]) => NewOutboxItem[] | null): void {
+    const batch = this.held.get(hold);
+    if (!batch) return;
+    this.held.delete(hold);
+    const byChat = new Map<string, OutboxItem[]>();
+    for (const item of batch) {
+      const key = String(item.chatId);
+      byChat.set(key, [...(byChat.get(key) ?? []), item]);
+    }
+    for (const items of byChat.values()) {
+      this.pendingCount -= items.length;
+      const merged = merge?.(items[0]!.chatId, items) ?? null;
+      if (!merged) {
+        for (const { hold: _, ...item } of items) this.queue(item);
+        continue;
+      }
+      const replacement = this.stamp(merged);
+      this.append(replacement.map((item) => ({ op: 'add' as const, item })));
+      this.append(items.map((d) => ({ op: 'drop' as const, id: d.id, reason: 'merged into a digest' })));
+      for (const item of replacement) this.queue(item);
+    }
+    this.pump();
   }
 
   private queue(item: OutboxItem): void {

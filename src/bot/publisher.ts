@@ -10,6 +10,7 @@ import { formatSignalMessage, type SignalEvent } from '../core/notify/signalMess
 import { splitMessage } from '../core/notify/split.ts';
 import type { Deliver, DeliveryOutcome, NewOutboxItem, Outbox, OutboxItem } from './outbox.ts';
 import type { BotStateStore, Subscriber } from './state.ts';
+import { followedBand } from './subscriptions.ts';
 
 /** A scored bar as the service hands it over. */
 export interface ScoredBar {
@@ -21,6 +22,20 @@ export interface ScoredBar {
 }
 
 type Topic = 'score' | 'signal' | 'diagram' | 'trade' | 'text';
+
+/** A symbol whose posts the publisher sends: a bot of several symbols has one each. */
+export interface PublishedSymbol {
+  config: Config;
+  /** Put before each of its posts and captions (`#ETHUSDT `); '' for the bot of one symbol. */
+  tag: string;
+  /** Its channel ('' = none). */
+  channel: string | number;
+}
+
+interface SymbolEntry extends PublishedSymbol {
+  scoreConfigs: ScoreNotificationConfig[];
+  freqMs: number;
+}
 
 /** True when `hour` (UTC) is inside [from, to), which may wrap past midnight. */
 export function inQuietHours(quiet: [number, number] | null, hour: number): boolean {
@@ -36,8 +51,10 @@ export function inQuietHours(quiet: [number, number] | null, hour: number): bool
  * Score bands follow the original's send rules; their previous band survives restarts.
  */
 export class Publisher {
-  private readonly scoreConfigs: ScoreNotificationConfig[];
-  private readonly freqMs: number;
+  private readonly symbols = new Map<string, SymbolEntry>();
+  /** The batch score posts are held in (a bar of several symbols), null when none is open. */
+  private batch: { id: string; closeTime: number } | null = null;
+  private batches = 0;
 
   constructor(
     private readonly config: Config,
@@ -46,8 +63,18 @@ export class Publisher {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.scoreConfigs = scoreNotificationConfigs(config);
-    this.freqMs = parseFreq(config.freq).ms;
+    this.addSymbol({ config, tag: '', channel: config.telegram.channel });
+  }
+
+  /** Posts of another symbol (a bot of several), or new settings of one; the bot's own config's symbol is there from the start. */
+  addSymbol(s: PublishedSymbol): void {
+    this.symbols.set(s.config.symbol, { ...s, scoreConfigs: scoreNotificationConfigs(s.config), freqMs: parseFreq(s.config.freq).ms });
+  }
+
+  private symbol(symbol: string | undefined): SymbolEntry {
+    const entry = this.symbols.get(symbol ?? this.config.symbol);
+    if (!entry) throw new Error(`no symbol ${symbol} in the publisher (known: ${[...this.symbols.keys()].join(', ')})`);
+    return entry;
   }
 
   /** Channel id as configured ('' when there is none). */
@@ -55,21 +82,63 @@ export class Publisher {
     return this.config.telegram.channel;
   }
 
+  private isChannel(chatId: string | number): boolean {
+    return [...this.symbols.values()].some((s) => s.channel !== '' && String(s.channel) === String(chatId));
+  }
+
   private subscribers(): Subscriber[] {
     return Object.values(this.state.data.subscribers);
   }
 
-  /** `quiet`: sent without a notification sound to every chat (else only in a subscriber's quiet hours). */
-  private items(topic: Topic, text: string, parseMode: 'Markdown' | undefined, pick: (s: Subscriber) => boolean, quiet = false): NewOutboxItem[] {
-    const parts = splitMessage(text);
+  /**
+   * A post of `symbol` to its channel and to the subscribers who follow it and whom `pick` lets
+   * through. `quiet`: sent without a notification sound to every chat (else only in a
+   * subscriber's quiet hours).
+   */
+  private items(topic: Topic, text: string, parseMode: 'Markdown' | undefined, pick: (s: Subscriber) => boolean, quiet = false, symbol?: string): NewOutboxItem[] {
+    const entry = this.symbol(symbol);
+    const parts = splitMessage(entry.tag + text);
     const out: NewOutboxItem[] = [];
     const hour = new Date(this.now()).getUTCHours();
     const add = (chatId: string | number, silent: boolean) => {
       for (const part of parts) out.push({ chatId, kind: 'text', text: part, parseMode, topic, ...(silent ? { silent } : {}) });
     };
-    if (this.channel !== '') add(this.channel, quiet);
-    for (const s of this.subscribers()) if (pick(s)) add(s.chatId, quiet || inQuietHours(s.quietHours, hour));
+    if (entry.channel !== '') add(entry.channel, quiet);
+    for (const s of this.subscribers()) {
+      if (followedBand(s, entry.config.symbol) !== undefined && pick(s)) add(s.chatId, quiet || inQuietHours(s.quietHours, hour));
+    }
     return out;
+  }
+
+  /**
+   * Holds the score posts that follow back until `closeBatch` (a bot of several symbols, around
+   * one tick of all of them): a chat that would get more than `telegram.digest_above` of them
+   * gets one digest post instead. The symbols' score bands are written once, at the close (a crash
+   * before it may repeat one band post of a symbol after the restart). Returns null (nothing held)
+   * for the bot of one symbol.
+   */
+  openBatch(): string | null {
+    if (this.symbols.size < 2 || this.config.telegram.digest_above <= 0) return null;
+    this.batch = { id: `tick-${++this.batches}`, closeTime: 0 };
+    return this.batch.id;
+  }
+
+  /** Sends what the batch held (as digests where they are due) and writes the score bands of its symbols. */
+  async closeBatch(id: string | null): Promise<void> {
+    if (id === null) return;
+    const closeTime = this.batch?.id === id ? this.batch.closeTime : 0;
+    if (this.batch?.id === id) this.batch = null;
+    this.outbox.releaseHeld(id, (chatId, items) => this.digest(chatId, items, closeTime));
+    await this.state.write();
+  }
+
+  /** One post listing a chat's score posts of a bar, when there are more than `digest_above`. */
+  private digest(chatId: string | number, items: OutboxItem[], closeTime: number): NewOutboxItem[] | null {
+    if (items.length <= this.config.telegram.digest_above || items.some((i) => i.kind !== 'text')) return null;
+    const when = closeTime ? ` · ${new Date(closeTime).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+    const text = [`📊 ${items.length} symbols${when}`, ...items.map((i) => i.text!)].join('\n');
+    const silent = items.every((i) => i.silent);
+    return splitMessage(text).map((part) => ({ chatId, kind: 'text' as const, text: part, parseMode: 'Markdown' as const, topic: 'digest', ...(silent ? { silent } : {}) }));
   }
 
   /**
@@ -78,43 +147,52 @@ export class Publisher {
    * bandPacing.ts), keeps its state, and posts to the channel and to subscribers whose band
    * setting the post reaches (a band it speaks of, or the band it just left).
    */
-  async publishScore(notifier: string, bar: ScoredBar): Promise<PacedScore & { send: boolean }> {
-    const cfg = this.scoreConfigs.find((c) => c.key === notifier);
-    if (!cfg) throw new Error(`no score notifier ${notifier} in the config (known: ${this.scoreConfigs.map((c) => c.key).join(', ') || 'none'})`);
+  async publishScore(notifier: string, bar: ScoredBar, symbol?: string): Promise<PacedScore & { send: boolean }> {
+    const entry = this.symbol(symbol);
+    const cfg = entry.scoreConfigs.find((c) => c.key === notifier);
+    if (!cfg) throw new Error(`no score notifier ${notifier} in the config (known: ${entry.scoreConfigs.map((c) => c.key).join(', ') || 'none'})`);
+    // The bot's own symbol keeps the notifier's key (the state of a bot of one symbol); others are prefixed with theirs.
+    const key = entry.config.symbol === this.config.symbol ? cfg.key : `${entry.config.symbol}/${cfg.key}`;
     const data = this.state.data;
-    const saved = pacingStateOf(data.scorePacing?.[cfg.key] ?? null);
-    const band = data.scoreBands[cfg.key] ?? null;
+    const saved = pacingStateOf(data.scorePacing?.[key] ?? null);
+    const band = data.scoreBands[key] ?? null;
+    const closeTime = bar.time + entry.freqMs;
     const n = paceScore(
-      { symbol: this.config.symbol, freq: this.config.freq, closeTime: bar.time + this.freqMs, close: bar.close, score: bar.score, score2: bar.score2 },
+      { symbol: entry.config.symbol, freq: entry.config.freq, closeTime, close: bar.close, score: bar.score, score2: bar.score2 },
       cfg,
       saved ? { ...saved, band } : band === null ? null : pacingStateOf(band),
     );
     const post = n.post;
     if (post) {
+      const reaches = (s: Subscriber) => s.scores && post.reach >= followedBand(s, entry.config.symbol)!;
+      if (this.batch) this.batch.closeTime = Math.max(this.batch.closeTime, closeTime);
       // Keyed by notifier and bar: the same bar redone after a crash is not posted twice.
-      this.outbox.enqueue(this.items('score', post.text, 'Markdown', (s) => s.scores && post.reach >= s.minBand, post.silent), { once: `score:${cfg.key}:${bar.time}` });
+      this.outbox.enqueue(this.items('score', post.text, 'Markdown', reaches, post.silent, entry.config.symbol), { once: `score:${key}:${bar.time}`, hold: this.batch?.id });
     }
-    data.scoreBands[cfg.key] = n.bandNo;
-    if (cfg.pacing) (data.scorePacing ??= {})[cfg.key] = n.state;
-    await this.state.write();
+    data.scoreBands[key] = n.bandNo;
+    if (cfg.pacing) (data.scorePacing ??= {})[key] = n.state;
+    // In a batch (a tick of many symbols) the bands are written once, when it closes.
+    if (!this.batch) await this.state.write();
     return { ...n, send: post !== null };
   }
 
   publishSignal(ev: SignalEvent): OutboxItem[] {
-    return this.outbox.enqueue(this.items('signal', formatSignalMessage(ev), 'Markdown', (s) => s.signals));
+    return this.outbox.enqueue(this.items('signal', formatSignalMessage(ev), 'Markdown', (s) => s.signals, false, this.symbols.has(ev.symbol) ? ev.symbol : undefined));
   }
 
   /** The daily diagram (§7.4) as a photo; `key` makes a repeat of the same post a no-op. */
-  publishDiagram(png: Uint8Array, caption = '', options: { key?: string } = {}): OutboxItem[] {
+  publishDiagram(png: Uint8Array, caption = '', options: { key?: string; symbol?: string } = {}): OutboxItem[] {
     if (options.key !== undefined && this.outbox.has(options.key)) return [];
+    const entry = this.symbol(options.symbol);
     fs.mkdirSync(this.outbox.filesDir, { recursive: true });
     const file = path.join(this.outbox.filesDir, `diagram-${this.now()}-${Math.random().toString(36).slice(2, 8)}.png`);
     fs.writeFileSync(file, png);
     const items: NewOutboxItem[] = [];
     const hour = new Date(this.now()).getUTCHours();
-    if (this.channel !== '') items.push({ chatId: this.channel, kind: 'photo', photoFile: file, caption, topic: 'diagram' });
+    const text = caption && entry.tag + caption;
+    if (entry.channel !== '') items.push({ chatId: entry.channel, kind: 'photo', photoFile: file, caption: text, topic: 'diagram' });
     for (const s of this.subscribers()) {
-      if (s.diagram) items.push({ chatId: s.chatId, kind: 'photo', photoFile: file, caption, topic: 'diagram', silent: inQuietHours(s.quietHours, hour) });
+      if (s.diagram && followedBand(s, entry.config.symbol) !== undefined) items.push({ chatId: s.chatId, kind: 'photo', photoFile: file, caption: text, topic: 'diagram', silent: inQuietHours(s.quietHours, hour) });
     }
     if (!items.length) {
       fs.rmSync(file, { force: true });
@@ -127,8 +205,8 @@ export class Publisher {
    * Any other announcement (plain text unless `markdown`), to the channel and every subscriber;
    * `key` makes a repeat of the same post (e.g. a bar's trade message after a crash) a no-op.
    */
-  publishText(text: string, options: { markdown?: boolean; key?: string } = {}): OutboxItem[] {
-    return this.outbox.enqueue(this.items('text', text, options.markdown ? 'Markdown' : undefined, () => true), { once: options.key });
+  publishText(text: string, options: { markdown?: boolean; key?: string; symbol?: string } = {}): OutboxItem[] {
+    return this.outbox.enqueue(this.items('text', text, options.markdown ? 'Markdown' : undefined, () => true, false, options.symbol), { once: options.key });
   }
 
   /** Removes a subscriber who blocked the bot, with every message still queued for them. */
@@ -175,7 +253,7 @@ export class Publisher {
   private async classify(item: OutboxItem, e: unknown): Promise<DeliveryOutcome> {
     if (e instanceof GrammyError) {
       if (e.error_code === 403) {
-        if (String(item.chatId) === String(this.channel)) {
+        if (this.isChannel(item.chatId)) {
           this.log.error({ chat: item.chatId }, `the bot may not post to the channel: ${e.description}`);
         } else {
           await this.dropBlocked(item.chatId);

@@ -11,9 +11,9 @@ export async function replyLong(ctx: BotContext, text: string, options: { markdo
   }
 }
 
-/** The service member a command needs, or a plain "not available" answer. */
-export function requireService<K extends keyof BotServices>(ctx: BotContext, key: K, what: string): NonNullable<BotServices[K]> {
-  const s = ctx.itb.services[key];
+/** The service member a command needs (of `services`, default the bot's), or a plain "not available" answer. */
+export function requireService<K extends keyof BotServices>(ctx: BotContext, key: K, what: string, services: BotServices = ctx.itb.services): NonNullable<BotServices[K]> {
+  const s = services[key];
   if (!s) throw new UserError(`${what} is not available in this process yet.`);
   return s as NonNullable<BotServices[K]>;
 }

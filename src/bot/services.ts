@@ -1,3 +1,4 @@
+import type { Config } from '../config/schema.ts';
 import type { TraderControl, TradingMode } from '../core/trader/controlTypes.ts';
 import type { ProgressReporter } from '../shared/progress.ts';
 
@@ -7,6 +8,8 @@ import type { ProgressReporter } from '../shared/progress.ts';
  * answers that it "is not available in this process yet". The bot formats; services compute.
  */
 export interface BotServices {
+  /** The config of the symbol these services are of (a process of several symbols: each its own). */
+  config?: Config;
   /** The service's clock, epoch ms (simulated in replay); ages of candles are told against it. */
   now?(): number;
   /** The newest scored bar, or null before the first prediction. */
@@ -24,6 +27,12 @@ export interface BotServices {
   reload?(): Promise<string>;
   /** The last `n` log lines, oldest first. */
   logs?(n: number): Promise<string[]>;
+  /**
+   * A process of several symbols: each symbol's own members (/score, /chart, /status, /train,
+   * /backtest, /trade …), in the process's order. The members above are then the process's:
+   * `download` (every symbol), `reload`, `logs`, `now`.
+   */
+  symbols?: ReadonlyMap<string, BotServices>;
 }
 
 export interface LatestScore {

@@ -17,6 +17,12 @@ export interface Subscriber {
   trades: boolean;
   /** UTC hours [from, to) during which messages arrive silently; null = never. */
   quietHours: [number, number] | null;
+  /**
+   * A bot of several symbols: the symbols this chat follows, each with its own `minBand`
+   * (`"*"`: every symbol). Absent: every symbol at `minBand` (a subscriber of one symbol's bot;
+   * such a subscriber is moved to that symbol when the bot serves several, see bot/subscriptions.ts).
+   */
+  symbols?: Record<string, number>;
 }
 
 export type AuditOutcome = 'done' | 'refused' | 'failed' | 'asked' | 'confirmed' | 'cancelled' | 'expired';

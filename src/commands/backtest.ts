@@ -3,6 +3,7 @@ import type { BotContext } from '../bot/context.ts';
 import { startJobWithProgress } from '../bot/progressMessage.ts';
 import { requireService } from '../bot/reply.ts';
 import type { BacktestRequest } from '../bot/services.ts';
+import { withSymbolArg } from '../bot/symbols.ts';
 import type { BotCommandDef } from '../bot/command.ts';
 
 const USAGE = '/backtest [period] [name=value …]';
@@ -32,10 +33,12 @@ export const backtest: BotCommandDef = {
   summary: 'Backtest the signals',
   usage: USAGE,
   help: 'Runs the backtest over a period (e.g. 30d, 12w, 2025-01-01..2025-02-01; default: simulate_model’s range) with optional signal parameters such as buy_signal_threshold=0.02; replies with the report and a chart.',
-  async run(ctx: BotContext, args) {
+  several: { usage: '/backtest SYMBOL [period] [name=value …]', help: 'A bot of several symbols needs the symbol first: /backtest eth 30d.' },
+  async run(ctx: BotContext, allArgs) {
+    const { symbol, services, args } = withSymbolArg(ctx.itb, allArgs, backtest);
     const request = parseBacktestArgs(args);
-    const job = requireService(ctx, 'backtest', 'Backtesting');
-    const title = `Backtest ${ctx.itb.config.symbol}${request.period ? ` over ${request.period}` : ''}`;
+    const job = requireService(ctx, 'backtest', 'Backtesting', services);
+    const title = `Backtest ${symbol}${request.period ? ` over ${request.period}` : ''}`;
     await startJobWithProgress(ctx, 'backtest', title, (progress, signal) => job(request, progress, signal));
   },
 };

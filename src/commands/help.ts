@@ -1,5 +1,6 @@
 import { UserError } from '../shared/errors.ts';
 import type { BotContext } from '../bot/context.ts';
+import { severalSymbols, usageOf } from '../bot/symbols.ts';
 import type { BotCommandDef } from '../bot/command.ts';
 
 export const help: BotCommandDef = {
@@ -14,10 +15,11 @@ export const help: BotCommandDef = {
       const name = args[0].replace(/^\//, '').toLowerCase();
       const cmd = visible.find((c) => c.name === name);
       if (!cmd) throw new UserError(`There is no command /${name} for you; send /help for the list.`);
-      await ctx.reply(`${cmd.usage}\n${cmd.help}${cmd.role === 'admin' ? '\n(admins only)' : ''}`);
+      const several = severalSymbols(ctx.itb) && cmd.several;
+      await ctx.reply(`${usageOf(ctx.itb, cmd)}\n${cmd.help}${several ? ` ${several.help}` : ''}${cmd.role === 'admin' ? '\n(admins only)' : ''}`);
       return;
     }
-    const line = (c: { usage: string; summary: string }) => `${c.usage} — ${c.summary}`;
+    const line = (c: (typeof visible)[number]) => `${usageOf(ctx.itb, c)} — ${c.summary}`;
     const user = visible.filter((c) => c.role === 'user').map(line);
     const admin = visible.filter((c) => c.role === 'admin').map(line);
     const text = ['Commands:', ...user, ...(admin.length ? ['', 'Admin commands:', ...admin] : []), '', 'Send /help <command> for details.'].join('\n');

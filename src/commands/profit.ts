@@ -9,6 +9,7 @@ export const profit: BotCommandDef = {
   role: 'admin',
   summary: 'Profit of the closed trades',
   usage: '/profit',
+  several: { usage: '/profit [SYMBOL]', help: 'A bot of several symbols trades them on one account.' },
   help: 'Shows the profit of closed trades: total, win/loss counts, win rate and max drawdown. With several symbols, each symbol’s and their total, or one symbol’s: /profit ETH.',
   async run(ctx: BotContext, args) {
     const trader = requireService(ctx, 'trader', 'Trading');

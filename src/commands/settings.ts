@@ -1,7 +1,8 @@
 import { InlineKeyboard, type MiddlewareFn } from 'grammy';
 import { UserError } from '../shared/errors.ts';
 import type { BotContext } from '../bot/context.ts';
-import { describeSubscriber, findSubscriber, maxBand, subscribe, unsubscribe } from '../bot/subscriptions.ts';
+import { ALL_SYMBOLS, describeSubscriber, findSubscriber, maxBand, subscribe, unsubscribe } from '../bot/subscriptions.ts';
+import { severalSymbols } from '../bot/symbols.ts';
 import type { Subscriber } from '../bot/state.ts';
 import { SUBSCRIBE_BUTTON } from './start.ts';
 import type { BotCommandDef } from '../bot/command.ts';
@@ -69,7 +70,8 @@ export function settingsButtons(): MiddlewareFn<BotContext> {
     if (!data || !(data.startsWith('st:') || data === SUBSCRIBE_BUTTON) || !ctx.chat) return next();
     const state = ctx.itb.state;
     if (data === SUBSCRIBE_BUTTON) {
-      const sub = await subscribe(state, ctx);
+      // A bot of several symbols: the button follows every symbol (/subscribe SYMBOL picks single ones).
+      const sub = await subscribe(state, ctx, undefined, severalSymbols(ctx.itb) ? ALL_SYMBOLS : undefined);
       await ctx.answerCallbackQuery({ text: 'Subscribed' });
       const v = view(ctx, sub);
       await ctx.editMessageText(`Subscribed. ${v.text}`, { reply_markup: v.keyboard });
@@ -89,7 +91,11 @@ export function settingsButtons(): MiddlewareFn<BotContext> {
     const [, what, arg] = data.split(':');
     const before = JSON.stringify(sub);
     if (what === 't' && arg && arg in TOGGLES) sub[arg as Toggle] = !sub[arg as Toggle];
-    else if (what === 'band' && arg !== undefined && Number(arg) >= 0 && Number(arg) <= maxBand(ctx.itb.config)) sub.minBand = Number(arg);
+    else if (what === 'band' && arg !== undefined && Number(arg) >= 0 && Number(arg) <= maxBand(ctx.itb.config)) {
+      sub.minBand = Number(arg);
+      // The band of every symbol the chat follows (a bot of several symbols).
+      for (const symbol of Object.keys(sub.symbols ?? {})) sub.symbols![symbol] = Number(arg);
+    }
     else if (what === 'quiet') {
       const i = QUIET_PRESETS.findIndex((p) => JSON.stringify(p) === JSON.stringify(sub.quietHours));
       sub.quietHours = QUIET_PRESETS[(i + 1) % QUIET_PRESETS.length]!;

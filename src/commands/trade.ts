@@ -19,16 +19,25 @@ export function symbolArg(trader: TraderControl, arg: string | undefined): strin
   return trader.symbols && trader.symbols.length > 1 ? arg : undefined;
 }
 
+const ACTIONS = ['on', 'off', 'paper', 'live', 'status'];
+
+/** /trade's action and symbol: `/trade status eth` or, symbol first as the other commands take it, `/trade eth status`. */
+function actionAndSymbol(trader: TraderControl, args: readonly string[]): { what: string; typed: string; symbol: string | undefined } {
+  const symbolFirst = args[0] !== undefined && !ACTIONS.includes(args[0].toLowerCase()) && symbolArg(trader, args[0]) !== undefined;
+  const [action, named] = symbolFirst ? [args[1], args[0]] : [args[0], args[1]];
+  return { what: (action ?? 'status').toLowerCase(), typed: action ?? '', symbol: symbolArg(trader, named) };
+}
+
 export const trade: BotCommandDef = {
   name: 'trade',
   role: 'admin',
   summary: 'Trading: on, off, paper, live, status',
   usage: USAGE,
-  help: '"on" or "paper" trades with the simulated wallet; "live" places real orders (needs exchange keys and your confirmation); "off" stops trading (asks first when orders are open); "status" shows the mode and open orders. With several symbols each of these acts on all of them, or on one named after it (/trade off ETH).',
+  help: '"on" or "paper" trades with the simulated wallet; "live" places real orders (needs exchange keys and your confirmation); "off" stops trading (asks first when orders are open); "status" shows the mode and open orders. With several symbols each of these acts on all of them, or on one named before or after it (/trade eth off, /trade off ETH).',
+  several: { usage: '/trade [SYMBOL] on|off|paper|live|status', help: 'A bot of several symbols trades them on one account: without a symbol, every one of them.' },
   async run(ctx: BotContext, args) {
     const trader = requireService(ctx, 'trader', 'Trading');
-    const what = (args[0] ?? 'status').toLowerCase();
-    const symbol = symbolArg(trader, args[1]);
+    const { what, typed, symbol } = actionAndSymbol(trader, args);
     const cmd = symbol === undefined ? `/trade ${what}` : `/trade ${what} ${symbol}`;
     switch (what) {
       case 'status': {
@@ -76,7 +85,7 @@ export const trade: BotCommandDef = {
         return;
       }
       default:
-        throw new UserError(`"${args[0]}" is not a trading mode; usage: ${USAGE}`);
+        throw new UserError(`"${typed}" is not a trading mode; usage: ${USAGE}`);
     }
   },
 };

@@ -9,6 +9,7 @@ export const trades: BotCommandDef = {
   role: 'admin',
   summary: 'Recent trades',
   usage: '/trades [n]',
+  several: { usage: '/trades [SYMBOL] [n]', help: 'A bot of several symbols trades them on one account.' },
   help: 'Lists the last n trades (default 10, at most 100), newest last. With several symbols, the newest of all of them, or of one: /trades ETH 5.',
   async run(ctx: BotContext, args) {
     const trader = requireService(ctx, 'trader', 'Trading');

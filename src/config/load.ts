@@ -218,6 +218,15 @@ export function stateFolder(config: Config): string {
   return config.service.state_folder ? path.resolve(config.service.state_folder) : path.join(symbolFolder(config), 'state');
 }
 
+/**
+ * The folder of the bot's state (subscribers, outbox, audit; one bot per process):
+ * `telegram.state_folder`, else the state folder of the process's first symbol, where a bot of
+ * one symbol always kept it.
+ */
+export function botStateFolder(config: Config): string {
+  return config.telegram.state_folder ? path.resolve(config.telegram.state_folder) : stateFolder(config);
+}
+
 /** Where the trader keeps its files: trader.json in service.state_folder (else data_folder/symbol), transactions.txt in data_folder/symbol. */
 export function traderFiles(config: Config): { state: string; transactions: string } {
   const folder = config.service.state_folder ? path.resolve(config.service.state_folder) : symbolFolder(config);

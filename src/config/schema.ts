@@ -95,6 +95,12 @@ export const telegramSchema = z.looseObject({
   rate_limit_per_minute: count.default(20),
   /** How long a Yes/No confirmation of a destructive action stays valid. */
   confirm_seconds: z.number().int().positive().default(60),
+  /** Several symbols: a symbol's posts go to its channel here (e.g. {"ETHUSDT": "@eth_signals"}), else to `channel`. */
+  channels: z.record(str, z.union([str, z.number().int()])).default({}),
+  /** Where the bot keeps its state (subscribers, outbox, audit); default: the first symbol's state folder. */
+  state_folder: str.default(''),
+  /** Several symbols: when more than this many score posts of one bar reach a chat, they come as one digest post (0 = never). */
+  digest_above: count.default(3),
 });
 
 export const exchangeSchema = z.looseObject({
@@ -112,6 +118,10 @@ export const exchangeSchema = z.looseObject({
   download_start: str.default('2017-01-01'),
   /** During a long download, save what has arrived at least this often (seconds; 0 = after every page). */
   download_save_every_s: z.number().nonnegative().default(30),
+  /** The request weight the candle fetches of a process may use per minute (Binance's budget: 1200 per IP). */
+  weight_per_minute: z.number().int().positive().default(1200),
+  /** Candle requests in flight at once (several symbols are fetched concurrently up to this). */
+  concurrent_requests: z.number().int().positive().default(10),
 });
 
 export const traderSchema = z.looseObject({
@@ -169,6 +179,8 @@ export const configSchema = z.looseObject({
   time_column: str.default('timestamp'),
   data_folder: str.default('C:/DATA_ITB'),
   symbol: str.default('BTCUSDT'),
+  /** Ours: the config's definitions applied to each of these symbols (one pipeline each, in data_folder/<symbol>/). */
+  symbols: z.array(str).nullish(),
   description: str.default(''),
   freq: str.default('1min'),
   data_sources: z.array(dataSourceSchema).default([]),

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.ts';
 import { UserError } from '../shared/errors.ts';
 import { formatTime, type Freq } from '../core/time.ts';
 import type { Candle, CandleSource } from '../core/exchange/types.ts';
+import { klinesWeight, sharedBudget, type RequestBudget } from './requestBudget.ts';
 
 /** Quote assets recognised when splitting an ITB symbol (longest first wins). */
 const QUOTE_ASSETS = ['FDUSD', 'USDT', 'USDC', 'BUSD', 'TUSD', 'USDP', 'DAI', 'EUR', 'GBP', 'TRY', 'BRL', 'JPY', 'AUD', 'RUB', 'UAH', 'BTC', 'ETH', 'BNB', 'USD'];
@@ -209,7 +210,10 @@ export function parseBinanceKlines(body: unknown, what: string): Candle[] {
   return out;
 }
 
-/** Candles from the exchange through ccxt; every call goes through withRetry. */
+/**
+ * Candles from the exchange through ccxt; every call goes through withRetry and, when a budget is
+ * given, each attempt through it (its weight counted, in flight among a limited number).
+ */
 export class CcxtCandleSource implements CandleSource {
   readonly id: string;
   private clockOffsetMs = 0;
@@ -217,12 +221,24 @@ export class CcxtCandleSource implements CandleSource {
   constructor(
     readonly exchange: Exchange,
     private readonly retry: RetryOptions = {},
+    readonly budget?: RequestBudget,
   ) {
     this.id = `ccxt:${exchange.id}`;
+    // On Binance the budget counts the real request weights; ccxt's own spacing of requests one
+    // after another would only hold the fetches of many symbols back.
+    if (budget && this.isBinance()) exchange.enableRateLimit = false;
   }
 
+  /** The source of a config's exchange, sharing the process's one request budget of that exchange. */
   static fromConfig(config: Config, options: Omit<RetryOptions, 'retries' | 'baseMs'> = {}): CcxtCandleSource {
-    return new CcxtCandleSource(createExchange(config), { retries: config.exchange.retries, baseMs: config.exchange.retry_base_ms, ...options });
+    const ex = config.exchange;
+    const budget = sharedBudget(`${ex.id}|${ex.market_type}|${ex.api_root}`, { weightPerMinute: ex.weight_per_minute, concurrency: ex.concurrent_requests });
+    return new CcxtCandleSource(createExchange(config), { retries: ex.retries, baseMs: ex.retry_base_ms, ...options }, budget);
+  }
+
+  /** One request of `weight` within the budget (as is without one). */
+  private request<T>(weight: number, fn: () => Promise<T>): Promise<T> {
+    return this.budget ? this.budget.run(weight, fn) : fn();
   }
 
   private isBinance(): boolean {
@@ -238,21 +254,25 @@ export class CcxtCandleSource implements CandleSource {
       // Binance's own endpoint keeps the extra kline fields (close time, quote volume, trades,
       // taker volumes) of the original's klines.csv; fetchOHLCV would drop them.
       const request = { symbol: symbol.replace('/', ''), interval: freq.timeframe, startTime: Math.max(0, Math.floor(since)), limit: Math.min(limit, 1000) };
-      const body = await withRetry(() => (raw as (r: object) => Promise<unknown>).call(ex, request), { ...this.retry, what });
+      const body = await withRetry(() => this.request(klinesWeight(request.limit), () => (raw as (r: object) => Promise<unknown>).call(ex, request)), { ...this.retry, what });
       return parseBinanceKlines(body, what);
     }
-    const rows = await withRetry(async () => {
-      if (!this.exchange.markets) await this.exchange.loadMarkets();
-      const market = this.exchange.markets_by_id?.[symbol]?.[0]?.symbol ?? toCcxtSymbol(symbol);
-      return this.exchange.fetchOHLCV(market, freq.timeframe, Math.floor(since), limit);
-    }, { ...this.retry, what });
+    const rows = await withRetry(
+      () =>
+        this.request(1, async () => {
+          if (!this.exchange.markets) await this.exchange.loadMarkets();
+          const market = this.exchange.markets_by_id?.[symbol]?.[0]?.symbol ?? toCcxtSymbol(symbol);
+          return this.exchange.fetchOHLCV(market, freq.timeframe, Math.floor(since), limit);
+        }),
+      { ...this.retry, what },
+    );
     return rows.map((r) => ({ time: Number(r[0]), open: Number(r[1]), high: Number(r[2]), low: Number(r[3]), close: Number(r[4]), volume: Number(r[5]) }));
   }
 
   /** The exchange's clock (one call); `now()` follows it afterwards. Falls back to the local clock. */
   async serverTime(): Promise<number> {
     if (!this.exchange.has.fetchTime) return Date.now();
-    const t = await withRetry(() => this.exchange.fetchTime(), { ...this.retry, what: 'server time' });
+    const t = await withRetry(() => this.request(1, () => this.exchange.fetchTime()), { ...this.retry, what: 'server time' });
     if (typeof t !== 'number' || !Number.isFinite(t)) throw new MalformedResponseError('the exchange sent a malformed answer for server time');
     this.clockOffsetMs = t - Date.now();
     return t;

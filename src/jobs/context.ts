@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import type { SymbolConfig } from '../config/symbols.ts';
 import type { Logger } from '../shared/log.ts';
 import type { ProgressReporter } from '../shared/progress.ts';
 import { Frame } from '../core/frame.ts';
@@ -15,6 +16,14 @@ export interface JobContext {
   progress: ProgressReporter;
   /** Set when the work should stop early (Ctrl-C, /cancel). */
   signal?: AbortSignal;
+  /**
+   * Every symbol of the process (`-c A -c B`, a config's `symbols`), `config` being the first;
+   * absent when there is one. The service serves them all; a stage runs once per symbol with
+   * `config` set to it.
+   */
+  symbols?: SymbolConfig[];
+  /** The `--symbol` values, for a command given every symbol of the account (`itb trades`, `itb output`). */
+  symbolArgs?: string[];
 }
 
 /** A job returns its exit code (0 when it returns nothing). */

@@ -18,11 +18,13 @@ export class FakeExchangeClock implements CandleSource, SimulatedClock {
 
   constructor(
     config: Config,
-    private readonly fake: FakeBinance,
+    private readonly fake: Pick<FakeBinance, 'setNow'>,
     start: number,
     private readonly end: number,
+    /** The ccxt source to use (default: the config's, with the process's request budget). */
+    ccxt: CcxtCandleSource = CcxtCandleSource.fromConfig(config),
   ) {
-    this.ccxt = CcxtCandleSource.fromConfig(config);
+    this.ccxt = ccxt;
     // The loopback fake has no rate limit; ccxt's own spacing of requests would only slow the replay.
     this.ccxt.exchange.enableRateLimit = false;
     this.t = start;

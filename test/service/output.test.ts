@@ -153,6 +153,38 @@ describe('itb output: output_sets on the last row of signals.csv', () => {
     expect(trader.books.paper.status).toBe('BUYING');
   });
 
+  it('runs several symbols as the service does: each post tagged, their traders on one paper wallet; --symbol picks one', async () => {
+    const lastClosed = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
+    const { ctx } = setup([0.0, 0.02], { output_sets: [{ generator: 'trader_simulation', config: {} }], trader: { mode: 'paper' } }, 1, lastClosed);
+    const eth = { ...ctx.config, symbol: 'ETHUSDT', data_sources: [{ ...ctx.config.data_sources[0]!, folder: 'ETHUSDT' }] };
+    fs.mkdirSync(path.join(dir, 'ETHUSDT'));
+    fs.copyFileSync(path.join(dir, 'BTCUSDT', 'signals.csv'), path.join(dir, 'ETHUSDT', 'signals.csv'));
+    const symbols = [ctx.config, eth].map((config) => ({ config, file: '', label: config.symbol }));
+    const lines = capture();
+    expect(await run({ ...ctx, symbols, symbolArgs: ['eth'] })).toBe(0);
+    expect(lines.join('')).toMatch(/^📣 #ETHUSDT \*〉〉〉📈 Ξ .* BUY ZONE 1min\*\n/);
+    expect(lines.join('')).not.toContain('BTCUSDT');
+    expect(await run({ ...ctx, symbols })).toBe(0);
+    expect(lines.join('')).toMatch(/📣 #BTCUSDT \*〉〉〉📈 ₿ /);
+    const status = (symbol: string) => (JSON.parse(fs.readFileSync(path.join(dir, symbol, 'trader.json'), 'utf8')) as { books: { paper: { status: string } } }).books.paper.status;
+    expect([status('BTCUSDT'), status('ETHUSDT')]).toEqual(['BUYING', 'BUYING']);
+    // One wallet for both: each buy order holds its share of the one quote balance.
+    const wallet = JSON.parse(fs.readFileSync(path.join(dir, 'paper-wallet.json'), 'utf8')) as { balances: Record<string, { free: number; locked: number }> };
+    expect(wallet.balances.USDT!.free + wallet.balances.USDT!.locked).toBeCloseTo(1000, 6);
+    expect(wallet.balances.USDT!.free).toBeLessThan(100);
+
+    // A symbol that fails is named and the others still run; the exit code says one failed.
+    fs.rmSync(path.join(dir, 'ETHUSDT', 'signals.csv'));
+    writeCsv(path.join(dir, 'BTCUSDT', 'signals.csv'), frameFromRows([{ timestamp: lastClosed + MINUTE, open: 74896.5, high: 74896.5, low: 74896.5, close: 74896.5, volume: 1, trade_score: 0.001, buy_signal_column: 0, sell_signal_column: 0 }]));
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((text: string) => void errors.push(text));
+    lines.length = 0;
+    expect(await run({ ...ctx, symbols })).toBe(1);
+    expect(errors).toEqual([expect.stringMatching(/^ETHUSDT: failed: .*signals\.csv does not exist/)]);
+    // (out of the BUY ZONE: a band change whatever the minute)
+    expect(lines.join('')).toMatch(/📣 #BTCUSDT ₿ 74,896 Indicator: \+0\.00 ↓/);
+  });
+
   it('says what to do when signals.csv is missing', async () => {
     const { ctx } = setup([0.1]);
     fs.rmSync(path.join(dir, 'BTCUSDT', 'signals.csv'));

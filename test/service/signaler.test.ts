@@ -151,6 +151,21 @@ describe('the minute cycle', () => {
     await signaler.stop();
   });
 
+  it('asks the exchange for the bars that can have closed, not a whole page (a request weighs by its limit)', async () => {
+    const limits: number[] = [];
+    const { tickAt } = await setup({
+      source: (r) => ({ id: 'recording', now: () => r.now(), fetchCandles: (symbol, f, since, limit) => (limits.push(limit), r.fetchCandles(symbol, f, since, limit)) }),
+    });
+    // The warm-up: the history the features need (features_horizon 10 + predict_length 5), and one more.
+    expect(limits).toEqual([16]);
+    await tickAt(START + MINUTE + 1000);
+    // A tick: the overlap (5 bars), the new bar, the one still open, and a spare or two (the clock is a second past the close).
+    expect(limits.slice(1)).toEqual([10]);
+    // After downtime, as many as closed meanwhile.
+    await tickAt(START + 60 * MINUTE + 1000);
+    expect(limits.slice(2)).toEqual([68]);
+  });
+
   it('never runs two ticks at once: the second is skipped', async () => {
     const { signaler, replay } = await setup();
     replay.setNow(START + 5 * MINUTE + 1000);

@@ -45,7 +45,7 @@ describe('/trade, /trades, /profit and /balance for several symbols on one accou
       ].join('\n'),
     );
     expect(await ask('/profit eth')).toBe('ETHUSDT:\nNo closed trades of ETHUSDT yet.');
-    expect(await ask('/profit DOGE')).toBe('DOGE is not traded here; the symbols traded are BTCUSDT, ETHUSDT.');
+    expect(await ask('/profit DOGE')).toBe('"DOGE" is not a symbol served here (BTCUSDT, ETHUSDT)');
   });
 
   it('/trades: the newest of all symbols, each named; /trades ETH 1: that symbol', async () => {
@@ -72,12 +72,21 @@ describe('/trade, /trades, /profit and /balance for several symbols on one accou
     expect(rig.trader('BTCUSDT').mode).toBe('paper');
   });
 
+  it('/trade takes the symbol before the action too (/trade eth status), matched forgivingly', async () => {
+    expect(rig.trader('ETHUSDT').mode).toBe('off');
+    expect(await ask('/trade eth status')).toBe(await ask('/trade status eth'));
+    expect(await ask('/trade ETH/USDT status')).toMatch(/^Trading ETHUSDT: off\n/);
+    expect(await ask('/trade ethusdt paper')).toMatch(/^ETHUSDT: /);
+    expect(rig.trader('ETHUSDT').mode).toBe('paper');
+    expect(await ask('/trade doge status')).toBe('"doge" is not a symbol served here (BTCUSDT, ETHUSDT)');
+  });
+
   it('/trade live asks to switch every symbol, or the one named', async () => {
     const keyed = await startHarness({ services: { trader: rig.opened.control }, raw: { exchange: { api_key: 'k-123456', api_secret: 's-123456' } } });
     try {
       const all = textOf(await keyed.ask(ADMIN, '/trade live'));
       expect(all.split('\n')[0]).toBe('⚠ Switch to LIVE trading: real orders on binance for BTCUSDT, ETHUSDT, each buy using 99% of its share of the free balance BTCUSDT, ETHUSDT share?');
-      expect(textOf(await keyed.ask(ADMIN, '/trade live doge'))).toBe('doge is not traded here; the symbols traded are BTCUSDT, ETHUSDT.');
+      expect(textOf(await keyed.ask(ADMIN, '/trade live doge'))).toBe('"doge" is not a symbol served here (BTCUSDT, ETHUSDT)');
     } finally {
       await keyed.close();
     }

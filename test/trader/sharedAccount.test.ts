@@ -174,6 +174,6 @@ describe('one live account, several symbols', () => {
     expect(await control.setMode('off')).toBe('BTCUSDT: Trading is now off; 1 open order cancelled; positions are kept as they are.\nETHUSDT: Trading is already off.');
     expect(open()).toEqual([]);
     expect(rig.opened.traders.map((t) => t.trader.mode)).toEqual(['off', 'off']);
-    await expect(control.setMode('off', 'DOGE')).rejects.toThrow('DOGE is not traded here; the symbols traded are BTCUSDT, ETHUSDT.');
+    await expect(control.setMode('off', 'DOGE')).rejects.toThrow('"DOGE" is not a symbol served here (BTCUSDT, ETHUSDT)');
   }, 30_000);
 });

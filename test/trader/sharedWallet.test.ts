@@ -229,7 +229,7 @@ describe('itb trades for several symbols', () => {
 
     const eth = await tradesReport(rig.configs, { count: 5, symbol: 'eth' });
     expect(eth.split('\n').slice(0, 2)).toEqual(['Trader ETHUSDT: mode paper, state BOUGHT', lines[1]!.replace(' · BTC 0.00000000', '')]);
-    await expect(tradesReport(rig.configs, { count: 5, symbol: 'SOL' })).rejects.toThrow('SOL is not traded here; the symbols traded are BTCUSDT, ETHUSDT.');
+    await expect(tradesReport(rig.configs, { count: 5, symbol: 'SOL' })).rejects.toThrow('"SOL" is not a symbol served here (BTCUSDT, ETHUSDT)');
     // Read only: nothing was written.
     const stamp = fs.statSync(paperWalletFile(rig.configs[0]!)).mtimeMs;
     await tradesReport(rig.configs, { count: 5 });

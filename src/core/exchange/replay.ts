@@ -16,6 +16,48 @@ export interface ReplayClockOptions {
 }
 
 /**
+ * The simulated time of a replay: moved by the driver (speed 0) or running N× real time. Several
+ * replayed files on one clock show candles of the same time together.
+ */
+export class ReplayClock {
+  private readonly wallNow: () => number;
+  private anchorSim: number;
+  private anchorWall: number;
+
+  constructor(
+    start: number,
+    private speed: number,
+    wallNow: () => number = () => performance.now(),
+  ) {
+    this.wallNow = wallNow;
+    this.anchorSim = start;
+    this.anchorWall = wallNow();
+  }
+
+  now(): number {
+    if (this.speed <= 0) return this.anchorSim;
+    return this.anchorSim + (this.wallNow() - this.anchorWall) * this.speed;
+  }
+
+  /** Moves the clock (only forwards); the speed keeps applying from there. */
+  setNow(t: number): void {
+    if (t < this.now()) return;
+    this.anchorSim = t;
+    this.anchorWall = this.wallNow();
+  }
+
+  setSpeed(speed: number): void {
+    this.anchorSim = this.now();
+    this.anchorWall = this.wallNow();
+    this.speed = speed;
+  }
+
+  getSpeed(): number {
+    return this.speed;
+  }
+}
+
+/**
  * A klines table played as if it were live: a candle becomes visible once its bar has closed
  * on a simulated clock. The service drives the clock (speed 0) or lets it run N× real time;
  * everything downstream sees the same CandleSource interface as for an exchange.
@@ -24,10 +66,7 @@ export class ReplayCandleSource implements CandleSource {
   readonly id = 'replay';
   private readonly klines: Frame;
   private readonly barMs: number;
-  private readonly wallNow: () => number;
-  private speed: number;
-  private anchorSim: number;
-  private anchorWall: number;
+  private clock: ReplayClock;
 
   /** `klines` in the klines.csv layout (open, high, low, close, volume, …), one row per bar of `freq`. */
   constructor(klines: Frame, freq: Freq, clock: ReplayClockOptions, readonly label = 'replay') {
@@ -43,36 +82,37 @@ export class ReplayCandleSource implements CandleSource {
     }
     this.klines = klines;
     this.barMs = freq.ms;
-    this.wallNow = clock.wallNow ?? (() => performance.now());
-    this.speed = clock.speed;
-    this.anchorSim = clock.start;
-    this.anchorWall = this.wallNow();
+    this.clock = new ReplayClock(clock.start, clock.speed, clock.wallNow);
     this.end = Math.min(clock.end ?? Infinity, this.lastTime + freq.ms);
   }
 
   /** When the replay is over (simulated time). */
   readonly end: number;
 
+  /** Plays on `clock` from now on (the one clock of several replayed symbols). */
+  useClock(clock: ReplayClock): void {
+    this.clock = clock;
+  }
+
+  get replayClock(): ReplayClock {
+    return this.clock;
+  }
+
   now(): number {
-    if (this.speed <= 0) return this.anchorSim;
-    return this.anchorSim + (this.wallNow() - this.anchorWall) * this.speed;
+    return this.clock.now();
   }
 
   /** Moves the simulated clock (only forwards); the speed keeps applying from there. */
   setNow(t: number): void {
-    if (t < this.now()) return;
-    this.anchorSim = t;
-    this.anchorWall = this.wallNow();
+    this.clock.setNow(t);
   }
 
   setSpeed(speed: number): void {
-    this.anchorSim = this.now();
-    this.anchorWall = this.wallNow();
-    this.speed = speed;
+    this.clock.setSpeed(speed);
   }
 
   getSpeed(): number {
-    return this.speed;
+    return this.clock.getSpeed();
   }
 
   /** Open time of the first and the last candle of the file. */
@@ -103,7 +143,7 @@ export class ReplayCandleSource implements CandleSource {
   }
 
   describe(): string {
-    return `${this.label} (${formatTime(this.firstTime)} … ${formatTime(this.lastTime)}, clock ${formatTime(this.now())}, speed ${this.speed || 'max'})`;
+    return `${this.label} (${formatTime(this.firstTime)} … ${formatTime(this.lastTime)}, clock ${formatTime(this.now())}, speed ${this.getSpeed() || 'max'})`;
   }
 }
 

@@ -1,4 +1,4 @@
-import { UserError } from '../../shared/errors.ts';
+import { matchSymbol } from '../../config/symbolNames.ts';
 import { formatAmount } from '../notify/tradeMessages.ts';
 import type { Balances } from './broker.ts';
 import type { ProfitSummary, TradeRecord, TraderControl, TraderStatus, TradingMode } from './controlTypes.ts';
@@ -26,14 +26,6 @@ export interface TradedSymbol {
   quote: string;
 }
 
-/** The symbol a person named (BTCUSDT, btc/usdt or the base asset BTC), or a sentence listing the symbols traded. */
-export function resolveSymbol(named: string, traded: readonly { trader: { symbol: string }; base: string }[]): string {
-  const want = named.replace('/', '').toUpperCase();
-  const hit = traded.find((t) => t.trader.symbol.toUpperCase() === want || t.base.toUpperCase() === want);
-  if (hit) return hit.trader.symbol;
-  throw new UserError(`${named} is not traded here; the symbols traded are ${traded.map((t) => t.trader.symbol).join(', ')}.`);
-}
-
 function profitOf(s: TradeStats, quote: string): TraderProfit {
   return {
     trades: s.trades,
@@ -56,9 +48,8 @@ function profitOf(s: TradeStats, quote: string): TraderProfit {
 
 /** The trader of one symbol as the bot's /trade, /balance, /profit and /trades commands see it. */
 export function traderControl(trader: Trader, opts: { base: string; quote: string }): TraderControlWithFigures {
-  const me = [{ trader, base: opts.base }];
   /** A named symbol must be this one; the answer then names it. */
-  const named = (symbol: string | undefined) => (symbol === undefined ? {} : { symbol: resolveSymbol(symbol, me) });
+  const named = (symbol: string | undefined) => (symbol === undefined ? {} : { symbol: matchSymbol(symbol, [trader.symbol]) });
   return {
     async status(symbol?: string): Promise<TraderStatus> {
       const book = trader.book;
@@ -125,13 +116,14 @@ export function accountTotal(traders: readonly Trader[]): TradeStats {
  * symbol's figures and their total, /trades the newest of all, /balance the shared account once.
  */
 export function accountControl(traded: TradedSymbol[]): TraderControlWithFigures {
+  const names = traded.map((t) => t.trader.symbol);
   const controls = new Map(traded.map((t) => [t.trader.symbol, traderControl(t.trader, t)]));
-  const one = (symbol: string) => controls.get(resolveSymbol(symbol, traded))!;
+  const one = (symbol: string) => controls.get(matchSymbol(symbol, names))!;
   const each = <T>(fn: (c: TraderControlWithFigures, symbol: string) => Promise<T>) => Promise.all(traded.map((t) => fn(controls.get(t.trader.symbol)!, t.trader.symbol)));
   const account = traded[0]!.trader.account;
   const leading = () => leadingTrader(traded);
   return {
-    symbols: traded.map((t) => t.trader.symbol),
+    symbols: names,
     async status(symbol?: string): Promise<TraderStatus> {
       if (symbol !== undefined) return one(symbol).status(symbol);
       const bySymbol = await each((c, s) => c.status(s));
@@ -150,7 +142,7 @@ export function accountControl(traded: TradedSymbol[]): TraderControlWithFigures
     },
     async setMode(mode: TradingMode, symbol?: string): Promise<string> {
       if (symbol !== undefined) {
-        const s = resolveSymbol(symbol, traded);
+        const s = matchSymbol(symbol, names);
         return `${s}: ${await controls.get(s)!.setMode(mode)}`;
       }
       const results = await each((c) => c.setMode(mode).then((text) => ({ text }), (error: unknown) => ({ error })));

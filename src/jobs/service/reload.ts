@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config/load.ts';
+import { loadSymbolConfig } from '../../config/symbols.ts';
 import type { Config } from '../../config/schema.ts';
 import { UserError } from '../../shared/errors.ts';
 import { loadModelSet, type ModelSet } from '../../models/modelSet.ts';
@@ -28,7 +28,8 @@ export interface ReloadDeps {
  */
 export async function reloadService(d: ReloadDeps): Promise<string> {
   if (!d.configFile && !d.load) throw new UserError('this process was started without a config file, so there is nothing to re-read');
-  const { config: fresh, warnings } = d.load ? { config: d.load(), warnings: [] as string[] } : loadConfig(d.configFile);
+  // A file that lists `symbols` is read as this symbol's entry of it.
+  const { config: fresh, warnings } = d.load ? { config: d.load(), warnings: [] as string[] } : loadSymbolConfig(d.configFile, d.running.symbol);
   const changed = RESTART_KEYS.filter((k) => JSON.stringify(fresh[k]) !== JSON.stringify(d.running[k]));
   const models = await loadModelSet({ ...d.running, model_folder: fresh.model_folder });
   d.swap(models);

@@ -20,3 +20,22 @@ export function lockServiceFolders(config: Config, command: string, log?: Logger
     for (const l of locks.reverse()) l.release();
   };
 }
+
+/**
+ * The locks of a process serving several symbols: every symbol's folders and the bot's state
+ * folder. A second process on any of them refuses to start, naming the first. Returns the release.
+ */
+export function lockProcessFolders(configs: readonly Config[], botFolder: string, command: string, log?: Logger): () => void {
+  const releases: Array<() => void> = [];
+  try {
+    for (const config of configs) releases.push(lockServiceFolders(config, command, log));
+    const bot = lockFolder(botFolder, { command, log });
+    releases.push(() => bot.release());
+  } catch (e) {
+    for (const r of releases.reverse()) r();
+    throw e;
+  }
+  return () => {
+    for (const r of releases.reverse()) r();
+  };
+}

@@ -320,7 +320,9 @@ export class Signaler {
     const out: Candle[] = [];
     let cursor = since;
     for (;;) {
-      const page = await this.retry(() => source.fetchCandles(config.symbol, this.freq, cursor, PAGE));
+      // As many bars as can have closed by now (and one more), not a whole page: a request's weight grows with its limit.
+      const limit = Math.min(PAGE, Math.max(1, Math.ceil((Math.min(until, now) - cursor) / this.freq.ms) + 2));
+      const page = await this.retry(() => source.fetchCandles(config.symbol, this.freq, cursor, limit));
       for (const c of page) {
         if (c.time + this.freq.ms > now) continue; // still open
         if (out.length && c.time <= out[out.length - 1]!.time) continue;
@@ -328,7 +330,7 @@ export class Signaler {
         out.push(c);
       }
       const lastOpen = page.length ? page[page.length - 1]!.time : -Infinity;
-      if (page.length < PAGE || lastOpen + this.freq.ms > now || lastOpen < cursor || lastOpen >= until) break;
+      if (page.length < limit || lastOpen + this.freq.ms > now || lastOpen < cursor || lastOpen >= until) break;
       cursor = lastOpen + this.freq.ms;
     }
     return out;
