@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lc, newtonSums, plainNewtonSums, MADE_SUMS_MAX_FEATURES } from '../../src/models/lc.ts';
+import { lc, lossSums, newtonSums, plainLossSums, plainNewtonSums, softplus, MADE_SUMS_MAX_FEATURES } from '../../src/models/lc.ts';
 import { sigmoid } from '../../src/models/sigmoid.ts';
 import { MlpPredictor, type DenseLayer } from '../../src/models/mlp.ts';
 import { trainMlp } from '../../src/models/mlpTrainer.ts';
@@ -113,7 +113,7 @@ describe('scaler', () => {
   });
 });
 
-describe('lc Newton sums: the function made for a feature count equals the plain loop bit for bit', () => {
+describe('lc Newton sums and loss: the functions made for a feature count equal the plain loops bit for bit', () => {
   it('for logistic and least squares, weighted or not, below and above the cut-off', () => {
     let seed = 7;
     const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
@@ -133,6 +133,9 @@ describe('lc Newton sums: the function made for a feature count equals the plain
           expect(Array.from(g1)).toEqual(Array.from(g2));
           expect(Array.from(h1)).toEqual(Array.from(h2));
           expect(g1.some((v) => v !== 0)).toBe(true);
+          const made = lossSums(feats, logistic, weights !== null)(Xr, yr, weights, beta, rows, softplus);
+          expect(made).not.toBe(0);
+          expect(Object.is(made, plainLossSums(feats, logistic)(Xr, yr, weights, beta, rows, softplus))).toBe(true);
         }
       }
     }
