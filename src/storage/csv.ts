@@ -183,22 +183,25 @@ export function readCsv(file: string, options: ReadCsvOptions = {}): Frame {
     let chunk = Buffer.allocUnsafe(Math.min(size, CHUNK) || 1);
     let have = fs.readSync(fd, chunk, 0, chunk.length, 0);
     if (have >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) return parseCsv(readFileMaybeGz(file), label, options);
-    let headerEnd = chunk.indexOf(10);
-    const two = size >= (options.twoThreadsFrom ?? TWO_THREADS_FROM) && headerEnd > 0 && twoThreadsAllowed() && csvHelper() !== null;
+    // headerEnd: the newline ending the header line; before the first byte (or a BOM) when the
+    // names come from the options and every line is data
+    const named = options.header !== undefined;
+    let headerEnd = named ? (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 2 : -1) : chunk.indexOf(10);
+    const two = size >= (options.twoThreadsFrom ?? TWO_THREADS_FROM) && (named || headerEnd > 0) && twoThreadsAllowed() && csvHelper() !== null;
     // this thread's share of the bytes: more while the helper is still starting (50-100 ms)
     const share = two && Atomics.load(helper!.flags, 0) === 1 ? 0.5 : 0.56;
     const split = two ? lineStartNear(fd, headerEnd + 1 + Math.floor((size - headerEnd - 1) * share), size) : -1;
     if (split < 0 && have === size) return parseCsv(chunk.subarray(0, have), label, options);
     // The header, then whole lines chunk by chunk; a line cut by the chunk's end starts the next.
-    while (headerEnd < 0 && have < size) {
+    while (!named && headerEnd < 0 && have < size) {
       const bigger = Buffer.allocUnsafe(chunk.length * 2);
       chunk.copy(bigger, 0, 0, have);
       chunk = bigger;
       have += fs.readSync(fd, chunk, have, chunk.length - have, have);
       headerEnd = chunk.indexOf(10);
     }
-    const parser = csvParser(chunk, headerEnd < 0 ? have : headerEnd, label, options, size);
-    const from = headerEnd < 0 ? have : headerEnd + 1;
+    const parser = csvParser(chunk, named || headerEnd >= 0 ? headerEnd : have, label, options, size);
+    const from = named || headerEnd >= 0 ? headerEnd + 1 : have;
     if (split < 0) {
       feedLines(fd, file, parser, chunk, have, 0, from, size);
       return parser.finish();

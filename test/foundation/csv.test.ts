@@ -274,3 +274,27 @@ describe('a big table is written by two threads, a block of rows each in turn', 
     expect(Array.from(back.time)).toEqual(Array.from(time));
   });
 });
+
+describe('a big file without a header line (names from the options)', () => {
+  it('keeps its first line, read in chunks and by two threads', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 300_000; i++) lines.push(`${1_700_000_000_000 + i * 60_000},${40000 + i / 7},${i % 17}`);
+    const text = lines.join('\n') + '\n';
+    expect(text.length).toBeGreaterThan(9 << 20);
+    const f = writeText(text);
+    const header = ['open_time', 'close', 'trades'];
+    const whole = parseCsv(Buffer.from(text), 'whole', { header });
+    expect(whole.length).toBe(300_000);
+    for (const twoThreadsFrom of [Infinity, 1]) {
+      const fr = readCsv(f, { header, twoThreadsFrom });
+      expect(fr.length).toBe(300_000);
+      expect(fr.time[0]).toBe(1_700_000_000_000);
+      expect(Array.from(fr.time)).toEqual(Array.from(whole.time));
+      expectSameBits(whole.get('close'), fr.get('close'));
+    }
+    const bad = text.split('\n');
+    bad[200_000] = '1700000000000,1';
+    const g = writeText(bad.join('\n'));
+    expect(() => readCsv(g, { header, twoThreadsFrom: 1 })).toThrow(`${path.basename(g)} line 200001: expected 3 values, found 2`);
+  });
+});
