@@ -87,14 +87,7 @@ export class Frame {
 
   /** Index of the first row whose time is ≥ t (binary search; time is ascending). */
   lowerBound(t: number): number {
-    let lo = 0;
-    let hi = this.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.time[mid]! < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.time, t);
   }
 
   /** The row as a plain object (time under `timeKey`). */
@@ -148,4 +141,16 @@ export function frameFromRows(rows: Array<Record<string, number | boolean | null
     f.set(name, col, isBool ? 'bool' : 'float');
   }
   return f;
+}
+
+/** Index of the first of the ascending times that is ≥ t (binary search); times.length when none is. */
+export function lowerBound(times: ArrayLike<number>, t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -1,5 +1,6 @@
 import { UserError } from '../../shared/errors.ts';
 import { DAY } from '../time.ts';
+import { lowerBound } from '../frame.ts';
 import { returnCalendar } from './calendar.ts';
 import type { GridData } from './gridKernel.ts';
 import type { GridParams } from './grid.ts';
@@ -63,13 +64,12 @@ export function monthsToMs(months: number): number {
 export function walkForwardPlan(time: Float64Array, trainMs: number, testMs: number): Array<{ train: RowSpan; test: RowSpan }> {
   const n = time.length;
   if (!(trainMs > 0) || !(testMs > 0)) throw new UserError('simulate_model.walk_forward: train_months and test_months must be greater than 0');
-  const lowerBound = (t: number) => lowerBoundOf(time, t);
   const plan: Array<{ train: RowSpan; test: RowSpan }> = [];
   for (let from = time[0]! + trainMs; n && from <= time[n - 1]!; from += testMs) {
-    const testStart = lowerBound(from);
-    const testEnd = lowerBound(from + testMs);
+    const testStart = lowerBound(time, from);
+    const testEnd = lowerBound(time, from + testMs);
     if (testEnd <= testStart) continue; // a gap in the data covers this period
-    const train = { start: lowerBound(from - trainMs), end: testStart };
+    const train = { start: lowerBound(time, from - trainMs), end: testStart };
     if (train.end - train.start < 2) continue;
     plan.push({ train, test: { start: testStart, end: testEnd } });
   }
@@ -106,7 +106,7 @@ async function fit(data: GridData, span: RowSpan, combos: GridParams[], rules: T
 export async function walkForwardThresholds(data: GridData, combos: GridParams[], rules: ThresholdRule[], o: WalkForwardOptions): Promise<WalkForwardResult> {
   const plan = walkForwardPlan(data.time, o.trainMs, o.testMs);
   const n = data.time.length;
-  const lastTrain = { start: lowerBoundOf(data.time, data.time[n - 1]! - o.trainMs + 1), end: n };
+  const lastTrain = { start: lowerBound(data.time, data.time[n - 1]! - o.trainMs + 1), end: n };
   const total = plan.length + 1;
   const periods: WalkForwardPeriod[] = [];
   for (const [k, p] of plan.entries()) {
@@ -128,17 +128,6 @@ export async function walkForwardThresholds(data: GridData, combos: GridParams[]
   return { periods, span, metrics, trades, switches, next: { train: lastTrain, params: nextFit.params, rule: nextFit.rule, inSample: nextFit.metrics } };
 }
 
-/** First row at or after `t`. */
-function lowerBoundOf(time: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = time.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (time[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * The switches of threshold_rule / threshold_rule2 (see thresholdSwitches) when the thresholds
