@@ -40,7 +40,7 @@ function sampleWeights(y: Float64Array, n: number, classWeight: unknown, isRegre
 }
 
 /** log(1 + e^z) without overflow. */
-export function softplus(z: number): number {
+function softplus(z: number): number {
   return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
 }
 
@@ -48,16 +48,22 @@ export function softplus(z: number): number {
  * One Newton step's sums over the rows: the gradient into grad and the lower triangle of the
  * Hessian into hess (m = f + 1 coefficients, the intercept last). See newtonSums.
  */
-type NewtonSums = (X: Float64Array, y: Float64Array, s: Float64Array | null, beta: Float64Array, n: number, grad: Float64Array, hess: Float64Array, sigmoid: (z: number) => number) => void;
+type NewtonSums = (X: Float64Array, y: Float64Array, s: Float64Array | null, beta: Float64Array, n: number, grad: Float64Array, hess: Float64Array) => void;
 
-const madeSums = new Map<string, NewtonSums>();
+/** The loss summed over the rows (see lossSums). */
+type LossSums = (X: Float64Array, y: Float64Array, s: Float64Array | null, beta: Float64Array, n: number) => number;
+
+/**
+ * Above this many features the made functions' locals no longer fit V8's registers (and their
+ * source grows as f²): the plain loops are as fast there.
+ */
 export const MADE_SUMS_MAX_FEATURES = 32;
 
 /** The Newton sums as a plain loop over array cells (any number of features). */
 export function plainNewtonSums(f: number, logistic: boolean): NewtonSums {
   const m = f + 1;
   const xi = new Float64Array(m);
-  return (X, y, s, beta, n, grad, hess, sigmoid) => {
+  return (X, y, s, beta, n, grad, hess) => {
     grad.fill(0);
     hess.fill(0);
     for (let i = 0; i < n; i++) {
@@ -89,55 +95,9 @@ export function plainNewtonSums(f: number, logistic: boolean): NewtonSums {
   };
 }
 
-/**
- * The Newton sums as code made for this number of features: each of the m + m(m+1)/2 sums is a
- * local (a register or a stack slot) instead of an array cell loaded and stored for every row,
- * which made the loop three times slower. Every sum still adds the same terms in the same order,
- * row after row, so the results are the same to the bit as those of the plain loop:
- *   z = β_f + Σ_j x_j·β_j;  r = w·(p − y), h = w·p·(1 − p) (p = σ(z); least squares: r = w·(z − y), h = w)
- *   grad_a += r·x_a;  hess_ab += (h·x_a)·x_b for b ≤ a, with x_f = 1.
- */
-export function newtonSums(f: number, logistic: boolean, weighted: boolean): NewtonSums {
-  // Above this many features the made function's locals no longer fit V8's registers (and its
-  // source grows as f²): the plain loop is as fast there.
-  if (f > MADE_SUMS_MAX_FEATURES) return plainNewtonSums(f, logistic);
-  const key = `${f}/${logistic}/${weighted}`;
-  let made = madeSums.get(key);
-  if (made) return made;
-  const m = f + 1;
-  const lines: string[] = [];
-  const xs = Array.from({ length: m }, (_, j) => `x${j}`);
-  lines.push(...xs.map((_, a) => `let g${a} = 0;`));
-  for (let a = 0; a < m; a++) for (let b = 0; b <= a; b++) lines.push(`let h${a}_${b} = 0;`);
-  lines.push(...Array.from({ length: m }, (_, j) => `const b${j} = beta[${j}];`));
-  lines.push('for (let i = 0; i < n; i++) {', `const row = i * ${f};`);
-  for (let j = 0; j < f; j++) lines.push(`const x${j} = X[row + ${j}];`);
-  lines.push(`const x${f} = 1;`, `let z = b${f};`);
-  for (let j = 0; j < f; j++) lines.push(`z += x${j} * b${j};`);
-  lines.push(weighted ? 'const wi = s[i];' : 'const wi = 1;');
-  // σ(z) written out as sigmoid.ts computes it (a call per row cost a fifth of the loop)
-  if (logistic) lines.push('const e = Math.exp(-Math.abs(z));', 'const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);', 'const r = wi * (p - y[i]);', 'const h = wi * p * (1 - p);');
-  else lines.push('const r = wi * (z - y[i]);', 'const h = wi;');
-  for (let a = 0; a < m; a++) {
-    lines.push(`g${a} += r * x${a};`, `const ha${a} = h * x${a};`);
-    for (let b = 0; b <= a; b++) lines.push(`h${a}_${b} += ha${a} * x${b};`);
-  }
-  lines.push('}');
-  for (let a = 0; a < m; a++) {
-    lines.push(`grad[${a}] = g${a};`);
-    for (let b = 0; b <= a; b++) lines.push(`hess[${a * m + b}] = h${a}_${b};`);
-  }
-  made = new Function('X', 'y', 's', 'beta', 'n', 'grad', 'hess', 'sigmoid', lines.join('\n')) as NewtonSums;
-  madeSums.set(key, made);
-  return made;
-}
-
-/** The loss summed over the rows (see lossSums). */
-type LossSums = (X: Float64Array, y: Float64Array, s: Float64Array | null, beta: Float64Array, n: number, softplus: (z: number) => number) => number;
-
 /** The loss summed over the rows as a plain loop (any number of features). */
 export function plainLossSums(f: number, logistic: boolean): LossSums {
-  return (X, y, s, b, n, softplus) => {
+  return (X, y, s, b, n) => {
     let loss = 0;
     for (let i = 0; i < n; i++) {
       let z = b[f]!;
@@ -151,30 +111,70 @@ export function plainLossSums(f: number, logistic: boolean): LossSums {
   };
 }
 
-const madeLoss = new Map<string, LossSums>();
+const made = new Map<string, unknown>();
 
 /**
- * Σ_i w·(softplus(z) − y·z) (least squares: Σ_i ½·w·(z − y)²), z = β_f + Σ_j x_j·β_j, as code made
- * for this number of features with the coefficients in locals (as newtonSums): the same terms in
- * the same order as the plain loop, so the same bits.
+ * A loop over the rows as code made once per kind and feature count, with the coefficients and
+ * every running sum in locals (a register or a stack slot) instead of array cells loaded and
+ * stored for every row, which made the loops two to three times slower. `body` adds what follows
+ * z = β_f + Σ_j x_j·β_j and the row's weight wi; `head` and `tail` come before and after the loop.
+ */
+function madeLoop<T>(kind: string, f: number, weighted: boolean, parts: { head: string[]; body: string[]; tail: string[] }): T {
+  const key = `${kind}/${f}/${weighted}`;
+  let fn = made.get(key);
+  if (!fn) {
+    const lines = [...parts.head, ...Array.from({ length: f + 1 }, (_, j) => `const b${j} = beta[${j}];`)];
+    lines.push('for (let i = 0; i < n; i++) {', `const row = i * ${f};`);
+    for (let j = 0; j < f; j++) lines.push(`const x${j} = X[row + ${j}];`);
+    lines.push(`let z = b${f};`);
+    for (let j = 0; j < f; j++) lines.push(`z += x${j} * b${j};`);
+    lines.push(weighted ? 'const wi = s[i];' : 'const wi = 1;', ...parts.body, '}', ...parts.tail);
+    fn = new Function('X', 'y', 's', 'beta', 'n', 'grad', 'hess', lines.join('\n'));
+    made.set(key, fn);
+  }
+  return fn as T;
+}
+
+/**
+ * The Newton sums as code made for this number of features (madeLoop). Every sum adds the same
+ * terms in the same order, row after row, so the results are the same to the bit as those of the
+ * plain loop:
+ *   z = β_f + Σ_j x_j·β_j;  r = w·(p − y), h = w·p·(1 − p) (p = σ(z); least squares: r = w·(z − y), h = w)
+ *   grad_a += r·x_a;  hess_ab += (h·x_a)·x_b for b ≤ a, with x_f = 1.
+ */
+export function newtonSums(f: number, logistic: boolean, weighted: boolean): NewtonSums {
+  if (f > MADE_SUMS_MAX_FEATURES) return plainNewtonSums(f, logistic);
+  const m = f + 1;
+  const head: string[] = [];
+  const body: string[] = [`const x${f} = 1;`];
+  const tail: string[] = [];
+  // σ(z) written out as sigmoid.ts computes it (a call per row cost a fifth of the loop)
+  if (logistic) body.push('const e = Math.exp(-Math.abs(z));', 'const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);', 'const r = wi * (p - y[i]);', 'const h = wi * p * (1 - p);');
+  else body.push('const r = wi * (z - y[i]);', 'const h = wi;');
+  for (let a = 0; a < m; a++) {
+    head.push(`let g${a} = 0;`);
+    body.push(`g${a} += r * x${a};`, `const ha${a} = h * x${a};`);
+    tail.push(`grad[${a}] = g${a};`);
+    for (let b = 0; b <= a; b++) {
+      head.push(`let h${a}_${b} = 0;`);
+      body.push(`h${a}_${b} += ha${a} * x${b};`);
+      tail.push(`hess[${a * m + b}] = h${a}_${b};`);
+    }
+  }
+  return madeLoop<NewtonSums>(`newton-${logistic}`, f, weighted, { head, body, tail });
+}
+
+/**
+ * Σ_i w·(softplus(z) − y·z) (least squares: Σ_i ½·w·(z − y)²) as code made for this number of
+ * features (madeLoop): the same terms in the same order as the plain loop, so the same bits.
  */
 export function lossSums(f: number, logistic: boolean, weighted: boolean): LossSums {
   if (f > MADE_SUMS_MAX_FEATURES) return plainLossSums(f, logistic);
-  const key = `${f}/${logistic}/${weighted}`;
-  let made = madeLoss.get(key);
-  if (made) return made;
-  const lines: string[] = ['let loss = 0;'];
-  lines.push(...Array.from({ length: f + 1 }, (_, j) => `const b${j} = beta[${j}];`));
-  lines.push('for (let i = 0; i < n; i++) {', `const row = i * ${f};`, `let z = b${f};`);
-  for (let j = 0; j < f; j++) lines.push(`z += X[row + ${j}] * b${j};`);
-  lines.push(weighted ? 'const wi = s[i];' : 'const wi = 1;');
   // softplus(z) written out as softplus() computes it
-  if (logistic) lines.push('const sp = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));', 'loss += wi * (sp - y[i] * z);');
-  else lines.push('loss += 0.5 * wi * (z - y[i]) ** 2;');
-  lines.push('}', 'return loss;');
-  made = new Function('X', 'y', 's', 'beta', 'n', 'softplus', lines.join('\n')) as LossSums;
-  madeLoss.set(key, made);
-  return made;
+  const body = logistic
+    ? ['const sp = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));', 'loss += wi * (sp - y[i] * z);']
+    : ['loss += 0.5 * wi * (z - y[i]) ** 2;'];
+  return madeLoop<LossSums>(`loss-${logistic}`, f, weighted, { head: ['let loss = 0;'], body, tail: ['return loss;'] });
 }
 
 export function fitLinear(
@@ -201,7 +201,7 @@ export function fitLinear(
 
   const lossSum = lossSums(f, logistic, s !== null);
   const objective = (b: Float64Array): number => {
-    const loss = lossSum(X, y, s, b, n, softplus);
+    const loss = lossSum(X, y, s, b, n);
     let pen = 0;
     for (let j = 0; j < f; j++) pen += b[j]! * b[j]!;
     return loss + 0.5 * lambda * pen;
@@ -214,7 +214,7 @@ export function fitLinear(
   const hess = new Float64Array(m * m);
   const sums = newtonSums(f, logistic, s !== null);
   for (iter = 1; iter <= maxIter; iter++) {
-    sums(X, y, s, beta, n, grad, hess, sigmoid);
+    sums(X, y, s, beta, n, grad, hess);
     for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) hess[b * m + a] = hess[a * m + b]!;
     for (let j = 0; j < f; j++) {
       grad[j]! += lambda * beta[j]!;

@@ -743,13 +743,9 @@ export function writeCsv(file: string, frame: Frame, options: WriteCsvOptions = 
       }
       csvThreads.writes++;
     } else {
-      let buf = Buffer.allocUnsafe(Math.max(CHUNK_OUT, room));
+      const buf = Buffer.allocUnsafe(Math.max(CHUNK_OUT, room)); // the sink writes synchronously
       const rows = Math.max(1, Math.floor(buf.length / room));
-      for (let from = 0; from < n; from += rows) {
-        const pos = formatRows(buf, 0, frame.time, cols, format, times, from, Math.min(n, from + rows));
-        sink(buf.subarray(0, pos));
-        buf = Buffer.allocUnsafe(buf.length);
-      }
+      for (let from = 0; from < n; from += rows) sink(buf.subarray(0, formatRows(buf, 0, frame.time, cols, format, times, from, Math.min(n, from + rows))));
     }
     target.commit();
   } catch (e) {
