@@ -173,7 +173,8 @@ export function pickTimeColumn(header: string[], wanted?: string): number {
  * Reads a CSV (or CSV.gz) with a header row into a Frame. Numbers are parsed exactly;
  * empty cells, `nan` and `None` are NaN; `True`/`False` make a boolean column. A cell that
  * is not a number stops the read with the file's line number and the column's name. A plain
- * file is read in chunks, so its text is never in memory whole.
+ * file is read in chunks, so its text is never in memory whole; from TWO_THREADS_FROM bytes on,
+ * its second part by the helper thread meanwhile (csvHelper), with the same values and messages.
  */
 export function readCsv(file: string, options: ReadCsvOptions = {}): Frame {
   const label = path.basename(file);
@@ -280,7 +281,7 @@ function lineStartNear(fd: number, at: number, size: number): number {
 }
 
 /** The columns of a part of a CSV file read by another thread (see csvParser's append). */
-export interface CsvPart {
+interface CsvPart {
   rows: number;
   time: Float64Array;
   data: (Float64Array | null)[];
@@ -654,7 +655,7 @@ function timeFormatter(): (t: number) => string {
  * Time cells: `YYYY-MM-DD hh:mm:ss` straight into bytes, the date part made once per day; other
  * times (with milliseconds) as timeFormatter writes them.
  */
-export class TimeCells {
+class TimeCells {
   /** The day of the last time cell ("YYYY-MM-DD ") and its start. */
   private readonly day = Buffer.alloc(11);
   private dayStart = NaN;
@@ -766,7 +767,7 @@ function rowRoom(ncol: number): number {
 }
 
 /** Writes rows [from, to) at pos in buf (room for them), returns the position after them. */
-export function formatRows(buf: Buffer, pos: number, time: Float64Array, cols: Float64Array[], format: RowFormat, times: TimeCells, from: number, to: number): number {
+function formatRows(buf: Buffer, pos: number, time: Float64Array, cols: Float64Array[], format: RowFormat, times: TimeCells, from: number, to: number): number {
   const { bools, decimals } = format;
   const ncol = cols.length;
   const fixed = decimals !== undefined;
