@@ -111,15 +111,27 @@ export function plainLossSums(f: number, logistic: boolean): LossSums {
   };
 }
 
+/** A made loop over the rows start … end − 1, adding to running sums it is given (see madeLoop). */
+type RowRange<A extends unknown[], R> = (X: Float64Array, y: Float64Array, s: Float64Array | null, beta: Float64Array, n: number, ...acc: A) => R;
+
+/**
+ * Rows per call of a made loop. A pass over the rows is many calls of one function rather than
+ * one long call, so V8 optimises it after a few calls instead of running the first passes of a
+ * fit in its interpreter and on-stack-replaced code (which cost 3 to 5 steady passes per model).
+ */
+export const SUMS_ROWS_PER_CALL = 8192;
+
 const made = new Map<string, unknown>();
 
 /**
  * A loop over the rows as code made once per kind and feature count, with the coefficients and
  * every running sum in locals (a register or a stack slot) instead of array cells loaded and
- * stored for every row, which made the loops two to three times slower. `body` adds what follows
- * z = β_f + Σ_j x_j·β_j and the row's weight wi; `head` and `tail` come before and after the loop.
+ * stored for every row, which made the loops two to three times slower. The loop covers the n
+ * rows it is given (views of a block of the training rows); `head` loads the running sums from its last parameters and `tail` hands them
+ * back, so a pass split into calls adds the same terms in the same order as one call. `body`
+ * adds what follows z = β_f + Σ_j x_j·β_j and the row's weight wi.
  */
-function madeLoop<T>(kind: string, f: number, weighted: boolean, parts: { head: string[]; body: string[]; tail: string[] }): T {
+function madeLoop<F>(kind: string, f: number, weighted: boolean, parts: { acc: string[]; head: string[]; body: string[]; tail: string[] }): F {
   const key = `${kind}/${f}/${weighted}`;
   let fn = made.get(key);
   if (!fn) {
@@ -129,10 +141,31 @@ function madeLoop<T>(kind: string, f: number, weighted: boolean, parts: { head: 
     lines.push(`let z = b${f};`);
     for (let j = 0; j < f; j++) lines.push(`z += x${j} * b${j};`);
     lines.push(weighted ? 'const wi = s[i];' : 'const wi = 1;', ...parts.body, '}', ...parts.tail);
-    fn = new Function('X', 'y', 's', 'beta', 'n', 'grad', 'hess', lines.join('\n'));
+    fn = new Function('X', 'y', 's', 'beta', 'n', ...parts.acc, lines.join('\n'));
+    warmUp(fn as RowRange<unknown[], unknown>, f, weighted, parts.acc.length === 2 ? [new Float64Array(f + 1), new Float64Array((f + 1) ** 2)] : [0]);
     made.set(key, fn);
   }
-  return fn as T;
+  return fn as F;
+}
+
+/**
+ * Runs a made loop once on a few made-up rows whose z takes both signs, so that V8 has seen every
+ * path of it (both branches of σ, the sums handed back) before the first real pass: without this
+ * the code it optimises during that pass is thrown away at its first z < 0 and at its end.
+ */
+function warmUp(fn: RowRange<unknown[], unknown>, f: number, weighted: boolean, acc: unknown[]): void {
+  const rows = 16;
+  // rows of alternating sign, so z alternates too
+  const X = Float64Array.from({ length: rows * f }, (_, k) => (Math.floor(k / f) % 2 ? 1 : -1) * (0.5 + (k % 7) / 10));
+  const y = Float64Array.from({ length: rows }, (_, i) => (i >> 1) % 2);
+  const s = weighted ? Float64Array.from({ length: rows }, (_, i) => 0.5 + (i % 3)) : null;
+  const beta = Float64Array.from({ length: f + 1 }, (_, j) => (j < f ? 0.6 : 0.1));
+  for (let k = 0; k < 12; k++) fn(X, y, s, beta, rows, ...acc);
+}
+
+/** Rows start … end − 1 of a training set: views of its cells, labels and weights. */
+function rowsOf(X: Float64Array, y: Float64Array, s: Float64Array | null, f: number, start: number, end: number) {
+  return [X.subarray(start * f, end * f), y.subarray(start, end), s && s.subarray(start, end)] as const;
 }
 
 /**
@@ -152,16 +185,24 @@ export function newtonSums(f: number, logistic: boolean, weighted: boolean): New
   if (logistic) body.push('const e = Math.exp(-Math.abs(z));', 'const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);', 'const r = wi * (p - y[i]);', 'const h = wi * p * (1 - p);');
   else body.push('const r = wi * (z - y[i]);', 'const h = wi;');
   for (let a = 0; a < m; a++) {
-    head.push(`let g${a} = 0;`);
+    head.push(`let g${a} = grad[${a}];`);
     body.push(`g${a} += r * x${a};`, `const ha${a} = h * x${a};`);
     tail.push(`grad[${a}] = g${a};`);
     for (let b = 0; b <= a; b++) {
-      head.push(`let h${a}_${b} = 0;`);
+      head.push(`let h${a}_${b} = hess[${a * m + b}];`);
       body.push(`h${a}_${b} += ha${a} * x${b};`);
       tail.push(`hess[${a * m + b}] = h${a}_${b};`);
     }
   }
-  return madeLoop<NewtonSums>(`newton-${logistic}`, f, weighted, { head, body, tail });
+  const range = madeLoop<RowRange<[Float64Array, Float64Array], void>>(`newton-${logistic}`, f, weighted, { acc: ['grad', 'hess'], head, body, tail });
+  return (X, y, s, beta, n, grad, hess) => {
+    grad.fill(0);
+    hess.fill(0);
+    for (let start = 0; start < n; start += SUMS_ROWS_PER_CALL) {
+      const end = Math.min(n, start + SUMS_ROWS_PER_CALL);
+      range(...rowsOf(X, y, s, f, start, end), beta, end - start, grad, hess);
+    }
+  };
 }
 
 /**
@@ -174,7 +215,15 @@ export function lossSums(f: number, logistic: boolean, weighted: boolean): LossS
   const body = logistic
     ? ['const sp = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));', 'loss += wi * (sp - y[i] * z);']
     : ['loss += 0.5 * wi * (z - y[i]) ** 2;'];
-  return madeLoop<LossSums>(`loss-${logistic}`, f, weighted, { head: ['let loss = 0;'], body, tail: ['return loss;'] });
+  const range = madeLoop<RowRange<[number], number>>(`loss-${logistic}`, f, weighted, { acc: ['sum'], head: ['let loss = sum;'], body, tail: ['return loss;'] });
+  return (X, y, s, beta, n) => {
+    let loss = 0;
+    for (let start = 0; start < n; start += SUMS_ROWS_PER_CALL) {
+      const end = Math.min(n, start + SUMS_ROWS_PER_CALL);
+      loss = range(...rowsOf(X, y, s, f, start, end), beta, end - start, loss);
+    }
+    return loss;
+  };
 }
 
 export function fitLinear(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lc, lossSums, newtonSums, plainLossSums, plainNewtonSums, MADE_SUMS_MAX_FEATURES } from '../../src/models/lc.ts';
+import { lc, lossSums, newtonSums, plainLossSums, plainNewtonSums, MADE_SUMS_MAX_FEATURES, SUMS_ROWS_PER_CALL } from '../../src/models/lc.ts';
 import { MlpPredictor, type DenseLayer } from '../../src/models/mlp.ts';
 import { trainMlp } from '../../src/models/mlpTrainer.ts';
 import { nn } from '../../src/models/nn.ts';
@@ -113,11 +113,12 @@ describe('scaler', () => {
 });
 
 describe('lc Newton sums and loss: the functions made for a feature count equal the plain loops bit for bit', () => {
-  it('for logistic and least squares, weighted or not, below and above the cut-off', () => {
+  it('for logistic and least squares, weighted or not, below and above the cut-off, in one call or several', () => {
     let seed = 7;
     const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
     for (const feats of [1, 4, 11, MADE_SUMS_MAX_FEATURES, MADE_SUMS_MAX_FEATURES + 1]) {
-      const rows = 257;
+      // 11 features: more rows than one call of the made loop takes, the last call a part
+      const rows = feats === 11 ? 2 * SUMS_ROWS_PER_CALL + 57 : 257;
       const Xr = Float64Array.from({ length: rows * feats }, rnd);
       const yr = Float64Array.from({ length: rows }, () => (rnd() > 0.2 ? 1 : 0));
       const w = Float64Array.from({ length: rows }, () => 1 + rnd());

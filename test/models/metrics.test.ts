@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { averagePrecision, classificationScores, formatScoreLine, regressionScores, rocAuc, scoreAgainstLabel, sortNumbers } from '../../src/models/metrics.ts';
+import { averagePrecision, classificationScores, formatScoreLine, regressionScores, rocAuc, scoreAgainstLabel } from '../../src/models/metrics.ts';
+import { sortNumbers } from '../../src/core/sort.ts';
 import { seededRandom } from '../../src/models/random.ts';
 import { Frame } from '../../src/core/frame.ts';
 import { takeRows } from '../../src/models/stageData.ts';

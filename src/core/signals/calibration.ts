@@ -16,6 +16,7 @@
  */
 
 import { linearAt } from '../interpolate.ts';
+import { sortNumbers } from '../sort.ts';
 
 /** A model's scores on its own training rows, computed at train time. */
 export interface ScoreCalibration {
@@ -44,7 +45,7 @@ export function calibrationOf(scores: ArrayLike<number>, baseRate: number, point
   let n = 0;
   const sorted = new Float64Array(scores.length);
   for (let i = 0; i < scores.length; i++) if (scores[i] === scores[i]) sorted[n++] = scores[i]!;
-  sorted.subarray(0, n).sort();
+  sortNumbers(sorted.subarray(0, n));
   if (!n) return { base_rate: baseRate, mean_score: NaN, quantiles: [] };
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;
