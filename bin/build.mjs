@@ -54,7 +54,7 @@ const sourceMeta = {
  * bundle they cost one module instead of a hundred (zod's 106 files took ~40 ms to load, ~20 ms
  * as part of the bundle).
  */
-const BUNDLED_PACKAGES = new Set(['zod', 'jsonc-parser']);
+const BUNDLED_PACKAGES = new Set(['zod', 'jsonc-parser', 'hyparquet', 'hyparquet-writer']);
 const packagesOutside = {
   name: 'itb-packages-outside',
   setup(build) {
