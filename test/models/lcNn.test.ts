@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { lc, lossSums, newtonSums, plainLossSums, plainNewtonSums, MADE_SUMS_MAX_FEATURES, SUMS_ROWS_PER_CALL } from '../../src/models/lc.ts';
+import { fitLinear, lc, lossSums, newtonSums, plainLossSums, plainNewtonSums, MADE_SUMS_MAX_FEATURES, SUMS_ROWS_PER_CALL } from '../../src/models/lc.ts';
 import { MlpPredictor, type DenseLayer } from '../../src/models/mlp.ts';
 import { trainMlp } from '../../src/models/mlpTrainer.ts';
 import { nn } from '../../src/models/nn.ts';
 import { fitScaler, applyScaler } from '../../src/models/scaler.ts';
+import { solveSpd } from '../../src/models/linearAlgebra.ts';
 import type { FitProgress } from '../../src/models/types.ts';
 import { syntheticFrame } from './synthetic.ts';
 
@@ -35,6 +36,39 @@ describe('lc', () => {
     expect(w.intercept).toBeGreaterThan(-0.8);
     expect(w.intercept).toBeLessThan(-0.2);
     expect(fit.info.converged).toBe(true);
+  });
+
+  it('stops at the optimum: what a further Newton step would gain is below 1e-10 of the loss', () => {
+    // a rare label (about 2 % positives, as high_20) on 5 features, with the default C = 1
+    const rows = 40_000;
+    const k = 5;
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+    const Xr = Float64Array.from({ length: rows * k }, () => rnd() * 3);
+    const yr = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) {
+      const z = -4 + 1.5 * Xr[i * k]! - Xr[i * k + 1]! + 0.3 * Xr[i * k + 2]!;
+      yr[i] = rnd() + 0.5 < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+    }
+    const def = { name: 'lc', algo: 'lc', params: {}, train: {} };
+    const fit = fitLinear(Xr, yr, rows, k, def, ctx());
+    expect(fit.converged).toBe(true);
+    const beta = Float64Array.from([...fit.weights.coef, fit.weights.intercept]);
+    const m = k + 1;
+    const g = new Float64Array(m);
+    const h = new Float64Array(m * m);
+    newtonSums(k, true, false)(Xr, yr, null, beta, rows, g, h);
+    for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
+    for (let j = 0; j < k; j++) {
+      g[j]! += beta[j]!;
+      h[j * m + j]! += 1;
+    }
+    const step = solveSpd(h, g, m)!;
+    let gain = 0;
+    for (let a = 0; a < m; a++) gain += 0.5 * g[a]! * step[a]!;
+    const loss = lossSums(k, true, false)(Xr, yr, null, beta, rows);
+    expect(gain).toBeGreaterThanOrEqual(0);
+    expect(gain / loss).toBeLessThan(1e-10);
   });
 
   it('a smaller C shrinks the coefficients; class_weight balanced lifts the rare class', async () => {
