@@ -331,6 +331,24 @@ class LinearPredictor implements Predictor {
     }
     return out;
   }
+  /** As predict, a column at a time: each row's z adds the same terms in the same order. */
+  predictColumns(cols: Float64Array[], mean: Float64Array, scale: Float64Array | null, start: number, end: number): Float64Array {
+    const n = Math.max(0, end - start);
+    const z = new Float64Array(n).fill(this.intercept);
+    cols.forEach((col, j) => {
+      const c = this.coef[j]!;
+      const m = mean[j]!;
+      if (scale) {
+        const s = scale[j]!;
+        for (let r = 0; r < n; r++) z[r]! += ((col[start + r]! - m) / s) * c;
+      } else for (let r = 0; r < n; r++) z[r]! += col[start + r]! * c;
+    });
+    for (let r = 0; r < n; r++) {
+      const v = z[r]!;
+      z[r] = v !== v ? NaN : this.logistic ? sigmoid(v) : v;
+    }
+    return z;
+  }
 }
 
 export const lc: Algorithm = {

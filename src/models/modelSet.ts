@@ -73,12 +73,13 @@ export class ModelSet {
 function scoreRows(m: LoadedModel, frame: Frame, start: number, end: number): Float64Array {
   const f = m.features.length;
   const cols = m.features.map((name) => frame.get(name));
-  const out = new Float64Array(Math.max(0, end - start)).fill(NaN);
-  const X = new Float64Array(Math.min(CHUNK_ROWS, out.length) * f);
-  const where = new Int32Array(Math.min(CHUNK_ROWS, out.length));
   const mean = Float64Array.from(m.scaler?.mean ?? new Array<number>(f).fill(0));
   const scale = Float64Array.from(m.scaler?.scale ?? new Array<number>(f).fill(1));
   const scaled = m.scaler !== null;
+  if (m.predictor.predictColumns) return m.predictor.predictColumns(cols, mean, scaled ? scale : null, start, end);
+  const out = new Float64Array(Math.max(0, end - start)).fill(NaN);
+  const X = new Float64Array(Math.min(CHUNK_ROWS, out.length) * f);
+  const where = new Int32Array(Math.min(CHUNK_ROWS, out.length));
   for (let c0 = start; c0 < end; c0 += CHUNK_ROWS) {
     const c1 = Math.min(end, c0 + CHUNK_ROWS);
     // column by column into the chunk's rows; a row with a missing value is dropped after

@@ -8,6 +8,13 @@ export type AlgoKind = AlgorithmDef['algo'];
 export interface Predictor {
   /** Scores of `n` rows of `X` (row-major, `X.length / n` values a row). */
   predict(X: Float64Array, n: number): Float64Array;
+  /**
+   * Optional, for models that score a column at a time (lc): scores of rows start … end − 1 of
+   * feature columns `cols`, each value taken as (v − mean_j) / scale_j (as it is when `scale` is
+   * null). The same numbers as `predict` on those rows made row-major; a row with a missing
+   * value gets NaN.
+   */
+  predictColumns?(cols: Float64Array[], mean: Float64Array, scale: Float64Array | null, start: number, end: number): Float64Array;
 }
 
 /** Progress of one fit: an epoch, a boosting round or an optimiser iteration. */

@@ -50,7 +50,7 @@ describe('lc', () => {
       const z = -4 + 1.5 * Xr[i * k]! - Xr[i * k + 1]! + 0.3 * Xr[i * k + 2]!;
       yr[i] = rnd() + 0.5 < 1 / (1 + Math.exp(-z)) ? 1 : 0;
     }
-    const def = { name: 'lc', algo: 'lc', params: {}, train: {} };
+    const def = { name: 'lc', algo: 'lc' as const, params: {}, train: {} };
     const fit = fitLinear(Xr, yr, rows, k, def, ctx());
     expect(fit.converged).toBe(true);
     const beta = Float64Array.from([...fit.weights.coef, fit.weights.intercept]);
@@ -132,6 +132,35 @@ describe('nn trainer gradients', () => {
       }
     }
     expect(checked).toBeGreaterThan(15);
+  });
+});
+
+describe('lc scored a column at a time', () => {
+  it('gives the same bits as the row-major predict, NaN for a row with a missing value, scaled or not', async () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+    const k = 7;
+    const rows = 3001;
+    const weights = { coef: Array.from({ length: k }, () => rnd() * 2), intercept: rnd() };
+    const cols = Array.from({ length: k }, () => Float64Array.from({ length: rows }, () => 90_000 + rnd() * 500));
+    cols[2]![17] = NaN;
+    cols[5]![2999] = NaN;
+    const mean = Float64Array.from({ length: k }, () => 90_000 + rnd());
+    const scale = Float64Array.from({ length: k }, () => 100 + rnd() * 50);
+    for (const isRegression of [false, true]) {
+      const p = await lc.load({ 'lc.json': new TextEncoder().encode(JSON.stringify(weights)) }, k, isRegression);
+      for (const sc of [scale, null]) {
+        const [start, end] = [5, rows];
+        const byColumns = p.predictColumns!(cols, mean, sc, start, end);
+        const X = new Float64Array((end - start) * k);
+        for (let r = 0; r < end - start; r++) for (let j = 0; j < k; j++) X[r * k + j] = sc ? (cols[j]![start + r]! - mean[j]!) / sc[j]! : cols[j]![start + r]!;
+        const byRows = p.predict(X, end - start);
+        expect(byColumns.length).toBe(end - start);
+        for (let r = 0; r < end - start; r++) expect(Object.is(byColumns[r], byRows[r])).toBe(true);
+        expect(Number.isNaN(byColumns[17 - start]!)).toBe(true);
+        expect(Number.isNaN(byColumns[2999 - start]!)).toBe(true);
+      }
+    }
   });
 });
 
