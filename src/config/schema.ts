@@ -1,6 +1,10 @@
 import * as z from 'zod';
 import { LOG_LEVELS } from '../shared/log.ts';
 
+// A config is parsed once per process: zod's compiled parsers (made with new Function at a
+// schema's first parse) cost more to make than they save here.
+z.config({ jitless: true });
+
 /**
  * The config schema: the original ITB keys exactly as its JSONC files write them, plus the
  * sections of our own (telegram, exchange, trader, replay, service). Generator `config`
