@@ -256,6 +256,18 @@ export function fitLinear(
     return loss + 0.5 * lambda * pen;
   };
 
+  // Start from the best model without features (the intercept at the log-odds of the labels):
+  // its loss is the labels' entropy, where β = 0 starts at log 2, which saves a Newton pass or two.
+  if (logistic && fitIntercept) {
+    let pos = 0;
+    let all = 0;
+    for (let i = 0; i < n; i++) {
+      const wi = s ? s[i]! : 1;
+      pos += wi * y[i]!;
+      all += wi;
+    }
+    if (pos > 0 && pos < all) beta[f] = Math.log(pos / (all - pos));
+  }
   let loss = objective(beta);
   let converged = false;
   let iter = 0;
