@@ -1,12 +1,19 @@
 /**
+ * Below this many values the built-in sort is faster: the radix sort's passes over 65,536 digit
+ * counters cost more than a small array's sort, and a process that sorts once runs them before
+ * V8 has optimised them (20k values: ~20 ms against the built-in's 2 ms).
+ */
+const RADIX_FROM = 1 << 17;
+
+/**
  * Sorts doubles ascending in place, NaN last, as Float64Array.prototype.sort does (-0 before 0):
- * an LSD radix sort on the bits, four passes of 16 bits (a pass whose digit all values share is
- * skipped), several times faster than the built-in sort on a year of scores (the metrics, the calibration
- * of a model's training scores).
+ * from RADIX_FROM values on, an LSD radix sort on the bits, four passes of 16 bits (a pass whose
+ * digit all values share is skipped), several times faster than the built-in sort on a year of
+ * scores (the metrics, the calibration of a model's training scores).
  */
 export function sortNumbers(a: Float64Array): void {
   const n = a.length;
-  if (n < 256) {
+  if (n < RADIX_FROM) {
     a.sort();
     return;
   }
