@@ -4,25 +4,31 @@ export interface Scaler {
   scale: number[];
 }
 
-export function fitScaler(X: Float64Array, n: number, f: number): Scaler {
-  const mean = new Float64Array(f);
-  for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) mean[j]! += X[i * f + j]!;
-  for (let j = 0; j < f; j++) mean[j]! /= n || 1;
-  // Two passes: the deviations are summed after the mean is known, which keeps precision on prices near 1e5.
-  const ss = new Float64Array(f);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < f; j++) {
-      const d = X[i * f + j]! - mean[j]!;
-      ss[j]! += d * d;
-    }
-  }
+
+/**
+ * The scaler of the rows `rows` of feature columns `cols`, a column at a time: per column the mean
+ * (summed in row order, divided by n), then the population std from the summed squared deviations
+ * (two passes, which keeps precision on prices near 1e5).
+ */
+export function fitScalerColumns(cols: Float64Array[], rows: Int32Array): Scaler {
+  const n = rows.length;
+  const mean: number[] = [];
   const scale: number[] = [];
-  for (let j = 0; j < f; j++) {
-    const std = Math.sqrt(ss[j]! / (n || 1));
+  for (const c of cols) {
+    let m = 0;
+    for (let k = 0; k < n; k++) m += c[rows[k]!]!;
+    m /= n || 1;
+    let ss = 0;
+    for (let k = 0; k < n; k++) {
+      const d = c[rows[k]!]! - m;
+      ss += d * d;
+    }
+    const std = Math.sqrt(ss / (n || 1));
+    mean.push(m);
     // scikit-learn leaves constant columns unscaled, so they become 0 after centring.
-    scale.push(std > 10 * Number.EPSILON * Math.max(1, Math.abs(mean[j]!)) ? std : 1);
+    scale.push(std > 10 * Number.EPSILON * Math.max(1, Math.abs(m)) ? std : 1);
   }
-  return { mean: [...mean], scale };
+  return { mean, scale };
 }
 
 /** Scales rows in place. */

@@ -11,7 +11,7 @@ import vm from 'node:vm';
 import type { AlgorithmDef } from '../config/schema.ts';
 import { defaultScaling } from './algorithms.ts';
 import { checkLabels, type FitJob } from './fitModel.ts';
-import { applyScaler, fitScaler, type Scaler } from './scaler.ts';
+import { applyScaler, fitScalerColumns, type Scaler } from './scaler.ts';
 import { usesXgboost } from './gbParams.ts';
 import { modelFromArtifact, type LoadedModel } from './modelFiles.ts';
 import { newTrainingId, saveModelSet } from './modelSetFolder.ts';
@@ -84,7 +84,7 @@ export async function prepareTraining(config: Config, matrix: Frame, options: Pi
       const scales = defs.map((d) => d.params?.is_scale ?? defaultScaling(d.algo));
       let scaled: { X: Float64Array; scaler: Scaler } | undefined;
       if (scales.some(Boolean)) {
-        const scaler = fitScaler(X, n, f);
+        const scaler = fitScalerColumns(set.features.map((c) => matrix.get(c)), rows);
         const Xs = scales.every(Boolean) ? X : new Float64Array(new SharedArrayBuffer(X.byteLength));
         if (Xs !== X) Xs.set(X);
         scaled = { X: applyScaler(scaler, Xs, f), scaler };

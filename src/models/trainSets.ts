@@ -49,13 +49,15 @@ export function resolveTrainSets(config: Config): TrainSet[] {
 
 /** Rows with a value in every named column (the original's dropna(subset=…)). */
 export function completeRows(frame: Frame, columns: string[], start = 0, end = frame.length): Int32Array {
-  const cols = columns.map((c) => frame.get(c));
-  const keep = new Int32Array(end - start);
-  let k = 0;
-  outer: for (let i = start; i < end; i++) {
-    for (const c of cols) if (Number.isNaN(c[i]!)) continue outer;
-    keep[k++] = i;
+  const n = Math.max(0, end - start);
+  // a column at a time: each loop reads one array in order
+  const missing = new Uint8Array(n);
+  for (const c of columns.map((name) => frame.get(name))) {
+    for (let i = 0; i < n; i++) if (c[start + i] !== c[start + i]) missing[i] = 1;
   }
+  const keep = new Int32Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) if (!missing[i]) keep[k++] = start + i;
   return keep.slice(0, k);
 }
 

@@ -3,7 +3,7 @@ import { fitLinear, lc, lossSums, newtonSums, plainLossSums, plainNewtonSums, MA
 import { MlpPredictor, type DenseLayer } from '../../src/models/mlp.ts';
 import { trainMlp } from '../../src/models/mlpTrainer.ts';
 import { nn } from '../../src/models/nn.ts';
-import { fitScaler, applyScaler } from '../../src/models/scaler.ts';
+import { fitScalerColumns, applyScaler } from '../../src/models/scaler.ts';
 import { solveSpd } from '../../src/models/linearAlgebra.ts';
 import type { FitProgress } from '../../src/models/types.ts';
 import { syntheticFrame } from './synthetic.ts';
@@ -167,11 +167,28 @@ describe('lc scored a column at a time', () => {
 describe('scaler', () => {
   it('centres and scales with the population std; a constant column becomes 0', () => {
     const m = Float64Array.from([1, 5, 2, 5, 3, 5, 4, 5]);
-    const s = fitScaler(m, 4, 2);
+    const s = fitScalerColumns([Float64Array.from([1, 2, 3, 4]), Float64Array.from([5, 5, 5, 5])], Int32Array.from([0, 1, 2, 3]));
     expect(s.mean).toEqual([2.5, 5]);
     expect(s.scale[0]).toBeCloseTo(Math.sqrt(1.25), 12);
     expect(s.scale[1]).toBe(1);
     expect(Array.from(applyScaler(s, m.slice(), 2)).filter((_, i) => i % 2 === 1)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('adds the chosen rows in row order: the same bits as sums over the rows made row-major', () => {
+    let seed = 5;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+    const cols = [0, 1, 2].map((j) => Float64Array.from({ length: 5000 }, () => 90_000 + j * 1000 + rnd() * 300));
+    const rows = Int32Array.from({ length: 3000 }, (_, k) => 7 + k + (k > 1500 ? 400 : 0));
+    const s = fitScalerColumns(cols, rows);
+    cols.forEach((c, j) => {
+      const mean = new Float64Array(1);
+      for (const r of rows) mean[0]! += c[r]!;
+      mean[0]! /= rows.length;
+      let ss = 0;
+      for (const r of rows) ss += (c[r]! - mean[0]!) ** 2;
+      expect(Object.is(s.mean[j], mean[0])).toBe(true);
+      expect(Object.is(s.scale[j], Math.sqrt(ss / rows.length))).toBe(true);
+    });
   });
 });
 
