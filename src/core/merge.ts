@@ -5,7 +5,7 @@
  */
 import { Frame, type ColumnKind } from './frame.ts';
 import { UserError } from '../shared/errors.ts';
-import { floorTime, nextTime, type Freq } from './time.ts';
+import { floorTime, formatTime, nextTime, type Freq } from './time.ts';
 import { interpolateLinear } from './interpolate.ts';
 
 /**
@@ -105,6 +105,8 @@ export interface MergeResult {
   /** Sources whose data went on after the raster's end (the merge cuts at the earliest end). */
   cut: Array<{ label: string; end: number }>;
   gaps: SourceGaps[];
+  /** Sources with candles between the raster's first and last bar that fall between its bars (left out): how many, the first. */
+  offRaster: Array<{ label: string; rows: number; first: number }>;
 }
 
 /** First and last time of a row with at least one non-missing value (NaN, NaN when none). */
@@ -116,6 +118,13 @@ function validRange(f: Frame): [number, number] {
   let last = f.length - 1;
   while (last >= first && !valid(last)) last--;
   return first <= last ? [f.time[first]!, f.time[last]!] : [NaN, NaN];
+}
+
+/** The source's rows from the raster's first to its last bar (their times, whether on a bar or not). */
+function validRows(src: Frame, time: Float64Array): number {
+  let rows = 0;
+  for (let k = 0; k < src.length; k++) if (src.time[k]! >= time[0]! && src.time[k]! <= time[time.length - 1]!) rows++;
+  return rows;
 }
 
 /** Raster times from start to end inclusive (fixed step, or calendar months rolled to month starts). */
@@ -131,6 +140,26 @@ export function timeRaster(start: number, end: number, freq: Freq): Float64Array
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = start + i * freq.ms;
   return out;
+}
+
+/** Of the source times within the raster's span, those that are no bar of it: how many, and the first (NaN when none). */
+function offRasterTimes(src: Float64Array, time: Float64Array): { rows: number; first: number } {
+  let rows = 0;
+  let first = NaN;
+  if (!time.length) return { rows, first };
+  const end = time[time.length - 1]!;
+  let i = 0;
+  for (let k = 0; k < src.length; k++) {
+    const t = src[k]!;
+    if (t < time[0]!) continue;
+    if (t > end) break;
+    while (i < time.length && time[i]! < t) i++;
+    if (time[i] !== t) {
+      if (!rows) first = t;
+      rows++;
+    }
+  }
+  return { rows, first };
 }
 
 function gapsOf(present: Uint8Array, time: Float64Array, topGaps: number): { missing: number; largest: Gap[] } {
@@ -155,7 +184,10 @@ function gapsOf(present: Uint8Array, time: Float64Array, topGaps: number): { mis
  * The original's merge: prefixes the columns, builds a raster at `freq` from the earliest
  * source start to the earliest source end (so every source is cut to the shortest), and
  * left-joins each source on it: a raster bar a source has no row for is missing (NaN), or
- * linearly interpolated when `interpolate` is set. Source rows off the raster are dropped.
+ * linearly interpolated when `interpolate` is set. Source candles between the raster's bars (a
+ * source on another phase of `freq`, e.g. at :30 s where the first source is at :00) are left out
+ * and reported (`offRaster`); when none of a source's candles lands on a bar, the merge is
+ * refused in one sentence, where the original would write the source's columns empty.
  */
 export function mergeDataSources(sources: MergeSource[], freq: Freq, options: { interpolate?: boolean; topGaps?: number } = {}): MergeResult {
   if (!sources.length) throw new UserError('data_sources is empty: there is nothing to merge');
@@ -177,6 +209,8 @@ export function mergeDataSources(sources: MergeSource[], freq: Freq, options: { 
   const time = timeRaster(start, end, freq);
   const out = new Frame(time);
   const gaps: SourceGaps[] = [];
+  const offRaster: MergeResult['offRaster'] = [];
+  const anchor = prepared.find((p) => p.first === start)!;
   for (const p of prepared) {
     const src = p.frame;
     // row of the source for each raster bar (-1: none); source times ascending, the last duplicate wins
@@ -195,6 +229,15 @@ export function mergeDataSources(sources: MergeSource[], freq: Freq, options: { 
     for (let i = 0; i < time.length; i++) {
       present[i] = rowAt[i]! >= 0 ? 1 : 0;
       if (rowAt[i] !== first + i) oneRun = false;
+    }
+    const off = offRasterTimes(src.time, time);
+    if (off.rows) {
+      if (off.rows === validRows(src, time)) {
+        throw new UserError(
+          `${p.label}: none of its candles lands on the merge's ${freq.alias} bars, which start at ${formatTime(time[0]!)} with ${anchor.label} (its first candle after that is at ${formatTime(off.first)}): the data sources' candles must be on one time grid`,
+        );
+      }
+      offRaster.push({ label: p.label, rows: off.rows, first: off.first });
     }
     const g = gapsOf(present, time, options.topGaps ?? 5);
     gaps.push({ label: p.label, missingBars: g.missing, largest: g.largest });
@@ -216,5 +259,5 @@ export function mergeDataSources(sources: MergeSource[], freq: Freq, options: { 
     });
   }
   const cut = prepared.filter((p) => p.last > end).map((p) => ({ label: p.label, end: p.last }));
-  return { frame: out, start, end, cut, gaps };
+  return { frame: out, start, end, cut, gaps, offRaster };
 }

@@ -65,6 +65,11 @@ export function mergeReport(result: MergeResult, freqAlias: string): string[] {
   return lines;
 }
 
+/** One sentence per source with candles between the raster's bars (left out of the merge). */
+export function offRasterWarnings(result: MergeResult, freqAlias: string): string[] {
+  return result.offRaster.map((o) => `${o.label}: ${o.rows} candles fall between the ${freqAlias} bars and are left out (the first at ${formatTime(o.first)})`);
+}
+
 export async function run(ctx: JobContext): Promise<number> {
   const { config } = ctx;
   const freq = parseFreq(config.freq);
@@ -72,6 +77,7 @@ export async function run(ctx: JobContext): Promise<number> {
   const result = mergeDataSources(await loadSources(config), freq, { interpolate: config.merge_interpolate });
   writeTable(out, result.frame, { ...STAGE_OUTPUT, timeColumn: config.time_column });
   for (const line of mergeReport(result, config.freq)) ctx.log.info(line);
+  for (const line of offRasterWarnings(result, config.freq)) ctx.log.warn(line);
   ctx.log.info(`merged ${config.data_sources.length} source(s) into ${out}${config.merge_interpolate ? ' (gaps interpolated)' : ''}`);
   return 0;
 }

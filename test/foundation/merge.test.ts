@@ -10,8 +10,9 @@ import { interpolateLinear } from '../../src/core/interpolate.ts';
 import { mergeDataSources, timeRaster, unionByTime } from '../../src/core/merge.ts';
 import { parseFreq } from '../../src/core/time.ts';
 import type { JobContext } from '../../src/jobs/context.ts';
-import { loadSources, run } from '../../src/jobs/merge.ts';
+import { loadSources, offRasterWarnings, run } from '../../src/jobs/merge.ts';
 import { readTable, writeTable } from '../../src/storage/table.ts';
+import { readmePromises } from '../readmePromises.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-merge-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -136,6 +137,37 @@ describe('itb merge (two sources onto a 1min raster)', () => {
     );
     const none = context({ data_folder: data, data_sources: [] });
     await expect(run(none.ctx)).rejects.toBeInstanceOf(UserError);
+  });
+});
+
+const OFF_RASTER_PROMISE =
+  "`itb merge` refuses a data source none of whose candles lands on the merge's bars (candles on another phase of `freq`, at :30 s where the first source's are at :00) in one sentence naming both sources, and writes nothing; candles of a source that fall between the bars only in part are left out and counted in a warning.";
+
+describe('a source off the raster of the others', () => {
+  it('is a promise of the README', () => {
+    expect(readmePromises()).toContain(OFF_RASTER_PROMISE);
+  });
+
+  it('refused in one sentence when none of its candles lands on a bar, nothing written', async () => {
+    const data = twoSources();
+    // ETH's candles at :30 s, BTC's at :00: the raster starts with BTC, every ETH candle falls between two bars
+    put(data, 'ETHUSDT/klines.csv', ['timestamp,close', '2024-03-01 00:01:30,100', '2024-03-01 00:02:30,101', '2024-03-01 00:03:30,102', ''].join('\n'));
+    const { ctx } = context({ data_folder: data, symbol: 'BTCUSDT', freq: '1min', data_sources: [SOURCES[0], { folder: 'ETHUSDT', file: 'klines.csv', column_prefix: 'eth' }] });
+    await expect(run(ctx)).rejects.toThrow(
+      "data_sources[1] (ETHUSDT/klines.csv): none of its candles lands on the merge's 1min bars, which start at 2024-03-01 00:00:00 with data_sources[0] (BTCUSDT/klines.csv) (its first candle after that is at 2024-03-01 00:01:30): the data sources' candles must be on one time grid",
+    );
+    expect(fs.existsSync(path.join(data, 'BTCUSDT', 'data.csv'))).toBe(false);
+  });
+
+  it('candles between the bars are left out and counted, the first named', () => {
+    const t0 = Date.UTC(2024, 2, 1);
+    const a = new Frame(Float64Array.from([0, 1, 2, 3], (k) => t0 + k * 60_000)).set('x', [1, 2, 3, 4]);
+    const b = new Frame(Float64Array.from([0, 90, 120, 150, 180], (s) => t0 + s * 1000)).set('y', [10, 11, 12, 13, 14]);
+    const result = mergeDataSources([{ label: 'a', frame: a, prefix: '' }, { label: 'b', frame: b, prefix: '' }], parseFreq('1min'));
+    expect(Array.from(result.frame.get('y'))).toEqual([10, NaN, 12, 14]);
+    expect(result.offRaster).toEqual([{ label: 'b', rows: 2, first: t0 + 90_000 }]);
+    expect(offRasterWarnings(result, '1min')).toEqual(['b: 2 candles fall between the 1min bars and are left out (the first at 2024-03-01 00:01:30)']);
+    expect(mergeDataSources([{ label: 'a', frame: a, prefix: '' }], parseFreq('1min')).offRaster).toEqual([]);
   });
 });
 
