@@ -136,6 +136,18 @@ export class LiveBroker implements Broker {
     return stamp >= validUntil + AHEAD_MS ? 'gone' : 'unknown';
   }
 
+  /** The last one-minute close of `asset` in `quote` (of the inverse market when only that exists); NaN when neither is listed. */
+  private async priceIn(asset: string, quote: string): Promise<number> {
+    const direct = `${asset}/${quote}`;
+    const inverse = `${quote}/${asset}`;
+    const symbol = this.exchange.markets?.[direct] ? direct : this.exchange.markets?.[inverse] ? inverse : undefined;
+    if (!symbol) return NaN;
+    const rows = await withRetry(() => this.exchange.fetchOHLCV(symbol, '1m', undefined, 1), { ...this.retry, what: `the price of ${asset}` });
+    const close = Number(rows.at(-1)?.[4]);
+    if (!(close > 0)) return NaN;
+    return symbol === direct ? close : 1 / close;
+  }
+
   /** Orders placed since `since`, without their fees (fetchOrder gives those). */
   async recentOrders(symbol: string, since: number): Promise<Order[]> {
     const list = await withRetry(() => this.exchange.fetchOrders(toCcxtSymbol(symbol), since), { ...this.retry, what: `orders ${symbol}` });
@@ -187,7 +199,11 @@ export class LiveBroker implements Broker {
     };
   }
 
-  /** Fees of an order's fills so far from its trades (Binance reports them only there), converted to the quote asset. */
+  /**
+   * Fees of an order's fills so far from its trades (Binance reports them only there), converted to
+   * the quote asset: a fee in the base asset at the fill's price, a fee in a third asset (BNB) at
+   * that asset's last one-minute close against the quote (or the inverse market), read once per order.
+   */
   private async withFees(o: Order): Promise<Order> {
     if (!(o.filled > 0)) return o;
     try {
@@ -195,6 +211,7 @@ export class LiveBroker implements Broker {
       const trades = await withRetry(() => this.exchange.fetchOrderTrades(o.id, market.symbol), { ...this.retry, what: `trades of ${o.clientOrderId}` });
       let fee = 0;
       let feeBase = 0;
+      const prices = new Map<string, number>();
       for (const t of trades) {
         const f = t.fee;
         if (!f?.cost) continue;
@@ -202,6 +219,11 @@ export class LiveBroker implements Broker {
         else if (f.currency === market.base) {
           fee += f.cost * Number(t.price);
           feeBase += f.cost;
+        } else if (f.currency) {
+          if (!prices.has(f.currency)) prices.set(f.currency, await this.priceIn(f.currency, market.quote!));
+          const price = prices.get(f.currency)!;
+          if (Number.isFinite(price)) fee += f.cost * price;
+          else this.retry.log?.warn(`a fee of order ${o.clientOrderId} paid in ${f.currency} is booked as 0: no ${f.currency}/${market.quote} market to price it`);
         }
       }
       return { ...o, fee, feeBase };

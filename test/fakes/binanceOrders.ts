@@ -72,9 +72,10 @@ export interface FakeOrderBookOptions {
   fee?: number;
   /**
    * The asset commission is taken in: `received` (Binance's rule without BNB: the base asset a
-   * buy receives, the quote asset a sell receives; the default) or always the `quote` asset.
+   * buy receives, the quote asset a sell receives; the default), always the `quote` asset, or
+   * `BNB` (the account pays fees in BNB: the fee's value at BNBUSDT's last close, from the BNB balance).
    */
-  commission?: 'received' | 'quote';
+  commission?: 'received' | 'quote' | 'BNB';
   intervalMs?: number;
   /** Requests without this X-MBX-APIKEY are refused (-2015). */
   apiKey?: string;
@@ -93,8 +94,9 @@ const isMultiple = (v: number, step: number) => !(step > 0) || Math.abs(Math.rou
 export function attachOrderEndpoints(fake: FakeBinance, opts: FakeOrderBookOptions = {}): FakeOrderBook {
   const fee = opts.fee ?? 0.001;
   const feeInBase = (opts.commission ?? 'received') === 'received';
-  /** Quote a buy pays in commission per quote unit of its price (none when the commission is taken in base). */
-  const buyQuoteFee = feeInBase ? 0 : fee;
+  const feeInBnb = opts.commission === 'BNB';
+  /** Quote a buy pays in commission per quote unit of its price (none when the commission is taken in base or BNB). */
+  const buyQuoteFee = feeInBase || feeInBnb ? 0 : fee;
   const intervalMs = opts.intervalMs ?? 60_000;
   // The server clock's offset from the wall clock, as it changed over (wall) time.
   const skews: { from: number; skew: number }[] = [{ from: -Infinity, skew: 0 }];
@@ -131,7 +133,22 @@ export function attachOrderEndpoints(fake: FakeBinance, opts: FakeOrderBookOptio
         const cost = qty * price;
         let commission: number;
         let commissionAsset: string;
-        if (o.side === 'BUY') {
+        if (feeInBnb) {
+          const bnb = lastClose('BNBUSDT');
+          if (!(bnb > 0)) throw new Error('the fake takes fees in BNB but has no BNBUSDT candle to price them');
+          // Binance states and takes the BNB commission to 8 decimals
+          [commission, commissionAsset] = [Number(((cost * fee) / bnb).toFixed(8)), 'BNB'];
+          bal('BNB').free -= commission;
+          if (o.side === 'BUY') {
+            const reserved = qty * o.reservePrice;
+            bal(m.quote).locked -= reserved;
+            bal(m.quote).free += reserved - cost;
+            bal(m.base).free += qty;
+          } else {
+            bal(m.base).locked -= qty;
+            bal(m.quote).free += cost;
+          }
+        } else if (o.side === 'BUY') {
           [commission, commissionAsset] = feeInBase ? [qty * fee, m.base] : [cost * fee, m.quote];
           const reserved = qty * o.reservePrice * (1 + buyQuoteFee);
           bal(m.quote).locked -= reserved;

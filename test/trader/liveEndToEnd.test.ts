@@ -21,9 +21,12 @@ describe('live trading end to end (config → ccxt → loopback fake)', () => {
   });
 
   /** The service's trader from a config on the fake exchange, started (in paper: live needs an admin). */
-  const opened = async (usdt: number) => {
+  const opened = async (usdt: number, fees: { inBnbAt?: number } = {}) => {
     fake = await startFakeBinance({ now: T0 });
-    const book = attachOrderEndpoints(fake, { balances: { USDT: usdt }, fee: FEE, apiKey: 'live-key-abcdef' });
+    const bnb = fees.inBnbAt;
+    const book = attachOrderEndpoints(fake, { balances: bnb ? { USDT: usdt, BNB: 1 } : { USDT: usdt }, fee: FEE, apiKey: 'live-key-abcdef', commission: bnb ? 'BNB' : 'received' });
+    // BNB's own market, listed before the trader loads the markets: a steady price all along
+    if (bnb) book.setCandles('BNBUSDT', Array.from({ length: 20 }, (_, i) => bar(i - 5, bnb, bnb, bnb, bnb)));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itb-live-'));
     const config = buildConfig(
       { symbol: 'BTCUSDT', freq: '1min', data_folder: dir, exchange: { api_root: fake.url, timeout_ms: 2000, retries: 1, retry_base_ms: 10 }, trader: { mode: 'live' } },
@@ -72,6 +75,26 @@ describe('live trading end to end (config → ccxt → loopback fake)', () => {
     expect(await control.setMode('off')).toBe('Trading is now off; 1 open order cancelled; positions are kept as they are.');
     expect(book.orders[2]!.status).toBe('CANCELED');
     expect(JSON.stringify(fs.readFileSync(path.join(dir, 'BTCUSDT', 'trader.json'), 'utf8'))).not.toContain('live-secret');
+  });
+
+  it('commission paid in BNB is booked in USDT at BNB\'s last price: the realised profit is what the account gained, the BNB spent included', async () => {
+    const { book, control, step } = await opened(1000, { inBnbAt: 600 });
+    await control.setMode('live');
+    await step(bar(0, 100_000, 100_100, 99_950, 100_000), { buy: true });
+    await step(bar(1, 99_950, 100_000, 99_850, 99_900));
+    await step(bar(2, 100_900, 101_050, 100_850, 101_000), { sell: true });
+    await step(bar(3, 101_050, 101_200, 101_000, 101_150));
+    expect(book.orders.map((o) => o.status)).toEqual(['FILLED', 'FILLED']);
+    expect(book.orders.flatMap((o) => o.fills.map((f) => f.commissionAsset))).toEqual(['BNB', 'BNB']);
+    const usdtGained = book.balances.USDT!.free - 1000;
+    const bnbSpent = 1 - book.balances.BNB!.free;
+    expect(bnbSpent).toBeCloseTo(((0.0099 * 99_900 + 0.0099 * 101_101) * FEE) / 600, 8); // each fee to 8 decimals
+    // the whole position was sold: no BTC dust, as the fees did not come out of it
+    expect(book.balances.BTC!.free).toBeCloseTo(0, 12);
+    const profit = await control.profit();
+    expect(profit.trades).toBe(1);
+    expect(profit.realisedQuote).toBeCloseTo(usdtGained - bnbSpent * 600, 6);
+    expect(await control.status()).toMatchObject({ mode: 'live', state: 'SOLD', openOrders: 0 });
   });
 
   it('commission taken in BTC is booked net: /trade status, /balance and the ledger agree with the account to the lot step, also after the round trip', async () => {
