@@ -120,8 +120,8 @@ function validRange(f: Frame): [number, number] {
   return first <= last ? [f.time[first]!, f.time[last]!] : [NaN, NaN];
 }
 
-/** The source's rows from the raster's first to its last bar (their times, whether on a bar or not). */
-function validRows(src: Frame, time: Float64Array): number {
+/** How many of the source's rows lie from the raster's first to its last bar (on a bar or between two). */
+function rowsWithin(src: Frame, time: Float64Array): number {
   let rows = 0;
   for (let k = 0; k < src.length; k++) if (src.time[k]! >= time[0]! && src.time[k]! <= time[time.length - 1]!) rows++;
   return rows;
@@ -232,7 +232,7 @@ export function mergeDataSources(sources: MergeSource[], freq: Freq, options: { 
     }
     const off = offRasterTimes(src.time, time);
     if (off.rows) {
-      if (off.rows === validRows(src, time)) {
+      if (off.rows === rowsWithin(src, time)) {
         throw new UserError(
           `${p.label}: none of its candles lands on the merge's ${freq.alias} bars, which start at ${formatTime(time[0]!)} with ${anchor.label} (its first candle after that is at ${formatTime(off.first)}): the data sources' candles must be on one time grid`,
         );

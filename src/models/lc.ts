@@ -111,7 +111,7 @@ export function plainLossSums(f: number, logistic: boolean): LossSums {
   };
 }
 
-/** A made loop over the rows start … end − 1, adding to running sums it is given (see madeLoop). */
+/** A made loop over the n rows of the views it is given, adding to the running sums it is given (see madeLoop). */
 type RowRange<A extends unknown[], R> = (X: Float64Array, y: Float64Array, s: Float64Array | null, beta: Float64Array, n: number, ...acc: A) => R;
 
 /**
@@ -127,9 +127,10 @@ const made = new Map<string, unknown>();
  * A loop over the rows as code made once per kind and feature count, with the coefficients and
  * every running sum in locals (a register or a stack slot) instead of array cells loaded and
  * stored for every row, which made the loops two to three times slower. The loop covers the n
- * rows it is given (views of a block of the training rows); `head` loads the running sums from its last parameters and `tail` hands them
- * back, so a pass split into calls adds the same terms in the same order as one call. `body`
- * adds what follows z = β_f + Σ_j x_j·β_j and the row's weight wi.
+ * rows it is given (views of a block of the training rows); `head` loads the running sums from
+ * its last parameters and `tail` hands them back, so a pass split into calls adds the same terms
+ * in the same order as one call. `body` adds what follows z = β_f + Σ_j x_j·β_j and the row's
+ * weight wi.
  */
 function madeLoop<F>(kind: string, f: number, weighted: boolean, parts: { acc: string[]; head: string[]; body: string[]; tail: string[] }): F {
   const key = `${kind}/${f}/${weighted}`;
@@ -298,7 +299,7 @@ export function fitLinear(
     // The decrease a full step promises (half the Newton decrement gᵀH⁻¹g), as a share of the loss.
     // Near the optimum the next step promises about its square: once a full step promises at most
     // 1e-6, the loss after it is within ~1e-12 of the optimum, and one more pass over the rows
-    // (a sixth of the fit) would change the coefficients by ~1e-6 at most.
+    // would change the coefficients by ~1e-6 at most.
     let promised = 0;
     for (let a = 0; a < m; a++) promised += 0.5 * grad[a]! * step[a]!;
     // Backtracking keeps every step a descent on the penalised loss.
