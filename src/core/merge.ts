@@ -3,7 +3,7 @@
  * existing klines file), and the original's merge of several data sources onto one regular
  * time raster (§1.3), with its gap report.
  */
-import { Frame, type ColumnKind } from './frame.ts';
+import { Frame, lowerBound, type ColumnKind } from './frame.ts';
 import { UserError } from '../shared/errors.ts';
 import { floorTime, formatTime, nextTime, type Freq } from './time.ts';
 import { interpolateLinear } from './interpolate.ts';
@@ -120,13 +120,6 @@ function validRange(f: Frame): [number, number] {
   return first <= last ? [f.time[first]!, f.time[last]!] : [NaN, NaN];
 }
 
-/** How many of the source's rows lie from the raster's first to its last bar (on a bar or between two). */
-function rowsWithin(src: Frame, time: Float64Array): number {
-  let rows = 0;
-  for (let k = 0; k < src.length; k++) if (src.time[k]! >= time[0]! && src.time[k]! <= time[time.length - 1]!) rows++;
-  return rows;
-}
-
 /** Raster times from start to end inclusive (fixed step, or calendar months rolled to month starts). */
 export function timeRaster(start: number, end: number, freq: Freq): Float64Array {
   const times: number[] = [];
@@ -226,13 +219,17 @@ export function mergeDataSources(sources: MergeSource[], freq: Freq, options: { 
     // whether the raster's bars are one run of the source's rows (no gap, nothing off the raster)
     const first = rowAt[0] ?? -1;
     let oneRun = first >= 0;
+    let landed = 0;
     for (let i = 0; i < time.length; i++) {
       present[i] = rowAt[i]! >= 0 ? 1 : 0;
+      landed += present[i]!;
       if (rowAt[i] !== first + i) oneRun = false;
     }
-    const off = offRasterTimes(src.time, time);
+    // rows within the raster's span that no bar took (looked for only when there are more rows than bars taken)
+    const within = time.length ? lowerBound(src.time, time[time.length - 1]! + 1) - lowerBound(src.time, time[0]!) : 0;
+    const off = within > landed ? offRasterTimes(src.time, time) : { rows: 0, first: NaN };
     if (off.rows) {
-      if (off.rows === rowsWithin(src, time)) {
+      if (off.rows === within) {
         throw new UserError(
           `${p.label}: none of its candles lands on the merge's ${freq.alias} bars, which start at ${formatTime(time[0]!)} with ${anchor.label} (its first candle after that is at ${formatTime(off.first)}): the data sources' candles must be on one time grid`,
         );
