@@ -49,10 +49,10 @@ const sourceMeta = {
 };
 
 /**
- * Packages stay in node_modules and load from there, except those every command loads at start
- * and that are plain code (no files of their own read at run time, no worker threads): in the
- * bundle they cost one module instead of a hundred (zod's 106 files took ~40 ms to load, ~20 ms
- * as part of the bundle).
+ * Packages stay in node_modules and load from there, except those loaded at every start (the
+ * config's zod and jsonc-parser) or by every stage (hyparquet and its writer) that are plain code
+ * (no files of their own read at run time, no worker threads): in the bundle they cost one module
+ * instead of dozens (zod's 106 files took ~40 ms to load, ~20 ms as part of the bundle).
  */
 const BUNDLED_PACKAGES = new Set(['zod', 'jsonc-parser', 'hyparquet', 'hyparquet-writer']);
 const packagesOutside = {

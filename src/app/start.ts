@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, stateFolder, traderFiles } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
 import { expandSymbols, type SymbolConfig } from '../config/symbols.ts';
 import { UserError } from '../shared/errors.ts';
 import { DAY, formatTime, parseFreq } from '../core/time.ts';
@@ -72,11 +71,6 @@ function bundledSymbols(file: string): SymbolConfig[] {
       replay: { ...s.config.replay, file: path.resolve(PROJECT_ROOT, s.config.replay.file) },
     },
   }));
-}
-
-/** The embedded config with its relative folders resolved against the project, so `npm start` works from anywhere. */
-export function embeddedConfig(): Config {
-  return bundledSymbols(EMBEDDED_CONFIG)[0]!.config;
 }
 
 /** A bundled demo's own folder in the project (var/demo, var/demo-symbols: its data_folder). */

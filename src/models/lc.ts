@@ -130,9 +130,9 @@ const made = new Map<string, unknown>();
  * rows it is given (views of a block of the training rows); `head` loads the running sums from
  * its last parameters and `tail` hands them back, so a pass split into calls adds the same terms
  * in the same order as one call. `body` adds what follows z = β_f + Σ_j x_j·β_j and the row's
- * weight wi.
+ * weight wi; `warm`: running sums for the warm-up call (warmUp).
  */
-function madeLoop<F>(kind: string, f: number, weighted: boolean, parts: { acc: string[]; head: string[]; body: string[]; tail: string[] }): F {
+function madeLoop<F>(kind: string, f: number, weighted: boolean, parts: { acc: string[]; warm: unknown[]; head: string[]; body: string[]; tail: string[] }): F {
   const key = `${kind}/${f}/${weighted}`;
   let fn = made.get(key);
   if (!fn) {
@@ -143,7 +143,7 @@ function madeLoop<F>(kind: string, f: number, weighted: boolean, parts: { acc: s
     for (let j = 0; j < f; j++) lines.push(`z += x${j} * b${j};`);
     lines.push(weighted ? 'const wi = s[i];' : 'const wi = 1;', ...parts.body, '}', ...parts.tail);
     fn = new Function('X', 'y', 's', 'beta', 'n', ...parts.acc, lines.join('\n'));
-    warmUp(fn as RowRange<unknown[], unknown>, f, weighted, parts.acc.length === 2 ? [new Float64Array(f + 1), new Float64Array((f + 1) ** 2)] : [0]);
+    warmUp(fn as RowRange<unknown[], unknown>, f, weighted, parts.warm);
     made.set(key, fn);
   }
   return fn as F;
@@ -195,7 +195,7 @@ export function newtonSums(f: number, logistic: boolean, weighted: boolean): New
       tail.push(`hess[${a * m + b}] = h${a}_${b};`);
     }
   }
-  const range = madeLoop<RowRange<[Float64Array, Float64Array], void>>(`newton-${logistic}`, f, weighted, { acc: ['grad', 'hess'], head, body, tail });
+  const range = madeLoop<RowRange<[Float64Array, Float64Array], void>>(`newton-${logistic}`, f, weighted, { acc: ['grad', 'hess'], warm: [new Float64Array(m), new Float64Array(m * m)], head, body, tail });
   return (X, y, s, beta, n, grad, hess) => {
     grad.fill(0);
     hess.fill(0);
@@ -216,7 +216,7 @@ export function lossSums(f: number, logistic: boolean, weighted: boolean): LossS
   const body = logistic
     ? ['const sp = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));', 'loss += wi * (sp - y[i] * z);']
     : ['loss += 0.5 * wi * (z - y[i]) ** 2;'];
-  const range = madeLoop<RowRange<[number], number>>(`loss-${logistic}`, f, weighted, { acc: ['sum'], head: ['let loss = sum;'], body, tail: ['return loss;'] });
+  const range = madeLoop<RowRange<[number], number>>(`loss-${logistic}`, f, weighted, { acc: ['sum'], warm: [0], head: ['let loss = sum;'], body, tail: ['return loss;'] });
   return (X, y, s, beta, n) => {
     let loss = 0;
     for (let start = 0; start < n; start += SUMS_ROWS_PER_CALL) {
